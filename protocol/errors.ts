@@ -1,0 +1,36 @@
+/**
+ * Every refusal, over HTTP or a socket, carries one of these codes. Clients switch on the code,
+ * never on the message text.
+ */
+export const ERROR_STATUS = {
+  invalid_request: 400,
+  invalid_json: 400,
+  missing_token: 401,
+  invalid_token: 401,
+  token_expired: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  cross_origin: 403,
+  not_member: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  email_taken: 409,
+  username_taken: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  rate_limited: 429,
+  internal: 500,
+  server_misconfigured: 500,
+  unavailable: 503,
+} as const
+
+export type ErrorCode = keyof typeof ERROR_STATUS
+
+/** The one error body: `{ "error": { "code", "message" } }`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string }
+}
+
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_STATUS, value)
+}

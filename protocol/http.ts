@@ -1,0 +1,187 @@
+/**
+ * Request and response bodies of the REST API. Paths and field names are the seed app's contract
+ * (existing clients use them); everything inside the worker is camelCase and mapped at the route.
+ */
+
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60
+export const REFRESH_TOKEN_TTL_SECONDS = 7 * 24 * 60 * 60
+export const REFRESH_COOKIE_NAME = 'refresh_token'
+
+export const USERNAME_MIN_LENGTH = 3
+export const USERNAME_MAX_LENGTH = 32
+export const PASSWORD_MIN_LENGTH = 8
+export const PASSWORD_MAX_LENGTH = 128
+export const CHAT_NAME_MAX_LENGTH = 100
+export const MESSAGE_MAX_CHARS = 4000
+export const HISTORY_PAGE_MAX = 100
+export const USERS_PAGE_MAX = 50
+
+/** API paths, so the web client never spells one twice. */
+export const PATHS = {
+  register: '/reg_user/',
+  login: '/login/',
+  refresh: '/refresh/',
+  logout: '/logout/',
+  sessions: '/sessions/',
+  session: (id: string) => `/sessions/${encodeURIComponent(id)}/`,
+  users: '/users/',
+  me: '/me/',
+  chatCreate: '/chat/create/',
+  chatPrivate: '/chat/private/',
+  chatList: '/chat/list/',
+  chatExplore: '/chat/explore/',
+  chatAdd: (chatId: number) => `/chat/${chatId}/add/`,
+  chatHistory: (chatId: number) => `/chat/${chatId}/history/`,
+  chatSend: (chatId: number) => `/chat/${chatId}/send/`,
+  chatSocket: (chatId: number) => `/ws/chat/${chatId}/`,
+} as const
+
+// Auth
+
+/** POST /reg_user/ (JSON or form). */
+export interface RegisterRequest {
+  Username: string
+  Email: string
+  Password: string
+}
+export interface RegisterResponse {
+  msg: string
+  data: { Userid: number; Username: string }
+}
+
+/** POST /login/ (JSON or form). The refresh token arrives as an HttpOnly cookie, never in the body. */
+export interface LoginRequest {
+  Email: string
+  Password: string
+}
+export interface UserBody {
+  userid: number
+  username: string
+  email: string
+}
+export interface LoginResponse {
+  success: true
+  access_token: string
+  token_type: 'Bearer'
+  expires_in: number
+  user: UserBody
+}
+
+/** POST /refresh/ (cookie only). */
+export interface RefreshResponse {
+  access_token: string
+  token_type: 'Bearer'
+  expires_in: number
+  user: UserBody
+}
+
+/** GET /sessions/: one entry per login (refresh-token family) still active. */
+export interface SessionBody {
+  id: string
+  created_at: string
+  last_used_at: string
+  expires_at: string
+  user_agent: string | null
+  current: boolean
+}
+export interface SessionsResponse {
+  sessions: SessionBody[]
+}
+
+/** GET /users/?q=&limit=&offset= */
+export interface UserSummaryBody {
+  userid: number
+  username: string
+}
+export interface UsersResponse {
+  users: UserSummaryBody[]
+  next_offset: number | null
+}
+
+// Chats
+
+export type ChatVisibility = 'public' | 'private'
+export type MemberRole = 'owner' | 'admin' | 'member'
+
+/** POST /chat/private/ with `user_id`. */
+export interface PrivateChatResponse {
+  chat_id: number
+  is_group: false
+  name: string
+  created: boolean
+}
+
+/** POST /chat/create/ with `is_group=true`, `name`, optional `visibility`. */
+export interface CreateGroupResponse {
+  chat_id: number
+  is_group: true
+  name: string
+  visibility: ChatVisibility
+}
+
+export interface LastMessageBody {
+  sender: string
+  sender_id: number
+  message: string | null
+  created_at: string
+  seq: number
+}
+
+export interface ChatListItem {
+  chat_id: number
+  is_group: boolean
+  name: string
+  visibility: ChatVisibility | null
+  role: MemberRole
+  /** For a 1:1 chat, the other person. */
+  peer: UserSummaryBody | null
+  last_message: LastMessageBody | null
+  /** ISO time of the newest message, or of joining when there is none. */
+  last_activity_at: string
+  unread_count: number
+}
+export interface ChatListResponse {
+  chats: ChatListItem[]
+}
+
+export interface ExploreGroup {
+  chat_id: number
+  name: string
+  member_count: number
+}
+export interface ExploreResponse {
+  groups: ExploreGroup[]
+}
+
+/** POST /chat/<id>/add/: no body = join a public group; `user_id` = owner/admin adds someone. */
+export interface AddMemberResponse {
+  msg: string
+  chat_id: number
+  user_id: number
+  role: MemberRole
+  added: boolean
+}
+
+/** One stored message as the API and the socket deliver it. `message` is null when it cannot be decrypted. */
+export interface MessageBody {
+  id: string
+  seq: number
+  chat_id: number
+  sender: string
+  sender_id: number
+  message: string | null
+  created_at: string
+  client_id: string | null
+}
+
+/** GET /chat/<id>/history/?before=<seq>&limit=<n>: oldest first within the page. */
+export interface HistoryResponse {
+  messages: MessageBody[]
+  has_more: boolean
+}
+
+/** POST /chat/<id>/send/ with `message` and optional `client_id`. */
+export interface SendResponse {
+  message: MessageBody
+  duplicate: boolean
+}

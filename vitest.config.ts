@@ -1,0 +1,33 @@
+import path from 'node:path'
+import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
+import { defineConfig } from 'vitest/config'
+
+// Secrets for the test run only: random per run, never written to disk.
+function randomBase64(bytes: number): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('base64')
+}
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'))
+  return {
+    plugins: [
+      cloudflareTest({
+        main: './worker/index.ts',
+        wrangler: { configPath: './wrangler.toml' },
+        miniflare: {
+          bindings: {
+            TEST_MIGRATIONS: migrations,
+            JWT_SECRET: randomBase64(32),
+            MESSAGE_KEYS: `v2:${randomBase64(32)},v1:${randomBase64(32)}`,
+            // Real argon2id, cheap parameters: the default cost is proven in passwords.test.ts and measured in docs/.
+            PASSWORD_HASH_PARAMS: 'm=64,t=1,p=1',
+          },
+        },
+      }),
+    ],
+    test: {
+      include: ['worker/**/*.test.ts', 'protocol/**/*.test.ts'],
+      setupFiles: ['./worker/test/apply-migrations.ts'],
+    },
+  }
+})

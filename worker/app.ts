@@ -1,0 +1,78 @@
+import { bodyLimit } from 'hono/body-limit'
+import { requestId } from 'hono/request-id'
+import { secureHeaders } from 'hono/secure-headers'
+import { authRoutes } from './auth/routes'
+import { chatRoutes } from './chats/routes'
+import { ConfigError, loadConfig } from './config'
+import { getDb } from './db/client'
+import { AppError, errorBody, handleError } from './http/errors'
+import { createRouter } from './http/router'
+import { roomRoutes } from './rooms/routes'
+
+/** Largest accepted request body; a 4,000-character message in 4-byte UTF-8 plus JSON fits with room to spare. */
+export const MAX_BODY_BYTES = 32 * 1024
+
+/** Paths that belong to the API: never answered with the web client's index.html. */
+const API_PREFIXES = ['/reg_user/', '/login/', '/refresh/', '/logout/', '/sessions/', '/users/', '/me/', '/chat/', '/ws/', '/health']
+
+export const app = createRouter()
+
+app.use(requestId())
+app.use(
+  secureHeaders({
+    contentSecurityPolicy: {
+      defaultSrc: ["'self'"],
+      scriptSrc: ["'self'"],
+      styleSrc: ["'self'"],
+      imgSrc: ["'self'", 'data:'],
+      connectSrc: ["'self'"],
+      fontSrc: ["'self'"],
+      objectSrc: ["'none'"],
+      baseUri: ["'none'"],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+    },
+    referrerPolicy: 'same-origin',
+  }),
+)
+app.use(async function requireConfig(c, next) {
+  try {
+    await loadConfig(c.env)
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err
+    console.error(`server misconfigured: ${err.message}; set the secret with \`wrangler secret put\` (see README)`)
+    return c.json(errorBody('server_misconfigured', 'The server is not configured correctly.'), 500)
+  }
+  await next()
+})
+app.use(async function setDb(c, next) {
+  c.set('db', getDb(c.env.DB))
+  await next()
+})
+app.use(
+  bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: () => {
+      throw new AppError('payload_too_large', `The request body must be at most ${MAX_BODY_BYTES} bytes.`)
+    },
+  }),
+)
+
+app.get('/health', (c) => c.json({ ok: true }))
+app.route('/', authRoutes)
+app.route('/', chatRoutes)
+app.route('/', roomRoutes)
+
+app.notFound((c) => {
+  const path = c.req.path
+  const isApi = API_PREFIXES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix))
+  if (!isApi && (c.req.method === 'GET' || c.req.method === 'HEAD')) return serveAsset(c.env.ASSETS, c.req.raw)
+  return c.json(errorBody('not_found', `No route for ${c.req.method} ${path}.`), 404)
+})
+app.onError(handleError)
+
+// Asset responses have immutable headers; copy them so the security headers can be added.
+async function serveAsset(assets: Fetcher, request: Request): Promise<Response> {
+  const res = await assets.fetch(request)
+  return new Response(res.body, res)
+}

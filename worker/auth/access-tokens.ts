@@ -1,0 +1,64 @@
+import { SignJWT, errors as joseErrors, jwtVerify } from 'jose'
+import { ACCESS_TOKEN_TTL_SECONDS } from '../../protocol/http'
+import type { AuthUser } from '../env'
+import { AppError } from '../http/errors'
+
+export const TOKEN_ISSUER = 'edge-chat'
+export const TOKEN_AUDIENCE = 'edge-chat-api'
+const ALGORITHM = 'HS256'
+
+export interface IssuedAccessToken {
+  token: string
+  expiresInSeconds: number
+}
+
+export async function issueAccessToken(
+  key: Uint8Array,
+  user: { id: number; username: string },
+  sessionId: string,
+  nowMs = Date.now(),
+): Promise<IssuedAccessToken> {
+  const iat = Math.floor(nowMs / 1000)
+  const token = await new SignJWT({ type: 'access', name: user.username, sid: sessionId })
+    .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
+    .setIssuer(TOKEN_ISSUER)
+    .setAudience(TOKEN_AUDIENCE)
+    .setSubject(String(user.id))
+    .setIssuedAt(iat)
+    .setExpirationTime(iat + ACCESS_TOKEN_TTL_SECONDS)
+    .sign(key)
+  return { token, expiresInSeconds: ACCESS_TOKEN_TTL_SECONDS }
+}
+
+/**
+ * Verifies an access token: HS256 only (so `alg: none` and any other algorithm are refused), our
+ * issuer and audience, a live `exp`, and `type: "access"` so no other token we sign is accepted here.
+ * Throws only `token_expired` or `invalid_token`.
+ */
+export async function verifyAccessToken(key: Uint8Array, token: string): Promise<AuthUser> {
+  try {
+    const { payload } = await jwtVerify(token, key, {
+      algorithms: [ALGORITHM],
+      issuer: TOKEN_ISSUER,
+      audience: TOKEN_AUDIENCE,
+      requiredClaims: ['exp', 'iat', 'sub'],
+      clockTolerance: 5,
+    })
+    const id = Number(payload.sub)
+    if (
+      payload.type !== 'access' ||
+      !Number.isSafeInteger(id) ||
+      id <= 0 ||
+      typeof payload.name !== 'string' ||
+      typeof payload.sid !== 'string' ||
+      typeof payload.exp !== 'number'
+    ) {
+      throw new AppError('invalid_token', 'The access token is not valid.')
+    }
+    return { id, username: payload.name, sessionId: payload.sid, expiresAt: payload.exp }
+  } catch (err) {
+    if (err instanceof AppError) throw err
+    if (err instanceof joseErrors.JWTExpired) throw new AppError('token_expired', 'The access token has expired.')
+    throw new AppError('invalid_token', 'The access token is not valid.')
+  }
+}

@@ -1,0 +1,93 @@
+import { sql } from 'drizzle-orm'
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core'
+
+// Times are integer milliseconds since the epoch; the API renders them as ISO strings.
+
+export const users = sqliteTable(
+  'users',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    username: text('username').notNull(),
+    email: text('email').notNull(),
+    passwordHash: text('password_hash').notNull(),
+    createdAtMs: integer('created_at_ms').notNull(),
+  },
+  (t) => [
+    uniqueIndex('users_email_unique').on(t.email),
+    // Usernames are what people search for and see; two people called "Ana" and "ana" would be indistinguishable.
+    uniqueIndex('users_username_unique').on(sql`lower(${t.username})`),
+  ],
+)
+
+/** One login: a refresh-token family. Revoking it ends every token issued from that login. */
+export const sessions = sqliteTable(
+  'sessions',
+  {
+    id: text('id').primaryKey(),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    createdAtMs: integer('created_at_ms').notNull(),
+    lastUsedAtMs: integer('last_used_at_ms').notNull(),
+    expiresAtMs: integer('expires_at_ms').notNull(),
+    userAgent: text('user_agent'),
+    revokedAtMs: integer('revoked_at_ms'),
+  },
+  (t) => [index('sessions_user_idx').on(t.userId)],
+)
+
+/** Only the SHA-256 of a refresh token's secret is stored; the token itself lives in the user's cookie. */
+export const refreshTokens = sqliteTable(
+  'refresh_tokens',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => sessions.id),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    secretHash: text('secret_hash').notNull(),
+    createdAtMs: integer('created_at_ms').notNull(),
+    expiresAtMs: integer('expires_at_ms').notNull(),
+    revokedAtMs: integer('revoked_at_ms'),
+    replacedBy: text('replaced_by'),
+  },
+  (t) => [index('refresh_tokens_session_idx').on(t.sessionId)],
+)
+
+export const chats = sqliteTable(
+  'chats',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    isGroup: integer('is_group', { mode: 'boolean' }).notNull(),
+    name: text('name'),
+    /** 'public' | 'private' for groups, null for 1:1 chats. */
+    visibility: text('visibility', { enum: ['public', 'private'] }),
+    createdBy: integer('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAtMs: integer('created_at_ms').notNull(),
+    /** "<lower user id>:<higher user id>" for 1:1 chats; the unique index makes the pair's chat unique under races. */
+    directKey: text('direct_key'),
+  },
+  (t) => [
+    uniqueIndex('chats_direct_key_unique').on(t.directKey),
+    index('chats_visibility_idx').on(t.visibility),
+  ],
+)
+
+export const chatMembers = sqliteTable(
+  'chat_members',
+  {
+    chatId: integer('chat_id')
+      .notNull()
+      .references(() => chats.id),
+    userId: integer('user_id')
+      .notNull()
+      .references(() => users.id),
+    role: text('role', { enum: ['owner', 'admin', 'member'] }).notNull(),
+    joinedAtMs: integer('joined_at_ms').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.chatId, t.userId] }), index('chat_members_user_idx').on(t.userId)],
+)

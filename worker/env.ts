@@ -1,0 +1,32 @@
+import type { Db } from './db/client'
+import type { ChatRoom } from './rooms/chat-room'
+
+/** Every binding, var and secret the worker reads. wrangler.toml and this type change together. */
+export interface Env {
+  DB: D1Database
+  CHAT_ROOM: DurableObjectNamespace<ChatRoom>
+  ASSETS: Fetcher
+  /** Secret: HS256 key for access tokens, at least 32 bytes (base64/base64url encoded). */
+  JWT_SECRET: string
+  /** Secret: "v2:<base64 key>,v1:<base64 key>", newest first; 32-byte AES-256-GCM keys. */
+  MESSAGE_KEYS: string
+  /** Var: comma-separated extra origins allowed to call the API and open sockets. */
+  ALLOWED_ORIGINS?: string
+  /** Var: overrides the argon2id cost ("m=19456,t=2,p=1"); only tests lower it. */
+  PASSWORD_HASH_PARAMS?: string
+}
+
+/** Who the access token says is calling. */
+export interface AuthUser {
+  id: number
+  username: string
+  /** The login (session) the token was issued for. */
+  sessionId: string
+  /** Seconds since the epoch, from the token's `exp`. */
+  expiresAt: number
+}
+
+export type AppEnv = {
+  Bindings: Env
+  Variables: { user: AuthUser; db: Db; requestId: string }
+}

@@ -1,0 +1,10 @@
+// The test run adds one binding to the worker's Env; there is no second Env type.
+declare namespace Cloudflare {
+  type WorkerEnv = import('../env').Env
+  interface Env extends WorkerEnv {
+    TEST_MIGRATIONS: import('cloudflare:test').D1Migration[]
+  }
+  interface GlobalProps {
+    mainModule: typeof import('../index')
+  }
+}
