@@ -30,6 +30,14 @@ export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES]
 /** Bytes; a larger frame closes the socket with 1009. */
 export const MAX_FRAME_BYTES = 32 * 1024
 
+/**
+ * Flood control per socket, a token bucket: up to FRAME_BURST frames at once, refilled at
+ * FRAMES_PER_SECOND. A frame over the limit gets a `rate_limited` error frame and is dropped;
+ * a socket that keeps going past FRAME_BURST further refusals is closed with 4029.
+ */
+export const FRAMES_PER_SECOND = 25
+export const FRAME_BURST = 50
+
 // Client -> server
 
 /** The seed app's frame: send `message` as text. */
