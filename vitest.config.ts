@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
@@ -8,6 +9,8 @@ function randomBase64(bytes: number): string {
 }
 
 export default defineConfig(async () => {
+  // The worker's assets binding needs its directory to exist; worker tests don't need the built client.
+  mkdirSync(path.join(import.meta.dirname, 'dist'), { recursive: true })
   const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'))
   return {
     plugins: [

@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import { existsSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { ensureNpmPackages } from './ensure-deps.mjs'
 
 const root = path.resolve(import.meta.dirname, '..')
 const bin = (name) => path.join(root, 'node_modules', '.bin', name)
@@ -31,6 +32,8 @@ function run(cmd, cmdArgs) {
     process.exit(result.status ?? 1)
   }
 }
+
+ensureNpmPackages()
 
 const devVars = path.join(root, '.dev.vars')
 if (!existsSync(devVars)) {
