@@ -2,6 +2,7 @@ import { PATHS, USERS_PAGE_MAX, type LoginResponse, type RefreshResponse, type R
 import { loadConfig } from '../config'
 import { AppError } from '../http/errors'
 import { readBody } from '../http/body'
+import { enforceRateLimit } from '../http/rate-limit'
 import { createRouter } from '../http/router'
 import { readBearerToken, requireUser } from '../http/require-user'
 import { sameOrigin } from '../http/same-origin'
@@ -29,6 +30,7 @@ authRoutes.post(PATHS.login, async (c) => {
   const body = await readBody(c)
   const email = readEmail(body)
   const password = readPassword(body, 1)
+  await enforceRateLimit(c.env.LOGIN_LIMITER, `login:${email}`, 'Too many sign-in attempts for this account; wait a minute.')
   const account = await authenticate(c.var.db, email, password, parseArgon2Params(c.env.PASSWORD_HASH_PARAMS))
   const refresh = await createSession(c.var.db, account.id, c.req.header('User-Agent'))
   const access = await issueAccessToken((await loadConfig(c.env)).jwtKey, account, refresh.sessionId)

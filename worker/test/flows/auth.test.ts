@@ -131,6 +131,17 @@ describe('POST /login/', () => {
     expect(wrongPassword.headers.getSetCookie()).toEqual([])
   })
 
+  it('answers 429 rate_limited after 10 attempts on one account in a minute, without affecting others', async () => {
+    const [victim, bystander] = await Promise.all([signUp('victim'), signUp('bystander')])
+    const statuses: number[] = []
+    for (let i = 0; i < 11; i++) statuses.push((await login(victim.email, `guess-${i}`)).status)
+    expect(statuses.slice(0, 9)).toEqual(Array(9).fill(401))
+    const limited = await login(victim.email, victim.password)
+    expect(limited.status).toBe(429)
+    expect(await errorCode(limited)).toBe('rate_limited')
+    expect((await login(bystander.email, bystander.password)).status).toBe(200)
+  })
+
   it('answers missing fields with 400, not 401 or 500', async () => {
     const res = await api('/login/', json({ Email: 'someone@example.test' }))
     expect(res.status).toBe(400)
