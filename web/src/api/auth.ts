@@ -1,0 +1,42 @@
+import {
+  PATHS,
+  type LoginRequest,
+  type LoginResponse,
+  type RegisterRequest,
+  type RegisterResponse,
+  type SessionsResponse,
+  type UsersResponse,
+} from '../../../protocol'
+import { clearAccessToken, refreshSession, request, setAccessToken } from './http'
+
+export async function register(body: RegisterRequest): Promise<RegisterResponse> {
+  return request<RegisterResponse>('POST', PATHS.register, { body, auth: false })
+}
+
+export async function login(body: LoginRequest): Promise<LoginResponse> {
+  const res = await request<LoginResponse>('POST', PATHS.login, { body, auth: false })
+  setAccessToken(res.access_token, res.expires_in)
+  return res
+}
+
+/** Restores a session after a reload from the refresh cookie alone. */
+export async function resumeSession() {
+  return (await refreshSession()).user
+}
+
+export async function logout(): Promise<void> {
+  try {
+    await request<unknown>('POST', PATHS.logout, { auth: false })
+  } finally {
+    clearAccessToken()
+  }
+}
+
+export const listSessions = () => request<SessionsResponse>('GET', PATHS.sessions)
+export const revokeSession = (id: string) => request<unknown>('DELETE', PATHS.session(id))
+export const revokeAllSessions = () => request<unknown>('DELETE', PATHS.sessions)
+
+export function searchUsers(query: string): Promise<UsersResponse> {
+  const params = new URLSearchParams({ q: query, limit: '20' })
+  return request<UsersResponse>('GET', `${PATHS.users}?${params}`)
+}

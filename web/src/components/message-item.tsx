@@ -1,0 +1,26 @@
+import { retryMessage } from '../state/room'
+import type { ViewMessage } from '../state/messages'
+import { TimeLabel } from './time-label'
+
+export function MessageItem({ message, isOwn, showSender }: { message: ViewMessage; isOwn: boolean; showSender: boolean }) {
+  return (
+    <li class={`message${isOwn ? ' own' : ''} is-${message.status}`} data-seq={message.seq ?? undefined}>
+      {showSender && !isOwn && <span class="sender">{message.sender}</span>}
+      {/* Text children only: Preact escapes it, so markup in a message is shown, never run. */}
+      <p class={`bubble${message.text === null ? ' unavailable' : ''}`}>{message.text ?? 'This message is unavailable.'}</p>
+      <span class="meta">
+        {isOwn && <span class="visually-hidden">You, </span>}
+        <TimeLabel iso={message.createdAt} />
+        {message.status === 'pending' && <span class="delivery"> · Sending…</span>}
+        {message.status === 'failed' && (
+          <span class="delivery failed">
+            {' · Not sent. '}
+            <button type="button" class="link-button" onClick={() => message.clientId && retryMessage(message.clientId)}>
+              Retry
+            </button>
+          </span>
+        )}
+      </span>
+    </li>
+  )
+}

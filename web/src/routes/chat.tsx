@@ -1,0 +1,74 @@
+import { useEffect, useState } from 'preact/hooks'
+import { AddPeopleDialog } from '../components/add-people-dialog'
+import { ChatsLayout } from '../components/chats-layout'
+import { initial } from '../components/chat-list'
+import { Composer } from '../components/composer'
+import { ConnectionBanner } from '../components/connection-banner'
+import { MessageList } from '../components/message-list'
+import { chats } from '../state/chats'
+import { closeRoom, connection, historyStatus, openRoom, roomError, typingName } from '../state/room'
+
+export function ChatRoute({ chatId: rawId }: { chatId: string }) {
+  const chatId = Number(rawId)
+  const isValid = Number.isSafeInteger(chatId) && chatId > 0
+  const [isAdding, setAdding] = useState(false)
+  useEffect(() => {
+    if (!isValid) return
+    void openRoom(chatId)
+    return closeRoom
+  }, [chatId])
+
+  const chat = chats.value.find((c) => c.chat_id === chatId)
+  const title = chat?.name ?? 'Chat'
+  const canAdd = chat?.is_group && (chat.role === 'owner' || chat.role === 'admin')
+  useEffect(() => {
+    document.title = `${title} · Edge Chat`
+    return () => (document.title = 'Edge Chat')
+  }, [title])
+
+  const error = isValid ? roomError.value : "That chat address isn't valid."
+  return (
+    <ChatsLayout activeChatId={chatId}>
+      <section class="room" aria-labelledby="room-title">
+        <header class="room-head">
+          <a class="back-link" href="/" aria-label="Back to chats">
+            ←
+          </a>
+          <span class="avatar" aria-hidden="true">
+            {initial(title)}
+          </span>
+          <div class="room-title">
+            <h1 id="room-title">{title}</h1>
+            <p class="muted small" aria-live="polite">
+              {typingName.value ? `${typingName.value} is typing…` : chat?.is_group ? (chat.visibility === 'private' ? 'Private group' : 'Public group') : chat ? 'Direct message' : ''}
+            </p>
+          </div>
+          {canAdd && (
+            <button type="button" class="button small" onClick={() => setAdding(true)}>
+              Add people
+            </button>
+          )}
+        </header>
+        {error ? (
+          <div class="pad">
+            <p class="error" role="alert">
+              {error}
+            </p>
+            <p>
+              <a href="/">Back to your chats</a>
+            </p>
+          </div>
+        ) : historyStatus.value === 'loading' ? (
+          <p class="muted pad">Loading messages…</p>
+        ) : (
+          <>
+            <ConnectionBanner />
+            <MessageList isGroup={chat?.is_group ?? false} />
+            <Composer isDisabled={connection.value === 'closed'} />
+          </>
+        )}
+      </section>
+      {isAdding && chat && <AddPeopleDialog chatId={chatId} chatName={chat.name} onClose={() => setAdding(false)} />}
+    </ChatsLayout>
+  )
+}

@@ -1,0 +1,59 @@
+import { useEffect, useState } from 'preact/hooks'
+import { useLocation } from 'preact-iso'
+import { describeError } from '../api/errors'
+import { initial } from '../components/chat-list'
+import { exploreError, exploreList, exploreStatus, joinExploredGroup, loadExplore } from '../state/chats'
+
+export function ExploreRoute() {
+  const { route } = useLocation()
+  const [busyId, setBusyId] = useState<number | null>(null)
+  const [error, setError] = useState<string | null>(null)
+  useEffect(() => void loadExplore(), [])
+  const join = async (chatId: number) => {
+    setBusyId(chatId)
+    setError(null)
+    try {
+      await joinExploredGroup(chatId)
+      route(`/c/${chatId}`)
+    } catch (err) {
+      setError(describeError(err))
+      setBusyId(null)
+    }
+  }
+  const groups = exploreList.value
+  return (
+    <main id="main" class="page">
+      <h1>Explore groups</h1>
+      <p class="muted">Public groups you haven't joined yet.</p>
+      {(error ?? exploreError.value) && (
+        <p class="error" role="alert">
+          {error ?? exploreError.value}
+        </p>
+      )}
+      {exploreStatus.value === 'loading' && groups.length === 0 && <p class="muted">Loading groups…</p>}
+      {exploreStatus.value === 'ready' && groups.length === 0 && (
+        <p>
+          No public groups to join right now. <a href="/new">Create one</a>.
+        </p>
+      )}
+      <ul class="group-grid">
+        {groups.map((group) => (
+          <li key={group.chat_id} class="card group-card">
+            <span class="avatar" aria-hidden="true">
+              {initial(group.name)}
+            </span>
+            <span class="group-info">
+              <span class="chat-name">{group.name}</span>
+              <span class="muted small">
+                {group.member_count} {group.member_count === 1 ? 'member' : 'members'}
+              </span>
+            </span>
+            <button type="button" class="button small primary" disabled={busyId !== null} onClick={() => join(group.chat_id)} aria-label={`Join ${group.name}`}>
+              {busyId === group.chat_id ? 'Joining…' : 'Join'}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </main>
+  )
+}

@@ -1,0 +1,63 @@
+import { useState } from 'preact/hooks'
+import { useLocation } from 'preact-iso'
+import { CHAT_NAME_MAX_LENGTH, type ChatVisibility } from '../../../protocol'
+import { describeError } from '../api/errors'
+import { PersonSearch } from '../components/person-search'
+import { createGroupChat, startPrivateChat } from '../state/chats'
+
+export function NewChatRoute() {
+  const { route } = useLocation()
+  return (
+    <main id="main" class="page">
+      <h1>New chat</h1>
+      <div class="two-col">
+        <section class="card" aria-labelledby="direct-heading">
+          <h2 id="direct-heading">Message someone</h2>
+          <PersonSearch inputId="people-search" actionLabel="Message" onPick={async (person) => route(`/c/${await startPrivateChat(person.userid)}`)} />
+        </section>
+        <GroupForm onCreated={(chatId) => route(`/c/${chatId}`)} />
+      </div>
+    </main>
+  )
+}
+
+function GroupForm({ onCreated }: { onCreated: (chatId: number) => void }) {
+  const [error, setError] = useState<string | null>(null)
+  const [isBusy, setBusy] = useState(false)
+  const submit = async (ev: SubmitEvent) => {
+    ev.preventDefault()
+    const form = new FormData(ev.currentTarget as HTMLFormElement)
+    setBusy(true)
+    setError(null)
+    try {
+      onCreated(await createGroupChat(String(form.get('name')), form.get('visibility') === 'private' ? 'private' : ('public' satisfies ChatVisibility)))
+    } catch (err) {
+      setError(describeError(err))
+      setBusy(false)
+    }
+  }
+  return (
+    <form class="card" onSubmit={submit} aria-labelledby="group-heading">
+      <h2 id="group-heading">Create a group</h2>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <label for="group-name">Group name</label>
+      <input id="group-name" name="name" required maxLength={CHAT_NAME_MAX_LENGTH} autoComplete="off" />
+      <fieldset>
+        <legend>Who can join</legend>
+        <label class="radio">
+          <input type="radio" name="visibility" value="public" defaultChecked /> Public: anyone can find and join it
+        </label>
+        <label class="radio">
+          <input type="radio" name="visibility" value="private" /> Private: only people you add
+        </label>
+      </fieldset>
+      <button class="button primary" type="submit" disabled={isBusy}>
+        {isBusy ? 'Creating…' : 'Create group'}
+      </button>
+    </form>
+  )
+}

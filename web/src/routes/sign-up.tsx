@@ -1,0 +1,29 @@
+import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH } from '../../../protocol'
+import { AuthForm } from '../components/auth-form'
+import { signUp } from '../state/session'
+
+export function SignUpRoute() {
+  return (
+    <AuthForm
+      title="Create your account"
+      submitLabel="Create account"
+      onSubmit={(form) => signUp(String(form.get('username')), String(form.get('email')), String(form.get('password')))}
+      footer={
+        <>
+          Already have an account? <a href="/signin">Sign in</a>
+        </>
+      }
+    >
+      <label for="username">Username</label>
+      <input id="username" name="username" autoComplete="username" required minLength={USERNAME_MIN_LENGTH} maxLength={USERNAME_MAX_LENGTH} autoFocus aria-describedby="username-hint" />
+      <p id="username-hint" class="hint">
+        {USERNAME_MIN_LENGTH}–{USERNAME_MAX_LENGTH} characters. Others find you by it.
+      </p>
+      <label for="email">Email</label>
+      <input id="email" name="email" type="email" autoComplete="email" required />
+      <label for="password">Password</label>
+      <input id="password" name="password" type="password" autoComplete="new-password" required minLength={PASSWORD_MIN_LENGTH} maxLength={PASSWORD_MAX_LENGTH} aria-describedby="password-hint" />
+      <p id="password-hint" class="hint">At least {PASSWORD_MIN_LENGTH} characters. A long passphrase is best.</p>
+    </AuthForm>
+  )
+}

@@ -1,0 +1,96 @@
+import { effect, signal } from '@preact/signals'
+import type { ChatListItem, ChatVisibility, ExploreGroup, MessageBody } from '../../../protocol'
+import * as api from '../api/chats'
+import { describeError } from '../api/errors'
+import { user } from './session'
+
+export const chats = signal<ChatListItem[]>([])
+export const chatsStatus = signal<'idle' | 'loading' | 'ready' | 'error'>('idle')
+export const chatsError = signal<string | null>(null)
+
+export const exploreList = signal<ExploreGroup[]>([])
+export const exploreStatus = signal<'idle' | 'loading' | 'ready' | 'error'>('idle')
+export const exploreError = signal<string | null>(null)
+
+effect(() => {
+  if (!user.value) {
+    chats.value = []
+    chatsStatus.value = 'idle'
+    exploreList.value = []
+    exploreStatus.value = 'idle'
+  }
+})
+
+const byActivity = (a: ChatListItem, b: ChatListItem) => b.last_activity_at.localeCompare(a.last_activity_at)
+
+export async function loadChats(): Promise<void> {
+  if (chatsStatus.value !== 'ready') chatsStatus.value = 'loading'
+  try {
+    const res = await api.listChats()
+    chats.value = [...res.chats].sort(byActivity)
+    chatsStatus.value = 'ready'
+    chatsError.value = null
+  } catch (err) {
+    chatsError.value = describeError(err)
+    if (chatsStatus.value !== 'ready') chatsStatus.value = 'error'
+  }
+}
+
+export function findChat(chatId: number): ChatListItem | undefined {
+  return chats.value.find((c) => c.chat_id === chatId)
+}
+
+/** A message seen live in an open room updates that chat's preview without a round trip. */
+export function notePreview(message: MessageBody, isRead: boolean): void {
+  chats.value = chats.value
+    .map((c) =>
+      c.chat_id !== message.chat_id || (c.last_message && c.last_message.seq >= message.seq)
+        ? c
+        : {
+            ...c,
+            last_message: { sender: message.sender, sender_id: message.sender_id, message: message.message, created_at: message.created_at, seq: message.seq },
+            last_activity_at: message.created_at,
+            unread_count: isRead ? 0 : c.unread_count + 1,
+          },
+    )
+    .sort(byActivity)
+}
+
+export function markChatRead(chatId: number): void {
+  if (!chats.value.some((c) => c.chat_id === chatId && c.unread_count > 0)) return
+  chats.value = chats.value.map((c) => (c.chat_id === chatId ? { ...c, unread_count: 0 } : c))
+}
+
+export async function startPrivateChat(userId: number): Promise<number> {
+  const res = await api.openPrivateChat(userId)
+  void loadChats()
+  return res.chat_id
+}
+
+export async function createGroupChat(name: string, visibility: ChatVisibility): Promise<number> {
+  const res = await api.createGroup(name.trim(), visibility)
+  void loadChats()
+  return res.chat_id
+}
+
+export async function loadExplore(): Promise<void> {
+  exploreStatus.value = 'loading'
+  try {
+    exploreList.value = (await api.exploreGroups()).groups
+    exploreStatus.value = 'ready'
+    exploreError.value = null
+  } catch (err) {
+    exploreError.value = describeError(err)
+    exploreStatus.value = 'error'
+  }
+}
+
+export async function joinExploredGroup(chatId: number): Promise<void> {
+  await api.joinGroup(chatId)
+  exploreList.value = exploreList.value.filter((g) => g.chat_id !== chatId)
+  await loadChats()
+}
+
+export async function addPersonToGroup(chatId: number, userId: number): Promise<boolean> {
+  return (await api.addMember(chatId, userId)).added
+}

@@ -1,0 +1,62 @@
+import { signal } from '@preact/signals'
+import type { UserBody } from '../../../protocol'
+import * as auth from '../api/auth'
+import { ApiError, describeError } from '../api/errors'
+import { onSessionEnd } from '../api/http'
+
+export type AuthStatus = 'checking' | 'signed-in' | 'signed-out'
+
+export const user = signal<UserBody | null>(null)
+export const authStatus = signal<AuthStatus>('checking')
+/** Shown on the sign-in page, e.g. after the session ended elsewhere. */
+export const sessionNotice = signal<string | null>(null)
+
+function signedIn(next: UserBody): void {
+  user.value = next
+  authStatus.value = 'signed-in'
+  sessionNotice.value = null
+}
+
+function signedOut(notice: string | null = null): void {
+  user.value = null
+  authStatus.value = 'signed-out'
+  sessionNotice.value = notice
+}
+
+onSessionEnd(() => {
+  if (authStatus.value === 'signed-in') signedOut('Your session has ended. Please sign in again.')
+})
+
+/** On start-up: a refresh cookie from an earlier visit signs the user straight back in. */
+export async function restoreSession(): Promise<void> {
+  try {
+    signedIn(await auth.resumeSession())
+  } catch (err) {
+    const isNetwork = err instanceof ApiError && err.code === 'network'
+    signedOut(isNetwork ? describeError(err) : null)
+  }
+}
+
+export async function signIn(email: string, password: string): Promise<void> {
+  const res = await auth.login({ Email: email.trim(), Password: password })
+  signedIn(res.user)
+}
+
+export async function signUp(username: string, email: string, password: string): Promise<void> {
+  await auth.register({ Username: username.trim(), Email: email.trim(), Password: password })
+  await signIn(email, password)
+}
+
+export async function signOut(): Promise<void> {
+  try {
+    await auth.logout()
+  } catch {
+    // The cookie may already be gone; locally we are signed out either way.
+  }
+  signedOut()
+}
+
+export async function signOutEverywhere(): Promise<void> {
+  await auth.revokeAllSessions()
+  await signOut()
+}

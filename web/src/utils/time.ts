@@ -1,0 +1,34 @@
+const MINUTE_MS = 60_000
+const HOUR_MS = 60 * MINUTE_MS
+
+function isSameDay(a: Date, b: Date): boolean {
+  return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate()
+}
+
+/**
+ * Relative for today ("just now", "5 min ago", "3 h ago"), a date otherwise ("Nov 24, 14:05"),
+ * with the year only when it is not this year. `nowMs` is passed in so the output is testable.
+ */
+export function formatMessageTime(iso: string, nowMs: number, locale?: string): string {
+  const date = new Date(iso)
+  if (Number.isNaN(date.getTime())) return ''
+  const now = new Date(nowMs)
+  const ageMs = nowMs - date.getTime()
+  if (isSameDay(date, now) && ageMs > -MINUTE_MS) {
+    if (ageMs < MINUTE_MS) return 'just now'
+    if (ageMs < HOUR_MS) return `${Math.floor(ageMs / MINUTE_MS)} min ago`
+    return `${Math.floor(ageMs / HOUR_MS)} h ago`
+  }
+  const options: Intl.DateTimeFormatOptions =
+    date.getFullYear() === now.getFullYear()
+      ? { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' }
+      : { year: 'numeric', month: 'short', day: 'numeric' }
+  return new Intl.DateTimeFormat(locale, options).format(date)
+}
+
+/** The full date and time, for a tooltip and the datetime attribute's human twin. */
+export function formatFullTime(iso: string, locale?: string): string {
+  const date = new Date(iso)
+  if (Number.isNaN(date.getTime())) return ''
+  return new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' }).format(date)
+}
