@@ -1,0 +1,218 @@
+// Bench-only worker (see bench/baseline/wrangler.toml). Two jobs:
+//  1. GET /ws/<room>?mode=bare: the bare Durable Object broadcast the app's rooms are compared with.
+//     Same frames as protocol/socket.ts ('send' in; 'message' to every socket, 'ack' to the sender),
+//     but no auth, no storage, no encryption. Other modes add one cost at a time so the bench can
+//     attribute the app's per-message cost: store (one SQLite insert per message), crypto (AES-GCM
+//     encrypt once + decrypt once), full (both: the design the issue asks for), decrypt-each (encrypt
+//     once, decrypt once per recipient: the cost to avoid).
+//  2. GET /micro/*: single measurements timed inside workerd (Date.now advances during CPU work
+//     locally), e.g. one argon2id hash with the app's parameters.
+import { argon2id } from '@noble/hashes/argon2.js'
+import { DurableObject } from 'cloudflare:workers'
+
+const MODES = new Set(['bare', 'store', 'crypto', 'full', 'decrypt-each'])
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+export default {
+  async fetch(request, env) {
+    const url = new URL(request.url)
+    const parts = url.pathname.split('/').filter(Boolean)
+    if (parts[0] === 'health') return Response.json({ ok: true })
+    if (parts[0] === 'ws' && parts[1]) {
+      if (request.headers.get('Upgrade') !== 'websocket') return new Response('expected a websocket', { status: 426 })
+      return env.ROOM.getByName(parts[1]).fetch(request)
+    }
+    if (parts[0] === 'micro' && parts[1] === 'hash') return Response.json(hashOnce())
+    if (parts[0] === 'micro' && parts[1] === 'crypto') return Response.json(await cryptoCosts(Number(url.searchParams.get('n') ?? 1000)))
+    if (parts[0] === 'micro' && parts[1] === 'storage') {
+      const stub = env.ROOM.getByName(`micro-${crypto.randomUUID()}`)
+      return Response.json(await stub.storageCosts(Number(url.searchParams.get('rows') ?? 100000)))
+    }
+    return new Response('not found', { status: 404 })
+  },
+}
+
+// The app's parameters (worker/auth/passwords.ts): argon2id m=19456 KiB, t=2, p=1, 32-byte output.
+function hashOnce() {
+  const salt = crypto.getRandomValues(new Uint8Array(16))
+  const started = Date.now()
+  argon2id(encoder.encode('correct horse battery staple'), salt, { m: 19456, t: 2, p: 1, dkLen: 32 })
+  return { algorithm: 'argon2id m=19456 t=2 p=1', ms: Date.now() - started }
+}
+
+async function newKey() {
+  return crypto.subtle.generateKey({ name: 'AES-GCM', length: 256 }, false, ['encrypt', 'decrypt'])
+}
+
+async function encrypt(key, text, aad) {
+  const iv = crypto.getRandomValues(new Uint8Array(12))
+  const data = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: aad }, key, encoder.encode(text))
+  return { iv, data }
+}
+
+async function decrypt(key, box, aad) {
+  return decoder.decode(await crypto.subtle.decrypt({ name: 'AES-GCM', iv: box.iv, additionalData: aad }, key, box.data))
+}
+
+function sampleFrame(seq, text) {
+  return {
+    type: 'message',
+    id: crypto.randomUUID(),
+    seq,
+    chat_id: 1,
+    sender: 'bench-user',
+    sender_id: 1,
+    message: text,
+    created_at: new Date().toISOString(),
+    client_id: `c-${seq}`,
+  }
+}
+
+async function cryptoCosts(n) {
+  n = Math.min(Math.max(n, 10), 20000)
+  const key = await newKey()
+  const text = 'x'.repeat(120)
+  const aad = encoder.encode('chat:1:seq:1')
+  let started = Date.now()
+  const boxes = []
+  for (let i = 0; i < n; i++) boxes.push(await encrypt(key, text, aad))
+  const encryptUs = ((Date.now() - started) * 1000) / n
+  started = Date.now()
+  for (const box of boxes) await decrypt(key, box, aad)
+  const decryptUs = ((Date.now() - started) * 1000) / n
+  started = Date.now()
+  for (let i = 0; i < n; i++) JSON.stringify(sampleFrame(i, text))
+  const stringifyUs = ((Date.now() - started) * 1000) / n
+  return { n, message_chars: text.length, aes_gcm_encrypt_us: encryptUs, aes_gcm_decrypt_us: decryptUs, json_stringify_frame_us: stringifyUs }
+}
+
+export class BroadcastRoom extends DurableObject {
+  constructor(ctx, env) {
+    super(ctx, env)
+    this.seq = 0
+    this.mode = null
+    this.key = null
+    this.tableReady = false
+  }
+
+  async fetch(request) {
+    const mode = new URL(request.url).searchParams.get('mode') ?? 'bare'
+    if (!MODES.has(mode)) return new Response('unknown mode', { status: 400 })
+    this.mode = mode
+    const pair = new WebSocketPair()
+    this.ctx.acceptWebSocket(pair[1])
+    pair[1].serializeAttachment({ mode })
+    pair[1].send(JSON.stringify({ type: 'ready', chat_id: 1, user_id: 1, last_seq: this.seq }))
+    return new Response(null, { status: 101, webSocket: pair[0] })
+  }
+
+  async webSocketMessage(ws, data) {
+    if (typeof data !== 'string') return
+    const frame = JSON.parse(data)
+    if (frame.type !== 'send' || typeof frame.text !== 'string') return
+    const mode = this.mode ?? ws.deserializeAttachment().mode
+    const seq = ++this.seq
+    const message = { ...sampleFrame(seq, frame.text), client_id: frame.client_id ?? null }
+    const sockets = this.ctx.getWebSockets()
+    if (mode === 'bare') {
+      this.broadcast(sockets, JSON.stringify(message))
+    } else {
+      const aad = encoder.encode(`chat:1:seq:${seq}`)
+      const box = mode === 'store' ? null : await encrypt(await this.getKey(), frame.text, aad)
+      if (mode !== 'crypto' && mode !== 'decrypt-each') this.insert(message, box)
+      if (mode === 'decrypt-each') {
+        for (const socket of sockets) {
+          const text = await decrypt(this.key, box, aad)
+          trySend(socket, JSON.stringify({ ...message, message: text }))
+        }
+      } else {
+        if (box) message.message = await decrypt(this.key, box, aad)
+        this.broadcast(sockets, JSON.stringify(message))
+      }
+    }
+    trySend(ws, JSON.stringify({ type: 'ack', client_id: message.client_id, id: message.id, seq, duplicate: false }))
+  }
+
+  async webSocketClose(ws, code) {
+    try {
+      ws.close(code === 1005 || code === 1006 || code === 1015 ? 1000 : code)
+    } catch {}
+  }
+
+  broadcast(sockets, out) {
+    for (const socket of sockets) trySend(socket, out)
+  }
+
+  async getKey() {
+    this.key ??= await newKey()
+    return this.key
+  }
+
+  ensureTable() {
+    if (this.tableReady) return
+    this.ctx.storage.sql.exec(
+      'CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, client_id TEXT, sender_id INTEGER NOT NULL, body BLOB NOT NULL, iv BLOB, created_at TEXT NOT NULL)',
+    )
+    this.tableReady = true
+  }
+
+  insert(message, box) {
+    this.ensureTable()
+    this.ctx.storage.sql.exec(
+      'INSERT INTO messages (seq, id, client_id, sender_id, body, iv, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      message.seq,
+      message.id,
+      message.client_id,
+      message.sender_id,
+      box ? box.data : encoder.encode(message.message),
+      box ? box.iv : null,
+      message.created_at,
+    )
+  }
+
+  /** RPC for /micro/storage: insert cost, then the cost of reading and decrypting the newest 50 rows. */
+  async storageCosts(rows) {
+    rows = Math.min(Math.max(rows, 100), 200000)
+    const key = await this.getKey()
+    const text = 'x'.repeat(120)
+    const box = await encrypt(key, text, encoder.encode('chat:1:seq:0'))
+    this.ensureTable()
+    let started = Date.now()
+    const single = Math.min(rows, 2000)
+    for (let i = 1; i <= single; i++) this.insert({ ...sampleFrame(i, text) }, box)
+    const insertUs = ((Date.now() - started) * 1000) / single
+    started = Date.now()
+    this.ctx.storage.transactionSync(() => {
+      for (let i = single + 1; i <= rows; i++) this.insert({ ...sampleFrame(i, text) }, box)
+    })
+    const batchedInsertUs = ((Date.now() - started) * 1000) / Math.max(rows - single, 1)
+    // Date.now() has millisecond resolution here, so time 20 pages together and divide.
+    started = Date.now()
+    for (let i = 0; i < 20; i++) {
+      const page = this.ctx.storage.sql
+        .exec('SELECT seq, id, client_id, sender_id, body, iv, created_at FROM messages WHERE seq < ? ORDER BY seq DESC LIMIT 50', rows - i * 1000)
+        .toArray()
+      const out = []
+      for (const row of page.reverse()) {
+        const text = await decrypt(key, { iv: new Uint8Array(row.iv), data: row.body }, encoder.encode('chat:1:seq:0'))
+        out.push({ seq: row.seq, id: row.id, client_id: row.client_id, sender_id: row.sender_id, message: text, created_at: row.created_at })
+      }
+      JSON.stringify({ messages: out })
+    }
+    const pageMs = (Date.now() - started) / 20
+    return {
+      rows,
+      insert_autocommit_us: insertUs,
+      insert_in_one_transaction_us: batchedInsertUs,
+      history_page_50_ms: pageMs,
+      database_bytes: this.ctx.storage.sql.databaseSize,
+    }
+  }
+}
+
+function trySend(socket, out) {
+  try {
+    socket.send(out)
+  } catch {}
+}

@@ -1,0 +1,139 @@
+// Results: a console/markdown table, the raw JSON and a hand-written SVG chart.
+import { writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { round } from './stats.mjs'
+
+/** Adds ratio_to_baseline to each app fan-out / many-rooms row that has a matching baseline row. */
+export function addRatios(rows) {
+  const key = (r) => `${r.scenario}|${r.members}|${r.rooms ?? ''}|${r.load}`
+  const baseline = new Map(rows.filter((r) => r.target === 'baseline' && r.load).map((r) => [key(r), r]))
+  for (const row of rows) {
+    if (row.target !== 'app' || !row.load) continue
+    const base = baseline.get(key(row))
+    if (!base) continue
+    row.ratio_to_baseline = {
+      deliveries_per_s: base.deliveries_per_s ? round(row.deliveries_per_s / base.deliveries_per_s, 2) : null,
+      latency_p99: base.latency_ms.p99 ? round(row.latency_ms.p99 / base.latency_ms.p99, 2) : null,
+    }
+  }
+  const upBase = rows.find((r) => r.scenario === 'upgrades' && r.target === 'baseline')
+  for (const row of rows) if (row.scenario === 'upgrades' && row.target === 'app' && upBase) row.ratio_to_baseline = { upgrades_per_s: round(row.upgrades_per_s / upBase.upgrades_per_s, 2) }
+}
+
+const fmt = (x) => (x === null || x === undefined ? '-' : String(x))
+
+/** One markdown table covering the load rows; other scenarios get their own lines. */
+export function formatTable(rows) {
+  const lines = []
+  lines.push('| scenario | target | rooms x sockets | load | sent msg/s | stored msg/s | deliveries/s | ratio | p50 ms | p95 ms | p99 ms | lost | server CPU µs/msg | client ELU |')
+  lines.push('| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
+  for (const r of rows.filter((row) => row.load && !row.error)) {
+    const shape = r.scenario === 'many-rooms' ? `${r.rooms} x ${r.members}` : `1 x ${r.members}`
+    const load = r.load === 'fixed' ? `fixed ${r.offered_msgs_per_s}/s` : `saturation${r.flood_limited ? ' (flood-limited)' : ''}`
+    lines.push(
+      `| ${r.scenario} | ${r.target} | ${shape} | ${load} | ${fmt(r.sent_msgs_per_s)} | ${fmt(r.stored_msgs_per_s)} | ${fmt(r.deliveries_per_s)} | ${fmt(r.ratio_to_baseline?.deliveries_per_s)} | ${fmt(r.latency_ms.p50)} | ${fmt(r.latency_ms.p95)} | ${fmt(r.latency_ms.p99)} | ${fmt(r.lost_deliveries)} | ${fmt(r.server_cpu_us_per_msg)} | ${fmt(r.client_event_loop_utilization)} |`,
+    )
+  }
+  lines.push('')
+  lines.push('| scenario | target | result |')
+  lines.push('| --- | --- | --- |')
+  for (const r of rows.filter((row) => !row.load || row.error)) lines.push(`| ${r.scenario} | ${r.target} | ${summary(r)} |`)
+  return lines.join('\n')
+}
+
+function summary(r) {
+  if (r.error) return `FAILED: ${r.error}`
+  switch (r.scenario) {
+    case 'resume':
+      return `${r.delivered}/${r.missed} missed messages replayed; reconnect to 'resumed' p50 ${r.resume_ms.p50} ms, p95 ${r.resume_ms.p95} ms${r.error ? ` (${r.error})` : ''}`
+    case 'history':
+      return `page of ${r.page_size} from ${r.messages} messages: client p50 ${r.client_ms.p50} / p95 ${r.client_ms.p95} ms; empty room p50 ${r.empty_room_client_ms.p50} ms; /health p50 ${r.health_client_ms.p50} ms; server ≈ ${r.server_ms_p50} ms (${r.server_ms_method}); seeded at ${r.seed_msgs_per_s} msg/s`
+    case 'login':
+      return `${r.logins_per_s_sequential} logins/s sequential, ${r.logins_per_s_concurrent}/s at concurrency ${r.concurrency}; login p50 ${r.login_ms.p50} ms, refused (no hash) p50 ${r.refused_login_ms.p50} ms; one argon2id hash ${r.hash_ms_in_workerd} ms in workerd (login - refused: ${r.hash_ms_login_minus_refused} ms)`
+    case 'upgrades':
+      return `${r.upgrades_per_s} upgrades/s (${r.sockets} sockets, ${r.concurrency} at a time), ready p50 ${r.setup_ms.p50} ms, p99 ${r.setup_ms.p99} ms${r.ratio_to_baseline ? `; ${r.ratio_to_baseline.upgrades_per_s}x baseline` : ''}`
+    case 'micro':
+      return Object.entries(r)
+        .filter(([k]) => !['scenario', 'target'].includes(k))
+        .map(([k, v]) => `${k} ${typeof v === 'object' ? JSON.stringify(v) : v}`)
+        .join(', ')
+    default:
+      return r.error ? `FAILED: ${r.error}` : JSON.stringify(r)
+  }
+}
+
+const escapeXml = (s) => String(s).replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c])
+
+/**
+ * Two panels over the same load rows: left, deliveries/s as bars (log scale); right, p50/p95/p99
+ * latency as three marks on a log axis. App rows are blue, baseline rows grey.
+ */
+export function renderSvg(rows, title) {
+  const loadRows = rows.filter((r) => r.load && !r.error && r.deliveries_per_s !== undefined)
+  const rowH = 22
+  const top = 60
+  const labelW = 300
+  const panelW = 330
+  const gap = 40
+  const width = labelW + panelW * 2 + gap + 30
+  const height = top + loadRows.length * rowH + 50
+  const maxD = Math.max(10, ...loadRows.map((r) => r.deliveries_per_s ?? 0))
+  const maxL = Math.max(10, ...loadRows.map((r) => r.latency_ms.p99 ?? 0))
+  const logX = (v, max, w) => (v > 0 ? (Math.log10(Math.max(v, 0.1)) + 1) / (Math.log10(max) + 1) : 0) * w
+  const out = []
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`)
+  out.push(`<rect width="100%" height="100%" fill="white"/>`)
+  out.push(`<text x="10" y="18" font-size="14" font-weight="bold">${escapeXml(title)}</text>`)
+  const x1 = labelW
+  const x2 = labelW + panelW + gap
+  out.push(`<text x="${x1}" y="${top - 22}" font-weight="bold">deliveries/s (log scale)</text>`)
+  out.push(`<text x="${x2}" y="${top - 22}" font-weight="bold">send→receive latency ms (log): ● p50 ▲ p95 ■ p99</text>`)
+  for (const [x0, max] of [
+    [x1, maxD],
+    [x2, maxL],
+  ]) {
+    for (let d = 0.1; d <= max * 1.01; d *= 10) {
+      const x = x0 + logX(d, max, panelW)
+      out.push(`<line x1="${x}" y1="${top - 8}" x2="${x}" y2="${top + loadRows.length * rowH}" stroke="#ddd"/>`)
+      out.push(`<text x="${x}" y="${top + loadRows.length * rowH + 14}" text-anchor="middle" fill="#666">${d >= 1 ? d : d.toFixed(1)}</text>`)
+    }
+  }
+  loadRows.forEach((r, i) => {
+    const y = top + i * rowH
+    const color = r.target === 'app' ? '#2563eb' : '#9ca3af'
+    const shape = r.scenario === 'many-rooms' ? `${r.rooms}x${r.members}` : `${r.members} members`
+    const label = `${r.scenario} ${shape} ${r.load === 'fixed' ? `@${r.offered_msgs_per_s}/s` : 'sat'} · ${r.target}`
+    out.push(`<text x="${labelW - 8}" y="${y + 14}" text-anchor="end">${escapeXml(label)}</text>`)
+    const w = logX(r.deliveries_per_s ?? 0, maxD, panelW)
+    out.push(`<rect x="${x1}" y="${y + 4}" width="${Math.max(1, w)}" height="${rowH - 8}" fill="${color}"/>`)
+    out.push(`<text x="${x1 + w + 4}" y="${y + 14}" fill="#333">${fmt(r.deliveries_per_s)}</text>`)
+    const { p50, p95, p99 } = r.latency_ms
+    if (p50 !== null) {
+      const [a, b, c] = [p50, p95, p99].map((v) => x2 + logX(v, maxL, panelW))
+      out.push(`<line x1="${a}" y1="${y + 11}" x2="${c}" y2="${y + 11}" stroke="${color}" stroke-width="2"/>`)
+      out.push(`<circle cx="${a}" cy="${y + 11}" r="4" fill="${color}"/>`)
+      out.push(`<path d="M${b - 4},${y + 15} L${b},${y + 7} L${b + 4},${y + 15} Z" fill="${color}"/>`)
+      out.push(`<rect x="${c - 4}" y="${y + 7}" width="8" height="8" fill="${color}"/>`)
+      out.push(`<text x="${c + 7}" y="${y + 14}" fill="#333">${p99}</text>`)
+    }
+  })
+  out.push(`<text x="10" y="${height - 10}" fill="#2563eb">■ app (auth + storage + AES-GCM)</text>`)
+  out.push(`<text x="220" y="${height - 10}" fill="#9ca3af">■ bare broadcast baseline</text>`)
+  out.push('</svg>')
+  return out.join('\n')
+}
+
+export function writeResults(outDir, name, results) {
+  const json = path.join(outDir, `${name}.json`)
+  const svg = path.join(outDir, `${name}.svg`)
+  const md = path.join(outDir, `${name}.md`)
+  writeFileSync(json, JSON.stringify(results, null, 2) + '\n')
+  writeFileSync(svg, renderSvg(results.rows, `npm run bench${results.quick ? ' --quick' : ''} · ${results.machine.cpu} · ${results.started_at}`) + '\n')
+  writeFileSync(md, `${machineLine(results)}\n\n${formatTable(results.rows)}\n`)
+  return { json, svg, md }
+}
+
+export function machineLine(results) {
+  const m = results.machine
+  return `Machine: ${m.cores} cores, ${m.cpu}, ${m.memory_gb} GB RAM, Node ${m.node}, wrangler ${m.wrangler}, workerd ${m.workerd}, ulimit -n ${m.open_files_limit}; ${results.quick ? 'quick' : 'full'} run ${results.started_at}, ${results.wall_s} s wall.`
+}

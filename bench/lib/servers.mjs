@@ -1,0 +1,143 @@
+// Starts and stops the servers the bench measures. Each runs in its own process group (detached),
+// so stopping kills wrangler, its second node process, both workerd processes and esbuild at once,
+// also when the bench fails or is interrupted.
+import { spawn } from 'node:child_process'
+import { openSync, readFileSync, readdirSync } from 'node:fs'
+import path from 'node:path'
+
+const root = path.resolve(import.meta.dirname, '..', '..')
+const started = new Set()
+
+// Both servers get the same environment: offline Request.cf, no telemetry, request logging off
+// (wrangler prints a line per HTTP request in its node process, which would tax the app and the
+// baseline unevenly).
+const serverEnv = {
+  ...process.env,
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+  WRANGLER_SEND_METRICS: 'false',
+  WRANGLER_SEND_ERROR_REPORTS: 'false',
+  WRANGLER_LOG: 'warn',
+}
+
+/** The app, started the README's way (scripts/start.mjs). */
+export function startApp({ port, persistDir, logFile, build = true }) {
+  const args = ['scripts/start.mjs', '--port', String(port), '--persist-to', persistDir]
+  if (!build) args.push('--no-build')
+  return launch('app', process.execPath, args, port, logFile)
+}
+
+/** The bare broadcast baseline (bench/baseline). */
+export function startBaseline({ port, persistDir, logFile }) {
+  const args = [
+    path.join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
+    'dev',
+    '-c',
+    'bench/baseline/wrangler.toml',
+    '--port',
+    String(port),
+    '--ip',
+    '127.0.0.1',
+    '--show-interactive-dev-session=false',
+    '--persist-to',
+    persistDir,
+  ]
+  return launch('baseline', process.execPath, args, port, logFile)
+}
+
+function launch(name, cmd, args, port, logFile) {
+  const log = openSync(logFile, 'a')
+  const child = spawn(cmd, args, { cwd: root, env: serverEnv, detached: true, stdio: ['ignore', log, log] })
+  const server = { name, pid: child.pid, url: `http://127.0.0.1:${port}`, logFile, exited: false }
+  child.on('exit', () => (server.exited = true))
+  started.add(server)
+  return server
+}
+
+/** Resolves once GET /health answers 200; rejects at the deadline or when the process dies. */
+export async function waitHealthy(server, timeoutMs) {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    if (server.exited) throw new Error(`${server.name} exited during start-up; see ${server.logFile}`)
+    try {
+      const res = await fetch(`${server.url}/health`, { signal: AbortSignal.timeout(2000) })
+      if (res.ok) return
+    } catch {}
+    await new Promise((r) => setTimeout(r, 200))
+  }
+  throw new Error(`${server.name} not healthy within ${timeoutMs} ms; see ${server.logFile}`)
+}
+
+/** SIGTERM the process group, then SIGKILL whatever is left after graceMs. */
+export async function stopServer(server, graceMs = 3000) {
+  if (!started.has(server)) return
+  signalGroup(server, 'SIGTERM')
+  const deadline = Date.now() + graceMs
+  while (Date.now() < deadline && groupAlive(server)) await new Promise((r) => setTimeout(r, 100))
+  if (groupAlive(server)) signalGroup(server, 'SIGKILL')
+  started.delete(server)
+}
+
+/** Synchronous last resort for exit and signal handlers. */
+export function killAllNow() {
+  for (const server of started) signalGroup(server, 'SIGKILL')
+  started.clear()
+}
+
+function signalGroup(server, signal) {
+  try {
+    process.kill(-server.pid, signal)
+  } catch {}
+}
+
+function groupAlive(server) {
+  return groupPids(server.pid).length > 0
+}
+
+/** PIDs in a process group, with their command names, from /proc. */
+function groupPids(pgid) {
+  const out = []
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8')
+      const close = stat.lastIndexOf(')')
+      const fields = stat.slice(close + 2).split(' ')
+      // fields[0] is state (field 3); pgrp is field 5.
+      if (Number(fields[2]) === pgid && fields[0] !== 'Z') {
+        out.push({ pid: Number(entry), comm: stat.slice(stat.indexOf('(') + 1, close), utime: Number(fields[11]), stime: Number(fields[12]) })
+      }
+    } catch {}
+  }
+  return out
+}
+
+const TICKS_PER_SECOND = 100
+
+/** CPU seconds used so far by the server's workerd processes (and, separately, its node processes). */
+export function serverCpu(server) {
+  let workerd = 0
+  let node = 0
+  for (const proc of groupPids(server.pid)) {
+    const seconds = (proc.utime + proc.stime) / TICKS_PER_SECOND
+    if (proc.comm === 'workerd') workerd += seconds
+    else node += seconds
+  }
+  return { workerd, node }
+}
+
+export function workerdVersion() {
+  try {
+    const pkg = JSON.parse(readFileSync(path.join(root, 'node_modules', 'workerd', 'package.json'), 'utf8'))
+    return pkg.version
+  } catch {
+    return 'unknown'
+  }
+}
+
+export function packageVersion(name) {
+  try {
+    return JSON.parse(readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')).version
+  } catch {
+    return 'unknown'
+  }
+}

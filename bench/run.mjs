@@ -1,0 +1,214 @@
+#!/usr/bin/env node
+// npm run bench [-- --quick] [--out DIR] [--only a,b] [--app-port N] [--baseline-port N]
+// Starts the app (scripts/start.mjs) and the bare broadcast baseline (bench/baseline) in workerd,
+// drives both from this process over 127.0.0.1, prints a table and writes JSON, SVG and markdown
+// results. Servers run in their own process groups and are always killed on the way out.
+import { mkdirSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { AppApi } from './lib/app-api.mjs'
+import { checkPaths } from './lib/protocol.mjs'
+import { addRatios, formatTable, machineLine, writeResults } from './lib/report.mjs'
+import { killAllNow, packageVersion, startApp, startBaseline, stopServer, waitHealthy, workerdVersion } from './lib/servers.mjs'
+import { pool } from './lib/stats.mjs'
+import { appTarget, baselineTarget } from './lib/targets.mjs'
+import { fanOut } from './scenarios/fan-out.mjs'
+import { history } from './scenarios/history.mjs'
+import { login } from './scenarios/login.mjs'
+import { manyRooms } from './scenarios/many-rooms.mjs'
+import { micro } from './scenarios/micro.mjs'
+import { resume } from './scenarios/resume.mjs'
+import { upgrades } from './scenarios/upgrades.mjs'
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    out: { type: 'string', default: path.join(import.meta.dirname, 'results') },
+    only: { type: 'string' },
+    'app-port': { type: 'string', default: '8790' },
+    'baseline-port': { type: 'string', default: '8792' },
+  },
+})
+
+const QUICK = {
+  users: 5,
+  fanOutSizes: [10, 100],
+  fixedRate: 20,
+  roomCounts: [10],
+  roomsSaturation: false,
+  ablation: [],
+  warmupMs: 300,
+  measureMs: 1500,
+  resumeMissed: 200,
+  resumeRepeats: 3,
+  historyMessages: 2000,
+  historySamples: 15,
+  concurrentLogins: 4,
+  upgrades: 40,
+  storageRows: 10000,
+  hardLimitS: 120,
+}
+const FULL = {
+  users: 20,
+  fanOutSizes: [1, 10, 100, 500],
+  fixedRate: 20,
+  roomCounts: [10, 50, 200],
+  roomsSaturation: true,
+  ablation: ['store', 'crypto', 'full', 'decrypt-each'],
+  warmupMs: 1000,
+  measureMs: 5000,
+  resumeMissed: 1000,
+  resumeRepeats: 5,
+  historyMessages: 100000,
+  historySamples: 40,
+  concurrentLogins: 12,
+  upgrades: 400,
+  storageRows: 100000,
+  hardLimitS: 900,
+}
+const config = args.quick ? QUICK : FULL
+const only = args.only ? new Set(args.only.split(',')) : null
+const wanted = (name) => !only || only.has(name)
+
+const startedAt = new Date()
+const t0 = performance.now()
+const log = (msg) => console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${msg}`)
+
+// Whatever happens, the servers go down with us.
+process.on('exit', killAllNow)
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    killAllNow()
+    process.exit(130)
+  })
+}
+const watchdog = setTimeout(() => {
+  console.error(`bench: hard limit of ${config.hardLimitS} s reached; stopping servers`)
+  killAllNow()
+  process.exit(2)
+}, config.hardLimitS * 1000)
+watchdog.unref()
+
+const rows = []
+async function step(name, target, fn) {
+  if (!wanted(name)) return
+  try {
+    rows.push(...(await fn()))
+  } catch (err) {
+    log(`${name} (${target}) FAILED: ${err.message}`)
+    rows.push({ scenario: name, target, error: err.message })
+  }
+}
+
+async function setUpUsers(server, count) {
+  const api = new AppApi(server.url)
+  const tag = `${process.pid}${Date.now().toString(36)}`
+  const credentials = Array.from({ length: count }, (_, i) => ({
+    username: `bench${tag}u${i}`.slice(0, 32),
+    email: `bench-${tag}-${i}@example.test`,
+    password: `bench-password-${i}-${tag}`,
+  }))
+  await pool(count, 2, (i) => api.register(credentials[i].username, credentials[i].email, credentials[i].password))
+  const users = await pool(count, 2, (i) => api.login(credentials[i].email, credentials[i].password))
+  return { credentials, users }
+}
+
+async function main() {
+  checkPaths()
+  const runDir = path.join(import.meta.dirname, '.tmp', `${startedAt.toISOString().replace(/[:.]/g, '-')}-${process.pid}`)
+  mkdirSync(runDir, { recursive: true })
+  mkdirSync(args.out, { recursive: true })
+  log(`${args.quick ? 'quick' : 'full'} run; logs and state in ${path.relative(process.cwd(), runDir)}`)
+  const app = startApp({ port: args['app-port'], persistDir: path.join(runDir, 'app-state'), logFile: path.join(runDir, 'app.log') })
+  const baseline = startBaseline({ port: args['baseline-port'], persistDir: path.join(runDir, 'baseline-state'), logFile: path.join(runDir, 'baseline.log') })
+  try {
+    await Promise.all([waitHealthy(app, 90000), waitHealthy(baseline, 90000)])
+    log(`servers ready: app ${app.url}, baseline ${baseline.url}`)
+    const base = baselineTarget(baseline)
+    await step('micro', 'baseline', () => micro(baseline, { storageRows: config.storageRows, log }))
+
+    let target = null
+    let credentials = []
+    try {
+      const setup = await setUpUsers(app, config.users)
+      credentials = setup.credentials
+      target = appTarget(app, setup.users)
+      log(`${config.users} users registered and logged in`)
+    } catch (err) {
+      log(`app users: FAILED (${err.message}); app scenarios skipped`)
+      rows.push({ scenario: 'setup', target: 'app', error: err.message })
+    }
+    const appStep = (name, fn) => (target ? step(name, 'app', fn) : wanted(name) && rows.push({ scenario: name, target: 'app', error: 'skipped: user setup failed' }))
+
+    if (target) await appStep('login', () => login(target, baseline, { credentials, concurrentLogins: config.concurrentLogins, log }))
+    // Baseline and app alternate per size so drift on a shared machine hits both alike.
+    for (const size of config.fanOutSizes) {
+      const opts = { sizes: [size], fixedRate: config.fixedRate, warmupMs: config.warmupMs, measureMs: config.measureMs, log }
+      await step('fan-out', 'baseline', () => fanOut(base, opts))
+      await appStep('fan-out', () => fanOut(target, opts))
+    }
+    for (const count of config.roomCounts) {
+      const opts = { roomCounts: [count], warmupMs: config.warmupMs, measureMs: config.measureMs, saturation: config.roomsSaturation, log }
+      await step('many-rooms', 'baseline', () => manyRooms(base, opts))
+      await appStep('many-rooms', () => manyRooms(target, opts))
+    }
+    for (const mode of config.ablation) {
+      await step('ablation', `baseline-${mode}`, () => fanOut(baselineTarget(baseline, mode), { sizes: [100], fixedRate: config.fixedRate, warmupMs: config.warmupMs, measureMs: config.measureMs, log }))
+    }
+    await step('upgrades', 'baseline', () => upgrades(base, { count: config.upgrades, log }))
+    await appStep('upgrades', () => upgrades(target, { count: config.upgrades, log }))
+    await appStep('resume', () => resume(target, { missed: config.resumeMissed, repeats: config.resumeRepeats, log }))
+    await appStep('history', () => history(target, { messages: config.historyMessages, samples: config.historySamples, log }))
+  } finally {
+    await Promise.all([stopServer(app), stopServer(baseline)])
+    rmSync(path.join(runDir, 'app-state'), { recursive: true, force: true })
+    rmSync(path.join(runDir, 'baseline-state'), { recursive: true, force: true })
+  }
+
+  addRatios(rows)
+  const results = {
+    quick: args.quick,
+    started_at: startedAt.toISOString(),
+    wall_s: Math.round((performance.now() - t0) / 100) / 10,
+    machine: {
+      cores: os.cpus().length,
+      cpu: os.cpus()[0]?.model ?? 'unknown',
+      memory_gb: Math.round(os.totalmem() / 2 ** 30),
+      node: process.version,
+      wrangler: packageVersion('wrangler'),
+      miniflare: packageVersion('miniflare'),
+      workerd: workerdVersion(),
+      ws: packageVersion('ws'),
+      open_files_limit: Number(process.env.BENCH_ULIMIT_N ?? 0) || (await openFilesLimit()),
+    },
+    config,
+    rows,
+  }
+  const files = writeResults(args.out, args.quick ? 'quick' : 'full', results)
+  console.log(`\n${machineLine(results)}\n\n${formatTable(rows)}\n`)
+  log(`wrote ${Object.values(files).map((f) => path.relative(process.cwd(), f)).join(', ')}`)
+  const failed = rows.filter((r) => r.error)
+  if (failed.length) log(`${failed.length} scenario(s) failed or were skipped: ${failed.map((r) => `${r.scenario}/${r.target}`).join(', ')}`)
+  return failed.length === 0
+}
+
+async function openFilesLimit() {
+  const { readFileSync } = await import('node:fs')
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('Max open files'))
+  return line ? Number(line.split(/\s+/)[3]) : null
+}
+
+main().then(
+  (ok) => {
+    clearTimeout(watchdog)
+    process.exit(ok ? 0 : 1)
+  },
+  (err) => {
+    console.error(`bench: ${err.stack ?? err}`)
+    killAllNow()
+    process.exit(1)
+  },
+)
