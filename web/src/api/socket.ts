@@ -134,7 +134,7 @@ export class RoomSocket {
     } catch {
       return
     }
-    clearTimeout(this.pongTimer)
+    this.clearPongTimer()
     if (frame.type === 'ready') {
       this.attempt = 0
       this.hasReady = true
@@ -182,15 +182,19 @@ export class RoomSocket {
   private startPing(): void {
     this.stopPing()
     this.pingTimer = setInterval(() => {
-      if (!this.send({ type: 'ping' })) return
-      clearTimeout(this.pongTimer)
+      if (this.pongTimer !== undefined || !this.send({ type: 'ping' })) return
       this.pongTimer = setTimeout(() => this.socket?.close(CLOSE_CODES.normal), PONG_TIMEOUT_MS)
     }, this.options.pingIntervalMs ?? PING_INTERVAL_MS)
   }
 
   private stopPing(): void {
     clearInterval(this.pingTimer)
+    this.clearPongTimer()
+  }
+
+  private clearPongTimer(): void {
     clearTimeout(this.pongTimer)
+    this.pongTimer = undefined
   }
 }
 
