@@ -33,6 +33,7 @@ export const PATHS = {
   chatAdd: (chatId: number) => `/chat/${chatId}/add/`,
   chatHistory: (chatId: number) => `/chat/${chatId}/history/`,
   chatSend: (chatId: number) => `/chat/${chatId}/send/`,
+  chatRemove: (chatId: number) => `/chat/${chatId}/remove/`,
   chatSocket: (chatId: number) => `/ws/chat/${chatId}/`,
 } as const
 
@@ -160,6 +161,14 @@ export interface AddMemberResponse {
   user_id: number
   role: MemberRole
   added: boolean
+}
+
+/** POST /chat/<id>/remove/: no body = leave the group; `user_id` = owner/admin removes a lower-ranked member. */
+export interface RemoveMemberResponse {
+  msg: string
+  chat_id: number
+  user_id: number
+  removed: true
 }
 
 /** One stored message as the API and the socket deliver it. `message` is null when it cannot be decrypted. */

@@ -1,4 +1,7 @@
 import { createRouter } from '../http/router'
+import { admitToRoom } from './upgrade'
 
-/** GET /ws/chat/<chat_id>/: the WebSocket upgrade (issue #3). */
+/** GET /ws/chat/<chat_id>/?token=<access_token>[&since=<seq>]: the WebSocket upgrade. */
 export const roomRoutes = createRouter()
+
+roomRoutes.get('/ws/chat/:id/', async (c) => admitToRoom(c.env, c.var.db, c.req.raw, c.req.param('id')))

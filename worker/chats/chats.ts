@@ -1,0 +1,156 @@
+import { and, eq, sql } from 'drizzle-orm'
+import { CHAT_NAME_MAX_LENGTH, type ChatVisibility, type MemberRole } from '../../protocol/http'
+import type { Db } from '../db/client'
+import { chatMembers, chats, users } from '../db/schema'
+import type { AuthUser } from '../env'
+import type { Body } from '../http/body'
+import { AppError } from '../http/errors'
+import { parseBoolean, requireString } from '../http/validate'
+import { requireChat, requireMember, hasRole, outranks, type ChatRecord } from './membership'
+
+export interface GroupInput {
+  name: string
+  visibility: ChatVisibility
+}
+
+export interface MemberChange {
+  chatId: number
+  userId: number
+  role: MemberRole
+  /** False when nothing changed (already a member). */
+  changed: boolean
+}
+
+export function readGroupInput(body: Body): GroupInput {
+  if (!parseBoolean(body.is_group ?? true, 'is_group')) {
+    throw new AppError('invalid_request', 'Use /chat/private/ with "user_id" for a 1:1 chat.')
+  }
+  const name = requireString(body, 'name', { max: CHAT_NAME_MAX_LENGTH })
+  const visibility = body.visibility ?? 'public'
+  if (visibility !== 'public' && visibility !== 'private') {
+    throw new AppError('invalid_request', '"visibility" must be "public" or "private".')
+  }
+  return { name, visibility }
+}
+
+export async function requireUserName(db: Db, userId: number): Promise<string> {
+  const row = await db.select({ username: users.username }).from(users).where(eq(users.id, userId)).get()
+  if (!row) throw new AppError('not_found', 'No such user.')
+  return row.username
+}
+
+/** The creator becomes the owner; chat and membership are written in one batch (one transaction). */
+export async function createGroup(db: Db, creator: AuthUser, input: GroupInput, nowMs = Date.now()): Promise<ChatRecord> {
+  const [[chat]] = await db.batch([
+    db
+      .insert(chats)
+      .values({ isGroup: true, name: input.name, visibility: input.visibility, createdBy: creator.id, createdAtMs: nowMs })
+      .returning(),
+    db.run(
+      sql`INSERT INTO chat_members (chat_id, user_id, role, joined_at_ms) VALUES (last_insert_rowid(), ${creator.id}, 'owner', ${nowMs})`,
+    ),
+  ])
+  if (!chat) throw new Error('group insert returned no row')
+  return chat
+}
+
+/**
+ * The pair's one 1:1 chat. "min:max" is unique, so two racing requests insert once: the loser's
+ * insert does nothing and both read the same row. Both memberships are written in the same batch.
+ */
+export async function openPrivateChat(db: Db, me: AuthUser, otherId: number, nowMs = Date.now()) {
+  if (otherId === me.id) throw new AppError('invalid_request', 'A 1:1 chat needs another person.')
+  const otherName = await requireUserName(db, otherId)
+  const directKey = `${Math.min(me.id, otherId)}:${Math.max(me.id, otherId)}`
+  const addMember = (userId: number) =>
+    db.run(sql`INSERT INTO chat_members (chat_id, user_id, role, joined_at_ms)
+      SELECT id, ${userId}, 'member', ${nowMs} FROM chats WHERE direct_key = ${directKey} ON CONFLICT DO NOTHING`)
+  const [inserted] = await db.batch([
+    db
+      .insert(chats)
+      .values({ isGroup: false, createdBy: me.id, createdAtMs: nowMs, directKey })
+      .onConflictDoNothing({ target: chats.directKey })
+      .returning({ id: chats.id }),
+    addMember(me.id),
+    addMember(otherId),
+  ])
+  const chat = inserted[0] ?? (await db.select({ id: chats.id }).from(chats).where(eq(chats.directKey, directKey)).get())
+  if (!chat) throw new Error('1:1 chat missing after insert')
+  return { chatId: chat.id, peerName: otherName, created: inserted.length > 0 }
+}
+
+async function insertMember(db: Db, chatId: number, userId: number, role: MemberRole, nowMs: number): Promise<MemberChange> {
+  const rows = await db
+    .insert(chatMembers)
+    .values({ chatId, userId, role, joinedAtMs: nowMs })
+    .onConflictDoNothing()
+    .returning({ role: chatMembers.role })
+  if (rows[0]) return { chatId, userId, role: rows[0].role, changed: true }
+  const existing = await db
+    .select({ role: chatMembers.role })
+    .from(chatMembers)
+    .where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, userId)))
+    .get()
+  return { chatId, userId, role: existing?.role ?? role, changed: false }
+}
+
+/** Joining on one's own: public groups only. 1:1 chats and private groups are never open by id. */
+export async function joinGroup(db: Db, chatId: number, user: AuthUser, nowMs = Date.now()): Promise<MemberChange> {
+  const chat = await requireChat(db, chatId)
+  if (!chat.isGroup) throw new AppError('forbidden', 'Nobody can join a 1:1 chat.')
+  if (chat.visibility !== 'public') throw new AppError('forbidden', 'This group is private: an owner or admin must add you.')
+  return insertMember(db, chatId, user.id, 'member', nowMs)
+}
+
+/** An owner or admin adds someone to a group. */
+export async function addMember(db: Db, chatId: number, actor: AuthUser, userId: number, nowMs = Date.now()): Promise<MemberChange> {
+  const { chat, role } = await requireMember(db, chatId, actor.id)
+  if (!chat.isGroup) throw new AppError('forbidden', 'Nobody can be added to a 1:1 chat.')
+  if (!hasRole(role, 'admin')) throw new AppError('forbidden', 'Only a group owner or admin can add members.')
+  await requireUserName(db, userId)
+  return insertMember(db, chatId, userId, 'member', nowMs)
+}
+
+/**
+ * Ends a group membership: `userId` null (or oneself) leaves, otherwise an owner or admin removes
+ * someone of lower rank. The owner cannot leave. The caller then closes the user's sockets.
+ */
+export async function removeMember(db: Db, chatId: number, actor: AuthUser, userId: number | null): Promise<MemberChange> {
+  const { chat, role } = await requireMember(db, chatId, actor.id)
+  if (!chat.isGroup) throw new AppError('forbidden', 'Nobody can leave or be removed from a 1:1 chat.')
+  const targetId = userId ?? actor.id
+  let targetRole = role
+  if (targetId === actor.id) {
+    if (role === 'owner') throw new AppError('forbidden', 'The owner cannot leave the group.')
+  } else {
+    const target = await db
+      .select({ role: chatMembers.role })
+      .from(chatMembers)
+      .where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, targetId)))
+      .get()
+    if (!target) throw new AppError('not_found', 'That user is not a member of this chat.')
+    if (!outranks(role, target.role)) throw new AppError('forbidden', 'You cannot remove this member.')
+    targetRole = target.role
+  }
+  await db.delete(chatMembers).where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, targetId)))
+  return { chatId, userId: targetId, role: targetRole, changed: true }
+}
+
+/** Public groups the user has not joined, most members first. */
+export async function exploreGroups(db: Db, userId: number, limit = 100) {
+  const memberCount = sql<number>`count(${chatMembers.userId})`
+  return db
+    .select({ chatId: chats.id, name: chats.name, memberCount })
+    .from(chats)
+    .innerJoin(chatMembers, eq(chatMembers.chatId, chats.id))
+    .where(
+      and(
+        eq(chats.isGroup, true),
+        eq(chats.visibility, 'public'),
+        sql`${chats.id} NOT IN (SELECT chat_id FROM chat_members WHERE user_id = ${userId})`,
+      ),
+    )
+    .groupBy(chats.id)
+    .orderBy(sql`${memberCount} DESC`, sql`${chats.id} DESC`)
+    .limit(limit)
+}

@@ -1,0 +1,76 @@
+import { and, eq } from 'drizzle-orm'
+import type { ChatVisibility, MemberRole } from '../../protocol/http'
+import type { Db } from '../db/client'
+import { chatMembers, chats } from '../db/schema'
+import { AppError } from '../http/errors'
+
+export interface ChatRecord {
+  id: number
+  isGroup: boolean
+  name: string | null
+  visibility: ChatVisibility | null
+  createdBy: number
+  createdAtMs: number
+}
+
+export interface Membership {
+  chat: ChatRecord
+  userId: number
+  role: MemberRole
+  joinedAtMs: number
+}
+
+const ROLE_RANK: Record<MemberRole, number> = { member: 0, admin: 1, owner: 2 }
+
+/** True when `actual` is `required` or outranks it (owner > admin > member). */
+export function hasRole(actual: MemberRole, required: MemberRole): boolean {
+  return ROLE_RANK[actual] >= ROLE_RANK[required]
+}
+
+/** True when `actor` may remove `target`: strictly higher rank. */
+export function outranks(actor: MemberRole, target: MemberRole): boolean {
+  return ROLE_RANK[actor] > ROLE_RANK[target]
+}
+
+const chatColumns = {
+  id: chats.id,
+  isGroup: chats.isGroup,
+  name: chats.name,
+  visibility: chats.visibility,
+  createdBy: chats.createdBy,
+  createdAtMs: chats.createdAtMs,
+}
+
+export async function findChat(db: Db, chatId: number): Promise<ChatRecord | null> {
+  const row = await db.select(chatColumns).from(chats)
+    .where(eq(chats.id, chatId))
+    .get()
+  return row ?? null
+}
+
+export async function requireChat(db: Db, chatId: number): Promise<ChatRecord> {
+  const chat = await findChat(db, chatId)
+  if (!chat) throw new AppError('not_found', 'No such chat.')
+  return chat
+}
+
+/**
+ * The one membership check, for REST routes and the socket upgrade alike: 404 for a chat that does
+ * not exist, 403 `not_member` for a non-member, 403 `forbidden` when `role` is required and missing.
+ */
+export async function requireMember(db: Db, chatId: number, userId: number, role?: MemberRole): Promise<Membership> {
+  // One round trip: the chat and the caller's membership row, if any.
+  const row = await db
+    .select({ ...chatColumns, role: chatMembers.role, joinedAtMs: chatMembers.joinedAtMs })
+    .from(chats)
+    .leftJoin(chatMembers, and(eq(chatMembers.chatId, chats.id), eq(chatMembers.userId, userId)))
+    .where(eq(chats.id, chatId))
+    .get()
+  if (!row) throw new AppError('not_found', 'No such chat.')
+  const { role: memberRole, joinedAtMs, ...chat } = row
+  if (memberRole === null || joinedAtMs === null) throw new AppError('not_member', 'You are not a member of this chat.')
+  if (role && !hasRole(memberRole, role)) {
+    throw new AppError('forbidden', `Only a group ${role} can do this.`)
+  }
+  return { chat, userId, role: memberRole, joinedAtMs }
+}

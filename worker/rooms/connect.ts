@@ -1,0 +1,29 @@
+import { scheduleExpiry } from './expiry'
+import { sendFrame } from './fan-out'
+import { replayUnlocked } from './handlers'
+import { memberTag, newSocketState, writeSocketState, type Member } from './member'
+import type { Room } from './room'
+import { lastSeq } from './store'
+
+/**
+ * Accepts a socket the worker has already admitted. With `since`, accepting and replaying happen in
+ * one exclusive section: a message stored meanwhile is either in the replay or broadcast after it,
+ * never both and never neither.
+ */
+export async function acceptSocket(room: Room, member: Member, since: number | null): Promise<Response> {
+  const { 0: client, 1: server } = new WebSocketPair()
+  await room.exclusive(async () => {
+    room.ctx.acceptWebSocket(server, [memberTag(member.userId)])
+    writeSocketState(server, newSocketState(member, Date.now()))
+    sendFrame(server, {
+      type: 'ready',
+      chat_id: member.chatId,
+      user_id: member.userId,
+      last_seq: lastSeq(room.ctx.storage.sql),
+      token_expires_at: new Date(member.tokenExpiresAtMs).toISOString(),
+    })
+    if (since !== null) await replayUnlocked(room, server, since)
+  })
+  await scheduleExpiry(room.ctx)
+  return new Response(null, { status: 101, webSocket: client })
+}

@@ -1,0 +1,70 @@
+import type { ErrorCode } from '../../protocol/errors'
+import { CLOSE_CODES, MAX_FRAME_BYTES } from '../../protocol/socket'
+import { AppError } from '../http/errors'
+import { closeSocket, sendFrame } from './fan-out'
+import { takeToken } from './flood'
+import { onAuth, onRead, onResume, onSend, onTyping } from './handlers'
+import { writeSocketState, type Member, type SocketState } from './member'
+import { parseClientFrame, type ParsedFrame } from './parse-frame'
+import type { Room } from './room'
+
+const encoder = new TextEncoder()
+
+function byteLength(data: string | ArrayBuffer): number {
+  if (typeof data !== 'string') return data.byteLength
+  // A UTF-16 unit is at most 3 UTF-8 bytes: most frames need no encoding to be known small enough.
+  return data.length * 3 <= MAX_FRAME_BYTES ? data.length : encoder.encode(data).byteLength
+}
+
+export function dispatch(room: Room, ws: WebSocket, member: Member, frame: ParsedFrame): Promise<void> | void {
+  switch (frame.type) {
+    case 'send':
+      return onSend(room, ws, member, frame)
+    case 'resume':
+      return onResume(room, ws, frame.since)
+    case 'auth':
+      return onAuth(room, ws, frame)
+    case 'read':
+      return onRead(room, member, frame)
+    case 'typing':
+      return onTyping(room, ws, member)
+    case 'ping':
+      return sendFrame(ws, { type: 'pong' })
+    default:
+      return assertNever(frame)
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unhandled frame ${JSON.stringify(value)}`)
+}
+
+function sendError(ws: WebSocket, code: ErrorCode, message: string, clientId?: string): void {
+  sendFrame(ws, clientId === undefined ? { type: 'error', code, message } : { type: 'error', code, message, client_id: clientId })
+}
+
+/**
+ * One socket frame, in order: expiry and size checks, flood control, parse, handler. A bad frame
+ * gets an error frame and the socket stays open; only expiry, size and a sustained flood close it.
+ */
+export async function handleFrame(room: Room, ws: WebSocket, state: SocketState, data: string | ArrayBuffer): Promise<void> {
+  const nowMs = Date.now()
+  if (state.member.tokenExpiresAtMs <= nowMs) return closeSocket(ws, CLOSE_CODES.tokenExpired, 'The access token expired.')
+  if (byteLength(data) > MAX_FRAME_BYTES) return closeSocket(ws, CLOSE_CODES.tooBig, 'The frame is too large.')
+  const { bucket, verdict } = takeToken(state.flood, nowMs)
+  writeSocketState(ws, { ...state, flood: bucket })
+  if (verdict === 'close') return closeSocket(ws, CLOSE_CODES.rateLimited, 'Too many frames.')
+  if (verdict === 'refuse') return sendError(ws, 'rate_limited', 'Too many frames; slow down.')
+  if (typeof data !== 'string') return sendError(ws, 'invalid_request', 'Binary frames are not accepted; send JSON text.')
+  let frame: ParsedFrame | undefined
+  try {
+    frame = parseClientFrame(data)
+    await dispatch(room, ws, state.member, frame)
+  } catch (err) {
+    const clientId = frame?.type === 'send' ? frame.client_id : undefined
+    if (err instanceof AppError) return sendError(ws, err.code, err.message, clientId)
+    // Name and message only: never the frame, which holds the member's text or token.
+    console.error(`room frame failed chat=${room.chatId}: ${err instanceof Error ? `${err.name}: ${err.message}` : 'unknown'}`)
+    sendError(ws, 'internal', 'The frame could not be processed; try again.', clientId)
+  }
+}

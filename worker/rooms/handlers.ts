@@ -1,0 +1,61 @@
+import { CLOSE_CODES, type AuthFrame, type ReadFrame, type SendFrame } from '../../protocol/socket'
+import { verifyAccessToken } from '../auth/access-tokens'
+import { scheduleExpiry } from './expiry'
+import { broadcast, closeSocket, sendFrame } from './fan-out'
+import { readSocketState, writeSocketState, type Member } from './member'
+import { publishMessage, toMessageBody } from './messages'
+import type { Room } from './room'
+import { advanceReadCursor, lastSeq, listAfter } from './store'
+
+/** Messages per replay page: decrypted together, then sent in order. */
+const REPLAY_PAGE = 200
+
+export async function onSend(room: Room, ws: WebSocket, member: Member, frame: SendFrame): Promise<void> {
+  const clientId = frame.client_id ?? null
+  const { message, duplicate } = await publishMessage(room, member, frame.text, clientId)
+  sendFrame(ws, { type: 'ack', client_id: clientId, id: message.id, seq: message.seq, duplicate })
+}
+
+/**
+ * Sends every message with seq > since, oldest first, then `resumed`. Call it inside
+ * `room.exclusive` so no message is stored (and broadcast) halfway through the replay.
+ */
+export async function replayUnlocked(room: Room, ws: WebSocket, since: number): Promise<void> {
+  const sql = room.ctx.storage.sql
+  let cursor = since
+  for (;;) {
+    const page = listAfter(sql, cursor, REPLAY_PAGE)
+    const bodies = await Promise.all(page.map((m) => toMessageBody(room, m)))
+    for (const body of bodies) sendFrame(ws, { type: 'message', ...body })
+    if (page.length < REPLAY_PAGE) break
+    cursor = page[page.length - 1]!.seq
+  }
+  sendFrame(ws, { type: 'resumed', last_seq: lastSeq(sql) })
+}
+
+export function onResume(room: Room, ws: WebSocket, since: number): Promise<void> {
+  return room.exclusive(() => replayUnlocked(room, ws, since))
+}
+
+/** Renews the socket's token; a token that fails or names someone else closes the socket with 4002. */
+export async function onAuth(room: Room, ws: WebSocket, frame: AuthFrame): Promise<void> {
+  const user = await verifyAccessToken(room.jwtKey, frame.token).catch(() => null)
+  const state = readSocketState(ws)
+  if (!state) return
+  if (!user || user.id !== state.member.userId) {
+    return closeSocket(ws, CLOSE_CODES.invalidToken, 'The token is not valid for this socket.')
+  }
+  const tokenExpiresAtMs = user.expiresAt * 1000
+  writeSocketState(ws, { ...state, member: { ...state.member, username: user.username, tokenExpiresAtMs } })
+  sendFrame(ws, { type: 'auth_ok', token_expires_at: new Date(tokenExpiresAtMs).toISOString() })
+  await scheduleExpiry(room.ctx)
+}
+
+export function onRead(room: Room, member: Member, frame: ReadFrame): void {
+  const sql = room.ctx.storage.sql
+  advanceReadCursor(sql, member.userId, Math.min(frame.seq, lastSeq(sql)))
+}
+
+export function onTyping(room: Room, ws: WebSocket, member: Member): void {
+  broadcast(room.ctx, JSON.stringify({ type: 'typing', user_id: member.userId, username: member.username }), ws)
+}

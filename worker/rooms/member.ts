@@ -1,0 +1,88 @@
+import type { MemberRole } from '../../protocol/http'
+import { fullBucket, type FloodBucket } from './flood'
+
+/** Who a socket (or an RPC caller) is, as verified by the worker before it reached the room. */
+export interface Member {
+  chatId: number
+  userId: number
+  username: string
+  role: MemberRole
+  /** When the access token that opened (or last renewed) the socket expires. */
+  tokenExpiresAtMs: number
+}
+
+/** Everything the room knows about one socket; stored in its attachment so hibernation keeps it. */
+export interface SocketState {
+  member: Member
+  flood: FloodBucket
+}
+
+/** The worker puts the verified member here; it deletes any copy the client sent first. */
+export const MEMBER_HEADER = 'X-Chat-Member'
+
+
+export function encodeMember(member: Member): string {
+  return JSON.stringify(member)
+}
+
+export function decodeMember(raw: string | null): Member | null {
+  if (raw === null) return null
+  try {
+    return toMember(JSON.parse(raw))
+  } catch {
+    return null
+  }
+}
+
+function isPositiveInt(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0
+}
+
+function isRole(value: unknown): value is MemberRole {
+  return value === 'owner' || value === 'admin' || value === 'member'
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function toMember(value: unknown): Member | null {
+  if (!isRecord(value)) return null
+  const { chatId, userId, username, role, tokenExpiresAtMs } = value
+  if (!isPositiveInt(chatId) || !isPositiveInt(userId) || !isPositiveInt(tokenExpiresAtMs)) return null
+  if (typeof username !== 'string' || !isRole(role)) return null
+  return { chatId, userId, username, role, tokenExpiresAtMs }
+}
+
+function toFlood(value: unknown): FloodBucket | null {
+  if (!isRecord(value)) return null
+  const { tokens, updatedAtMs, refusals } = value
+  if (typeof tokens !== 'number' || typeof updatedAtMs !== 'number' || typeof refusals !== 'number') return null
+  return { tokens, updatedAtMs, refusals }
+}
+
+/** The socket's state, or null when its attachment is missing or malformed (as partyserver does). */
+export function readSocketState(ws: WebSocket): SocketState | null {
+  const raw: unknown = ws.deserializeAttachment()
+  if (!isRecord(raw)) return null
+  const member = toMember(raw.member)
+  const flood = toFlood(raw.flood)
+  return member && flood ? { member, flood } : null
+}
+
+export function readMember(ws: WebSocket): Member | null {
+  return readSocketState(ws)?.member ?? null
+}
+
+export function writeSocketState(ws: WebSocket, state: SocketState): void {
+  ws.serializeAttachment(state)
+}
+
+export function newSocketState(member: Member, nowMs: number): SocketState {
+  return { member, flood: fullBucket(nowMs) }
+}
+
+/** Sockets are tagged by user id, so one member's sockets are found without a scan. */
+export function memberTag(userId: number): string {
+  return String(userId)
+}

@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest'
+import { MESSAGE_MAX_CHARS } from '../../protocol/http'
+import { AppError } from '../http/errors'
+import { parseClientFrame } from './parse-frame'
+
+function codeOf(raw: string): string | null {
+  try {
+    parseClientFrame(raw)
+    return null
+  } catch (err) {
+    return err instanceof AppError ? err.code : 'thrown'
+  }
+}
+
+describe('parseClientFrame', () => {
+  it('accepts the seed frame as a send without client_id', () => {
+    expect(parseClientFrame('{"message":"hi"}')).toEqual({ type: 'send', text: 'hi' })
+  })
+
+  it('accepts every documented frame', () => {
+    expect(parseClientFrame('{"type":"send","client_id":"c-1","text":"hi"}')).toEqual({ type: 'send', client_id: 'c-1', text: 'hi' })
+    expect(parseClientFrame('{"type":"resume","since":3}')).toEqual({ type: 'resume', since: 3 })
+    expect(parseClientFrame('{"type":"auth","token":"abc"}')).toEqual({ type: 'auth', token: 'abc' })
+    expect(parseClientFrame('{"type":"read","seq":0}')).toEqual({ type: 'read', seq: 0 })
+    expect(parseClientFrame('{"type":"typing"}')).toEqual({ type: 'typing' })
+    expect(parseClientFrame('{"type":"ping"}')).toEqual({ type: 'ping' })
+  })
+
+  it('refuses malformed frames with invalid_json or invalid_request', () => {
+    expect(codeOf('not json')).toBe('invalid_json')
+    expect(codeOf('[1]')).toBe('invalid_request')
+    expect(codeOf('"text"')).toBe('invalid_request')
+    expect(codeOf('{"type":"shout","text":"x"}')).toBe('invalid_request')
+    expect(codeOf('{"type":"send","text":"   "}')).toBe('invalid_request')
+    expect(codeOf('{"type":"send","text":7}')).toBe('invalid_request')
+    expect(codeOf(JSON.stringify({ type: 'send', text: 'x'.repeat(MESSAGE_MAX_CHARS + 1) }))).toBe('invalid_request')
+    expect(codeOf('{"type":"send","text":"x","client_id":""}')).toBe('invalid_request')
+    expect(codeOf('{"type":"send","text":"x","client_id":"has space"}')).toBe('invalid_request')
+    expect(codeOf('{"type":"resume","since":-1}')).toBe('invalid_request')
+    expect(codeOf('{"type":"resume","since":"3"}')).toBe('invalid_request')
+    expect(codeOf('{"type":"read","seq":1.5}')).toBe('invalid_request')
+    expect(codeOf('{"type":"auth"}')).toBe('invalid_request')
+    expect(codeOf('{"message":null}')).toBe('invalid_request')
+  })
+
+  it('counts characters, not UTF-16 units', () => {
+    expect(parseClientFrame(JSON.stringify({ message: '😀'.repeat(MESSAGE_MAX_CHARS) }))).toMatchObject({ type: 'send' })
+  })
+})
