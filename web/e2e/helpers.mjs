@@ -1,0 +1,75 @@
+import { readFileSync, mkdirSync } from 'node:fs'
+import path from 'node:path'
+import { chromium } from 'playwright-core'
+
+const root = path.resolve(import.meta.dirname, '../..')
+const axeSource = readFileSync(path.join(root, 'node_modules/axe-core/axe.min.js'), 'utf8')
+export const SCREENSHOT_DIR = path.join(root, 'docs/screenshots')
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+  })
+}
+
+/** A context that records the page's WebSockets, so a test can drop them like a network failure would. */
+export async function newContext(browser, baseURL, options = {}) {
+  const context = await browser.newContext({ baseURL, viewport: { width: 1100, height: 760 }, ...options })
+  await context.addInitScript(() => {
+    const Native = window.WebSocket
+    window.__sockets = []
+    window.WebSocket = class extends Native {
+      constructor(...args) {
+        super(...args)
+        window.__sockets.push(this)
+      }
+    }
+  })
+  return context
+}
+
+let counter = 0
+export function uniqueUser(prefix) {
+  const id = `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.floor(Math.random() * 1e4)}`
+  return { username: id.slice(0, 32), email: `${id}@example.test`, password: 'correct horse battery staple' }
+}
+
+export async function signUp(page, user) {
+  await page.goto('/signup')
+  await page.getByLabel('Username').fill(user.username)
+  await page.getByLabel('Email').fill(user.email)
+  await page.getByLabel('Password').fill(user.password)
+  await page.getByRole('button', { name: 'Create account' }).click()
+  await page.getByRole('heading', { name: `Welcome, ${user.username}` }).waitFor()
+}
+
+export async function signIn(page, user) {
+  await page.goto('/signin')
+  await page.getByLabel('Email').fill(user.email)
+  await page.getByLabel('Password').fill(user.password)
+  await page.getByRole('button', { name: 'Sign in' }).click()
+  await page.getByRole('heading', { name: `Welcome, ${user.username}` }).waitFor()
+}
+
+/** axe-core's serious and critical violations on the current page, as readable lines. */
+export async function axeViolations(page) {
+  // Evaluated over the DevTools protocol rather than as an inline <script>, which the page's CSP blocks.
+  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource)
+  const results = await page.evaluate(() => window.axe.run(document, { resultTypes: ['violations'] }))
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`)
+}
+
+export async function screenshot(page, name) {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true })
+  const theme = await page.evaluate(() => document.documentElement.dataset.theme)
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, `${name}-${theme}.png`) })
+}
+
+export async function setTheme(page, theme) {
+  const current = await page.evaluate(() => document.documentElement.dataset.theme)
+  if (current !== theme) await page.getByRole('button', { name: 'Dark mode' }).first().click()
+  await page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme)
+}
