@@ -46,9 +46,8 @@ export async function createGroup(db: Db, creator: AuthUser, input: GroupInput, 
       .insert(chats)
       .values({ isGroup: true, name: input.name, visibility: input.visibility, createdBy: creator.id, createdAtMs: nowMs })
       .returning(),
-    db.run(
-      sql`INSERT INTO chat_members (chat_id, user_id, role, joined_at_ms) VALUES (last_insert_rowid(), ${creator.id}, 'owner', ${nowMs})`,
-    ),
+    // Same batch, same connection: last_insert_rowid() is the chat just inserted.
+    db.insert(chatMembers).values({ chatId: sql`last_insert_rowid()`, userId: creator.id, role: 'owner', joinedAtMs: nowMs }),
   ])
   if (!chat) throw new Error('group insert returned no row')
   return chat
@@ -62,9 +61,9 @@ export async function openPrivateChat(db: Db, me: AuthUser, otherId: number, now
   if (otherId === me.id) throw new AppError('invalid_request', 'A 1:1 chat needs another person.')
   const otherName = await requireUserName(db, otherId)
   const directKey = `${Math.min(me.id, otherId)}:${Math.max(me.id, otherId)}`
+  const chatIdOfPair = sql`(SELECT id FROM chats WHERE direct_key = ${directKey})`
   const addMember = (userId: number) =>
-    db.run(sql`INSERT INTO chat_members (chat_id, user_id, role, joined_at_ms)
-      SELECT id, ${userId}, 'member', ${nowMs} FROM chats WHERE direct_key = ${directKey} ON CONFLICT DO NOTHING`)
+    db.insert(chatMembers).values({ chatId: chatIdOfPair, userId, role: 'member', joinedAtMs: nowMs }).onConflictDoNothing()
   const [inserted] = await db.batch([
     db
       .insert(chats)

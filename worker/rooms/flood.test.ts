@@ -25,3 +25,12 @@ describe('takeToken', () => {
     expect(takeToken(bucket, 0).verdict).toBe('close')
   })
 })
+
+describe('takeToken under a sustained flood', () => {
+  it('still closes when refills let a frame through now and then', () => {
+    let bucket = fullBucket(0)
+    let verdict = 'allow'
+    for (let i = 0; i < 1000 && verdict !== 'close'; i++) ({ bucket, verdict } = takeToken(bucket, i))
+    expect(verdict).toBe('close')
+  })
+})

@@ -4,7 +4,7 @@ import { FRAME_BURST, FRAMES_PER_SECOND } from '../../protocol/socket'
 export interface FloodBucket {
   tokens: number
   updatedAtMs: number
-  /** Frames refused in a row; past FRAME_BURST the socket is closed. */
+  /** Refused frames, draining at FRAMES_PER_SECOND like the tokens refill; past FRAME_BURST the socket is closed. */
   refusals: number
 }
 
@@ -16,9 +16,11 @@ export function fullBucket(nowMs: number): FloodBucket {
 
 /** Takes one token for a frame. Pure: returns the new bucket and what to do with the frame. */
 export function takeToken(bucket: FloodBucket, nowMs: number): { bucket: FloodBucket; verdict: FloodVerdict } {
-  const elapsedMs = Math.max(0, nowMs - bucket.updatedAtMs)
-  const tokens = Math.min(FRAME_BURST, bucket.tokens + (elapsedMs * FRAMES_PER_SECOND) / 1000)
-  if (tokens >= 1) return { bucket: { tokens: tokens - 1, updatedAtMs: nowMs, refusals: 0 }, verdict: 'allow' }
-  const refusals = bucket.refusals + 1
+  const refill = (Math.max(0, nowMs - bucket.updatedAtMs) * FRAMES_PER_SECOND) / 1000
+  const tokens = Math.min(FRAME_BURST, bucket.tokens + refill)
+  // Refusals drain rather than reset, so a flood that a refilled token briefly lets through still ends in a close.
+  const drained = Math.max(0, bucket.refusals - refill)
+  if (tokens >= 1) return { bucket: { tokens: tokens - 1, updatedAtMs: nowMs, refusals: drained }, verdict: 'allow' }
+  const refusals = drained + 1
   return { bucket: { tokens, updatedAtMs: nowMs, refusals }, verdict: refusals > FRAME_BURST ? 'close' : 'refuse' }
 }

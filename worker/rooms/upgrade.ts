@@ -37,5 +37,7 @@ export async function admitToRoom(env: Env, db: Db, request: Request, rawChatId:
   // The room never sees the token: only the member header and `since`.
   const roomUrl = new URL('https://room.internal/connect')
   if (sinceSeq !== null) roomUrl.searchParams.set('since', String(sinceSeq))
-  return env.CHAT_ROOM.getByName(String(chatId)).fetch(new Request(roomUrl, { method: 'GET', headers }))
+  const res = await env.CHAT_ROOM.getByName(String(chatId)).fetch(new Request(roomUrl, { method: 'GET', headers }))
+  // A stub's response has immutable headers; the app's header middleware must be able to add its own.
+  return new Response(res.body, { status: res.status, headers: res.headers, webSocket: res.webSocket })
 }

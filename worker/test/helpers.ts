@@ -98,3 +98,88 @@ export function nextFrame<T extends ServerFrame = ServerFrame>(
     ws.addEventListener('message', onMessage)
   })
 }
+
+// Rooms and chats (issue #3)
+
+export interface TestSocket {
+  ws: WebSocket
+  /** Every frame received so far, in order. */
+  frames: ServerFrame[]
+  /** The first frame, already received or still to come, matching `predicate`; rejects after `timeoutMs`. */
+  waitFor<T extends ServerFrame = ServerFrame>(predicate: (frame: ServerFrame) => boolean, timeoutMs?: number): Promise<T>
+  /** Resolves with the close code once the socket closes. */
+  closed: Promise<number>
+  send(frame: unknown): void
+}
+
+export function socketPath(chatId: number, token: string, since?: number): string {
+  const query = new URLSearchParams({ token })
+  if (since !== undefined) query.set('since', String(since))
+  return `/ws/chat/${chatId}/?${query}`
+}
+
+export function upgrade(path: string, headers: Record<string, string> = {}): Promise<Response> {
+  return api(path, { headers: { Upgrade: 'websocket', ...headers } })
+}
+
+/** Opens a room socket and records every frame from the first one on, so none is missed. */
+export async function openSocket(chatId: number, token: string, options: { since?: number } = {}): Promise<TestSocket> {
+  const res = await upgrade(socketPath(chatId, token, options.since), { Origin: ORIGIN })
+  if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade refused: ${res.status} ${await res.text()}`)
+  const ws = res.webSocket
+  const frames: ServerFrame[] = []
+  const waiters = new Set<() => void>()
+  ws.addEventListener('message', (event) => {
+    if (typeof event.data !== 'string') return
+    frames.push(JSON.parse(event.data) as ServerFrame)
+    for (const wake of waiters) wake()
+  })
+  const closed = new Promise<number>((resolve) => ws.addEventListener('close', (event) => resolve(event.code)))
+  ws.accept()
+  function waitFor<T extends ServerFrame>(predicate: (frame: ServerFrame) => boolean, timeoutMs = 5000): Promise<T> {
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = frames.find(predicate)
+        if (!found) return
+        clearTimeout(timer)
+        waiters.delete(check)
+        resolve(found as T)
+      }
+      const timer = setTimeout(() => {
+        waiters.delete(check)
+        reject(new Error(`no matching frame within ${timeoutMs} ms (${predicate.toString()}); got ${JSON.stringify(frames)}`))
+      }, timeoutMs)
+      waiters.add(check)
+      check()
+    })
+  }
+  return { ws, frames, waitFor, closed, send: (frame) => ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)) }
+}
+
+/** Resolves with the close code, or rejects after `timeoutMs`. */
+export function closeCode(socket: TestSocket, timeoutMs = 5000): Promise<number> {
+  return Promise.race([
+    socket.closed,
+    new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`socket still open after ${timeoutMs} ms`)), timeoutMs)),
+  ])
+}
+
+/** Creates a group owned by `owner` through the real route and returns its id. */
+export async function createGroup(owner: TestUser, visibility: 'public' | 'private' = 'public'): Promise<number> {
+  const res = await api('/chat/create/', authed(owner.accessToken, json({ is_group: true, name: uniqueName('group'), visibility })))
+  if (res.status !== 201) throw new Error(`create group failed: ${res.status} ${await res.text()}`)
+  return ((await res.json()) as { chat_id: number }).chat_id
+}
+
+/** Adds `user` to the group as its owner/admin `by`. */
+export async function addToGroup(chatId: number, by: TestUser, user: TestUser): Promise<void> {
+  const res = await api(`/chat/${chatId}/add/`, authed(by.accessToken, json({ user_id: user.id })))
+  if (res.status !== 201 && res.status !== 200) throw new Error(`add member failed: ${res.status} ${await res.text()}`)
+}
+
+/** Sends a message over REST and returns its seq. */
+export async function sendMessage(chatId: number, user: TestUser, message: string, clientId?: string): Promise<number> {
+  const res = await api(`/chat/${chatId}/send/`, authed(user.accessToken, json({ message, client_id: clientId })))
+  if (res.status !== 201 && res.status !== 200) throw new Error(`send failed: ${res.status} ${await res.text()}`)
+  return ((await res.json()) as { message: { seq: number } }).message.seq
+}
