@@ -1,0 +1,97 @@
+import { env } from 'cloudflare:workers'
+import { runInDurableObject } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import type { HistoryResponse } from '../../protocol/http'
+import type { MessageFrame } from '../../protocol/socket'
+import { addToGroup, api, authed, createGroup, openSocket, sendMessage, signUp } from '../test/helpers'
+import { ChatRoom } from './chat-room'
+import { readSocketState } from './member'
+
+function roomOf(chatId: number) {
+  return env.CHAT_ROOM.getByName(String(chatId))
+}
+
+async function history(chatId: number, token: string): Promise<HistoryResponse> {
+  const res = await api(`/chat/${chatId}/history/`, authed(token))
+  expect(res.status).toBe(200)
+  return res.json()
+}
+
+describe('ChatRoom storage', () => {
+  it('stores no plaintext: text only as AES-GCM ciphertext under the current key', async () => {
+    const owner = await signUp('cipher')
+    const chatId = await createGroup(owner)
+    const secret = 'the eagle lands at midnight'
+    await sendMessage(chatId, owner, secret)
+    const rows = await runInDurableObject(roomOf(chatId), (_instance, state) => state.storage.sql.exec('SELECT * FROM messages').toArray())
+    expect(rows).toHaveLength(1)
+    const row = rows[0]!
+    for (const value of Object.values(row)) {
+      const text = value instanceof ArrayBuffer ? new TextDecoder('latin1').decode(value) : String(value)
+      expect(text).not.toContain(secret)
+      expect(text).not.toContain('eagle')
+    }
+    expect(row.key_version).toBe(2)
+    expect(row.iv).toBeInstanceOf(ArrayBuffer)
+    expect((row.iv as ArrayBuffer).byteLength).toBe(12)
+    expect((await history(chatId, owner.accessToken)).messages[0]?.message).toBe(secret)
+  })
+
+  it('reports ciphertexts swapped between rows as unavailable and keeps serving', async () => {
+    const owner = await signUp('swap')
+    const chatId = await createGroup(owner)
+    await sendMessage(chatId, owner, 'first')
+    await sendMessage(chatId, owner, 'second')
+    await sendMessage(chatId, owner, 'third')
+    await runInDurableObject(roomOf(chatId), (_instance, state) => {
+      const sql = state.storage.sql
+      const [one, two] = sql.exec<{ iv: ArrayBuffer; ciphertext: ArrayBuffer }>('SELECT iv, ciphertext FROM messages WHERE seq IN (1, 2) ORDER BY seq').toArray()
+      sql.exec('UPDATE messages SET iv = ?, ciphertext = ? WHERE seq = 1', two!.iv, two!.ciphertext)
+      sql.exec('UPDATE messages SET iv = ?, ciphertext = ? WHERE seq = 2', one!.iv, one!.ciphertext)
+    })
+    const page = await history(chatId, owner.accessToken)
+    expect(page.messages.map((m) => [m.seq, m.message])).toEqual([
+      [1, null],
+      [2, null],
+      [3, 'third'],
+    ])
+    const socket = await openSocket(chatId, owner.accessToken, { since: 0 })
+    await socket.waitFor((f) => f.type === 'resumed')
+    socket.send({ type: 'send', text: 'room still up' })
+    expect(await socket.waitFor<MessageFrame>((f) => f.type === 'message' && f.seq === 4)).toMatchObject({ message: 'room still up' })
+    const list = await api('/chat/list/', authed(owner.accessToken))
+    expect(list.status).toBe(200)
+  })
+})
+
+describe('ChatRoom hibernation', () => {
+  it('keeps socket identity in attachments and tags: a fresh instance serves the old sockets', async () => {
+    const [a, b] = await Promise.all([signUp('hib'), signUp('hib')])
+    const chatId = await createGroup(a)
+    await addToGroup(chatId, a, b)
+    const sa = await openSocket(chatId, a.accessToken)
+    const sb = await openSocket(chatId, b.accessToken)
+    sa.send({ type: 'send', client_id: 'before', text: 'before' })
+    await sb.waitFor((f) => f.type === 'message' && f.seq === 1)
+
+    await runInDurableObject(roomOf(chatId), async (instance, state) => {
+      // No field of the live instance holds sockets or per-socket state.
+      for (const value of Object.values(instance)) {
+        expect(value instanceof Map || value instanceof Set || Array.isArray(value) || value instanceof WebSocket).toBe(false)
+      }
+      const members = state.getWebSockets().map((ws) => readSocketState(ws)?.member)
+      expect(members.map((m) => m?.userId).sort()).toEqual([a.id, b.id].sort())
+      expect(members.find((m) => m?.userId === a.id)).toMatchObject({ chatId, username: a.username, role: 'owner' })
+      const [oldSocket] = state.getWebSockets(String(a.id))
+      expect(state.getTags(oldSocket!)).toEqual([String(a.id)])
+
+      // What the runtime does after hibernation: a new instance over the same state gets the next frame.
+      const fresh = new ChatRoom(state, env)
+      await fresh.webSocketMessage(oldSocket!, JSON.stringify({ type: 'send', client_id: 'after', text: 'after wake-up' }))
+    })
+
+    const after = await sb.waitFor<MessageFrame>((f) => f.type === 'message' && f.seq === 2)
+    expect(after).toMatchObject({ sender: a.username, sender_id: a.id, message: 'after wake-up', client_id: 'after' })
+    await sa.waitFor((f) => f.type === 'ack' && f.client_id === 'after' && f.seq === 2)
+  })
+})
