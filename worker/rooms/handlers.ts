@@ -1,4 +1,4 @@
-import { CLOSE_CODES, type AuthFrame, type ReadFrame, type SendFrame } from '../../protocol/socket'
+import { CLOSE_CODES, type AuthFrame, type ReadFrame, type SendFrame, type TypingNoticeFrame } from '../../protocol/socket'
 import { verifyAccessToken } from '../auth/access-tokens'
 import { scheduleExpiry } from './expiry'
 import { broadcast, closeSocket, sendFrame } from './fan-out'
@@ -57,5 +57,6 @@ export function onRead(room: Room, member: Member, frame: ReadFrame): void {
 }
 
 export function onTyping(room: Room, ws: WebSocket, member: Member): void {
-  broadcast(room.ctx, JSON.stringify({ type: 'typing', user_id: member.userId, username: member.username }), ws)
+  const notice: TypingNoticeFrame = { type: 'typing', user_id: member.userId, username: member.username }
+  broadcast(room.ctx, JSON.stringify(notice), ws)
 }

@@ -142,6 +142,18 @@ describe('room messaging', () => {
     expect(s.frames.some((f) => f.type === 'error' && f.code === 'rate_limited')).toBe(true)
   })
 
+  it('relays typing to the other members only, without storing it', async () => {
+    const { chatId, users } = await groupWith(2)
+    const sa = await openSocket(chatId, users[0]!.accessToken)
+    const sb = await openSocket(chatId, users[1]!.accessToken)
+    sa.send({ type: 'typing' })
+    sa.send({ type: 'ping' })
+    expect(await sb.waitFor((f) => f.type === 'typing')).toEqual({ type: 'typing', user_id: users[0]!.id, username: users[0]!.username })
+    await sa.waitFor((f) => f.type === 'pong')
+    expect(sa.frames.some((f) => f.type === 'typing')).toBe(false)
+    expect(await roomOf(chatId).lastSeq(chatId)).toBe(0)
+  })
+
   it('reciprocates a client close', async () => {
     const { chatId, users } = await groupWith(1)
     const s = await openSocket(chatId, users[0]!.accessToken)
