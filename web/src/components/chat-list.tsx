@@ -45,9 +45,9 @@ function ChatRow({ chat, isActive }: { chat: ChatListItem; isActive: boolean }) 
         </span>
         <span class="chat-row-body">
           <span class="chat-row-top">
-            <span class="chat-name">
-              {chat.name}
-              {chat.is_group && <span class="tag">{chat.visibility === 'private' ? 'private group' : 'group'}</span>}
+            <span class="chat-title">
+              <span class="chat-name">{chat.name}</span>
+              {chat.is_group && <span class="tag">{chat.visibility === 'private' ? 'private' : 'group'}</span>}
             </span>
             <TimeLabel class="chat-time" iso={chat.last_activity_at} />
           </span>
