@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import { AppApi } from './lib/app-api.mjs'
 import { checkPaths } from './lib/protocol.mjs'
 import { addRatios, formatTable, machineLine, writeResults } from './lib/report.mjs'
-import { killAllNow, packageVersion, startApp, startBaseline, stopServer, waitHealthy, workerdVersion } from './lib/servers.mjs'
+import { killAllNow, packageVersion, serverFdLimit, startApp, startBaseline, stopServer, waitHealthy, workerdVersion } from './lib/servers.mjs'
 import { pool } from './lib/stats.mjs'
 import { appTarget, baselineTarget } from './lib/targets.mjs'
 import { fanOut } from './scenarios/fan-out.mjs'
@@ -67,6 +67,8 @@ const FULL = {
   storageRows: 100000,
   hardLimitS: 900,
 }
+// workerd holds about 6 file descriptors per WebSocket (6,052 for 1,000 sockets, measured).
+const FDS_PER_SOCKET = 6.5
 const config = args.quick ? QUICK : FULL
 const only = args.only ? new Set(args.only.split(',')) : null
 const wanted = (name) => !only || only.has(name)
@@ -126,6 +128,9 @@ async function main() {
     await Promise.all([waitHealthy(app, 90000), waitHealthy(baseline, 90000)])
     log(`servers ready: app ${app.url}, baseline ${baseline.url}`)
     const base = baselineTarget(baseline)
+    const fdLimit = Math.min(serverFdLimit(app) ?? Infinity, serverFdLimit(baseline) ?? Infinity)
+    const maxSockets = Number.isFinite(fdLimit) ? Math.floor((fdLimit * 0.85) / FDS_PER_SOCKET) : Infinity
+    log(`server fd limit ${fdLimit}: at most ${maxSockets} sockets per server`)
     await step('micro', 'baseline', () => micro(baseline, { storageRows: config.storageRows, log }))
 
     let target = null
@@ -149,7 +154,7 @@ async function main() {
       await appStep('fan-out', () => fanOut(target, opts))
     }
     for (const count of config.roomCounts) {
-      const opts = { roomCounts: [count], warmupMs: config.warmupMs, measureMs: config.measureMs, saturation: config.roomsSaturation, log }
+      const opts = { roomCounts: [count], warmupMs: config.warmupMs, measureMs: config.measureMs, saturation: config.roomsSaturation, maxSockets, log }
       await step('many-rooms', 'baseline', () => manyRooms(base, opts))
       await appStep('many-rooms', () => manyRooms(target, opts))
     }
@@ -180,7 +185,7 @@ async function main() {
       miniflare: packageVersion('miniflare'),
       workerd: workerdVersion(),
       ws: packageVersion('ws'),
-      open_files_limit: Number(process.env.BENCH_ULIMIT_N ?? 0) || (await openFilesLimit()),
+      open_files_limit: await openFilesLimit(),
     },
     config,
     rows,

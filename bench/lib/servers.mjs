@@ -16,7 +16,7 @@ const serverEnv = {
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
   WRANGLER_SEND_METRICS: 'false',
   WRANGLER_SEND_ERROR_REPORTS: 'false',
-  WRANGLER_LOG: 'warn',
+  WRANGLER_LOG: process.env.BENCH_WRANGLER_LOG ?? 'warn',
 }
 
 /** The app, started the README's way (scripts/start.mjs). */
@@ -46,7 +46,11 @@ export function startBaseline({ port, persistDir, logFile }) {
 
 function launch(name, cmd, args, port, logFile) {
   const log = openSync(logFile, 'a')
-  const child = spawn(cmd, args, { cwd: root, env: serverEnv, detached: true, stdio: ['ignore', log, log] })
+  // workerd holds about 6 file descriptors per open WebSocket (measured: 6,052 for 1,000), so the
+  // default 20,000 would cap a server near 3,300 sockets. Raise the servers' own limit as far as
+  // this user may; `exec` keeps the pid (and process group) of the launched command.
+  const raise = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"'
+  const child = spawn('/bin/sh', ['-c', raise, cmd, ...args], { cwd: root, env: serverEnv, detached: true, stdio: ['ignore', log, log] })
   const server = { name, pid: child.pid, url: `http://127.0.0.1:${port}`, logFile, exited: false }
   child.on('exit', () => (server.exited = true))
   started.add(server)
@@ -123,6 +127,22 @@ export function serverCpu(server) {
     else node += seconds
   }
   return { workerd, node }
+}
+
+/** Lowest open-files limit among the server's workerd processes (null before they exist). */
+export function serverFdLimit(server) {
+  let limit = null
+  for (const proc of groupPids(server.pid)) {
+    if (proc.comm !== 'workerd') continue
+    try {
+      const line = readFileSync(`/proc/${proc.pid}/limits`, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('Max open files'))
+      const soft = Number(line.split(/\s+/)[3])
+      limit = limit === null ? soft : Math.min(limit, soft)
+    } catch {}
+  }
+  return limit
 }
 
 export function workerdVersion() {
