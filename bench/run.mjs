@@ -26,6 +26,7 @@ const { values: args } = parseArgs({
     quick: { type: 'boolean', default: false },
     out: { type: 'string', default: path.join(import.meta.dirname, 'results') },
     only: { type: 'string' },
+    ablation: { type: 'string' },
     'app-port': { type: 'string', default: '8790' },
     'baseline-port': { type: 'string', default: '8792' },
   },
@@ -42,7 +43,8 @@ const QUICK = {
   measureMs: 1500,
   resumeMissed: 200,
   resumeRepeats: 3,
-  historyMessages: 2000,
+  historyMessages: 1000,
+  historyRealMessages: 1000,
   historySamples: 15,
   concurrentLogins: 4,
   upgrades: 40,
@@ -55,12 +57,13 @@ const FULL = {
   fixedRate: 20,
   roomCounts: [10, 50, 200],
   roomsSaturation: true,
-  ablation: ['store', 'crypto', 'full', 'decrypt-each'],
+  ablation: ['store', 'store-batch', 'crypto', 'full', 'decrypt-each'],
   warmupMs: 1000,
   measureMs: 5000,
   resumeMissed: 1000,
   resumeRepeats: 5,
   historyMessages: 100000,
+  historyRealMessages: 2000,
   historySamples: 40,
   concurrentLogins: 12,
   upgrades: 400,
@@ -122,7 +125,8 @@ async function main() {
   mkdirSync(runDir, { recursive: true })
   mkdirSync(args.out, { recursive: true })
   log(`${args.quick ? 'quick' : 'full'} run; logs and state in ${path.relative(process.cwd(), runDir)}`)
-  const app = startApp({ port: args['app-port'], persistDir: path.join(runDir, 'app-state'), logFile: path.join(runDir, 'app.log') })
+  const appState = path.join(runDir, 'app-state')
+  const app = startApp({ port: args['app-port'], persistDir: appState, logFile: path.join(runDir, 'app.log') })
   const baseline = startBaseline({ port: args['baseline-port'], persistDir: path.join(runDir, 'baseline-state'), logFile: path.join(runDir, 'baseline.log') })
   try {
     await Promise.all([waitHealthy(app, 90000), waitHealthy(baseline, 90000)])
@@ -158,13 +162,13 @@ async function main() {
       await step('many-rooms', 'baseline', () => manyRooms(base, opts))
       await appStep('many-rooms', () => manyRooms(target, opts))
     }
-    for (const mode of config.ablation) {
+    for (const mode of args.ablation ? args.ablation.split(',') : config.ablation) {
       await step('ablation', `baseline-${mode}`, () => fanOut(baselineTarget(baseline, mode), { sizes: [100], fixedRate: config.fixedRate, warmupMs: config.warmupMs, measureMs: config.measureMs, log }))
     }
     await step('upgrades', 'baseline', () => upgrades(base, { count: config.upgrades, log }))
     await appStep('upgrades', () => upgrades(target, { count: config.upgrades, log }))
     await appStep('resume', () => resume(target, { missed: config.resumeMissed, repeats: config.resumeRepeats, log }))
-    await appStep('history', () => history(target, { messages: config.historyMessages, samples: config.historySamples, log }))
+    await appStep('history', () => history(target, { messages: config.historyMessages, realMessages: config.historyRealMessages, samples: config.historySamples, persistDir: appState, log }))
   } finally {
     await Promise.all([stopServer(app), stopServer(baseline)])
     rmSync(path.join(runDir, 'app-state'), { recursive: true, force: true })

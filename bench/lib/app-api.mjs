@@ -15,8 +15,20 @@ export class AppApi {
     this.timeoutMs = timeoutMs
   }
 
-  /** Raw request; returns { status, ms, headers, text }. */
-  async request(method, path, { token, body } = {}) {
+  /**
+   * Raw request; returns { status, ms, headers, text }. wrangler dev reloads the worker when a source
+   * file changes (colleagues editing while a bench runs) and answers 503 "restarted mid-request":
+   * retry that a few times instead of failing the scenario.
+   */
+  async request(method, path, options = {}) {
+    for (let attempt = 1; ; attempt++) {
+      const res = await this.requestOnce(method, path, options)
+      if (res.status !== 503 || !res.text.includes('restarted') || attempt === 4) return res
+      await new Promise((r) => setTimeout(r, 1000))
+    }
+  }
+
+  async requestOnce(method, path, { token, body } = {}) {
     const headers = { Origin: this.baseUrl }
     if (token) headers.Authorization = `Bearer ${token}`
     if (body !== undefined) headers['Content-Type'] = 'application/json'
@@ -37,8 +49,10 @@ export class AppApi {
     return { ...JSON.parse(res.text), _ms: res.ms }
   }
 
-  register(username, email, password) {
-    return this.json('POST', PATHS.register, { body: { Username: username, Email: email, Password: password } })
+  async register(username, email, password) {
+    const res = await this.request('POST', PATHS.register, { body: { Username: username, Email: email, Password: password } })
+    // 409 after a retried 503: the first attempt did register.
+    if (res.status !== 201 && res.status !== 409) throw new ApiError('POST', PATHS.register, res.status, res.text)
   }
 
   async login(email, password) {

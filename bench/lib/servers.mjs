@@ -45,16 +45,32 @@ export function startBaseline({ port, persistDir, logFile }) {
 }
 
 function launch(name, cmd, args, port, logFile) {
-  const log = openSync(logFile, 'a')
+  const server = { name, url: `http://127.0.0.1:${port}`, logFile, launchArgs: [cmd, args] }
+  spawnInto(server)
+  return server
+}
+
+function spawnInto(server) {
+  const [cmd, args] = server.launchArgs
+  const log = openSync(server.logFile, 'a')
   // workerd holds about 6 file descriptors per open WebSocket (measured: 6,052 for 1,000), so the
   // default 20,000 would cap a server near 3,300 sockets. Raise the servers' own limit as far as
   // this user may; `exec` keeps the pid (and process group) of the launched command.
   const raise = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"'
   const child = spawn('/bin/sh', ['-c', raise, cmd, ...args], { cwd: root, env: serverEnv, detached: true, stdio: ['ignore', log, log] })
-  const server = { name, pid: child.pid, url: `http://127.0.0.1:${port}`, logFile, exited: false }
+  server.pid = child.pid
+  server.exited = false
   child.on('exit', () => (server.exited = true))
   started.add(server)
-  return server
+}
+
+/** Stops the server and starts it again with the same command (same port, same persisted state). */
+export async function restartServer(server, timeoutMs, extraArgs = [], whileStopped = async () => {}) {
+  await stopServer(server)
+  await whileStopped()
+  server.launchArgs = [server.launchArgs[0], [...server.launchArgs[1], ...extraArgs.filter((a) => !server.launchArgs[1].includes(a))]]
+  spawnInto(server)
+  await waitHealthy(server, timeoutMs)
 }
 
 /** Resolves once GET /health answers 200; rejects at the deadline or when the process dies. */
