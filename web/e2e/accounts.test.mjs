@@ -51,7 +51,7 @@ describe('accounts in the browser', () => {
     await context.close()
   })
 
-  it('explains a wrong password and a duplicate email in plain words', async () => {
+  it('explains a wrong password, a duplicate email and a network failure in plain words', async () => {
     const context = await newContext(browser, server.baseUrl)
     const page = await context.newPage()
     const user = uniqueUser('errors')
@@ -68,6 +68,13 @@ describe('accounts in the browser', () => {
     await page.getByLabel('Password').fill(user.password)
     await page.getByRole('button', { name: 'Create account' }).click()
     assert.match(await page.getByRole('alert').textContent(), /already exists/)
+
+    await page.goto('/signin')
+    await context.setOffline(true)
+    await page.getByLabel('Email').fill(user.email)
+    await page.getByLabel('Password').fill(user.password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    assert.match(await page.getByRole('alert').textContent(), /Can't reach the server/)
     await context.close()
   })
 

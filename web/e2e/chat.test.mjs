@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { axeViolations, launchBrowser, newContext, screenshot, setTheme, signUp, uniqueUser } from './helpers.mjs'
+import { apiToken, axeViolations, launchBrowser, newContext, screenshot, setTheme, signUp, uniqueUser } from './helpers.mjs'
 import { startServer } from './server.mjs'
 
 let server
@@ -11,6 +11,7 @@ let annPage
 let bobPage
 let annContext
 let directPath
+let groupPath
 
 before(async () => {
   ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
@@ -54,7 +55,7 @@ describe('chatting in the browser', () => {
 
     await bobPage.goto('/')
     const row = bobPage.getByRole('link', { name: new RegExp(ann.username) })
-    await row.getByText('1 unread').or(row.locator('.badge')).first().waitFor()
+    await row.getByText('1 unread').waitFor()
     await row.click()
     await bubble(bobPage, 'Hello Bob').waitFor()
     assert.equal(await bobPage.locator('.message', { hasText: 'Hello Bob' }).getAttribute('class'), 'message is-sent')
@@ -120,6 +121,7 @@ describe('chatting in the browser', () => {
     await annPage.getByLabel('Group name').fill(name)
     await annPage.getByRole('button', { name: 'Create group' }).click()
     await annPage.getByRole('heading', { level: 1, name }).waitFor()
+    groupPath = new URL(annPage.url()).pathname
 
     await bobPage.goto('/explore')
     await bobPage.getByRole('button', { name: `Join ${name}` }).click()
@@ -147,6 +149,39 @@ describe('chatting in the browser', () => {
     await carolPage.getByRole('link', { name: /Group / }).click()
     await bubble(carolPage, 'Welcome Bob').waitFor()
     await carolPage.context().close()
+  })
+
+  it('tells a non-member plainly that the chat is not theirs, and an unknown chat that it does not exist', async () => {
+    const eve = uniqueUser('eve')
+    const evePage = await (await newContext(browser, server.baseUrl)).newPage()
+    await signUp(evePage, eve)
+    await evePage.goto(directPath)
+    assert.match(await evePage.getByRole('alert').textContent(), /not a member/)
+    await evePage.goto('/c/987654321')
+    assert.match(await evePage.getByRole('alert').textContent(), /doesn't exist/)
+    await evePage.context().close()
+  })
+
+  it('loads older pages when scrolling up, keeping every message once and in order', async () => {
+    const chatId = Number(groupPath.split('/').pop())
+    const token = await apiToken(server.baseUrl, bob)
+    for (let n = 1; n <= 70; n++) {
+      const res = await fetch(`${server.baseUrl}/chat/${chatId}/send/`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ message: `bulk ${n}` }),
+      })
+      assert.equal(res.status < 300, true, `send ${n}: ${res.status}`)
+    }
+    await annPage.goto(groupPath)
+    await bubble(annPage, 'bulk 70').waitFor()
+    assert.equal(await bubble(annPage, 'Welcome Bob').count(), 0, 'only the newest page at first')
+    await annPage.locator('.messages').evaluate((el) => (el.scrollTop = 0))
+    await bubble(annPage, 'Welcome Bob').waitFor()
+    const texts = await messageList(annPage).locator('.bubble').allTextContents()
+    const bulk = texts.filter((t) => t.startsWith('bulk '))
+    assert.deepEqual(bulk, Array.from({ length: 70 }, (_, i) => `bulk ${i + 1}`))
+    await annPage.getByRole('button', { name: 'Load older messages' }).waitFor({ state: 'detached' })
   })
 
   it('keeps the dark theme choice across a reload, applied before first paint', async () => {
@@ -195,7 +230,7 @@ describe('chatting in the browser', () => {
     assert.deepEqual(await axeViolations(annPage), [], 'room on a phone')
     await screenshot(annPage, 'room-phone')
     await annPage.getByRole('link', { name: 'Back to chats' }).click()
-    await annPage.getByRole('link', { name: new RegExp(bob.username) }).waitFor()
+    await annPage.getByRole('link', { name: new RegExp(`^${bob.username}`) }).waitFor()
     await screenshot(annPage, 'chats-phone')
   })
 })

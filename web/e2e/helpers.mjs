@@ -29,10 +29,20 @@ export async function newContext(browser, baseURL, options = {}) {
   return context
 }
 
-let counter = 0
 export function uniqueUser(prefix) {
-  const id = `${prefix}${Date.now().toString(36)}${(counter++).toString(36)}${Math.floor(Math.random() * 1e4)}`
-  return { username: id.slice(0, 32), email: `${id}@example.test`, password: 'correct horse battery staple' }
+  const id = `${prefix}_${Math.random().toString(36).slice(2, 7)}`
+  return { username: id, email: `${id}@example.test`, password: 'correct horse battery staple' }
+}
+
+/** Signs in over HTTP (as another client would) and returns an access token for direct API calls. */
+export async function apiToken(baseUrl, user) {
+  const res = await fetch(`${baseUrl}/login/`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Origin: baseUrl },
+    body: JSON.stringify({ Email: user.email, Password: user.password }),
+  })
+  if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`)
+  return (await res.json()).access_token
 }
 
 export async function signUp(page, user) {

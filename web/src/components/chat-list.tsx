@@ -57,8 +57,9 @@ function ChatRow({ chat, isActive }: { chat: ChatListItem; isActive: boolean }) 
               {preview}
             </span>
             {unread > 0 && (
-              <span class="badge" aria-label={`${unread} unread`}>
-                {unread > 99 ? '99+' : unread}
+              <span class="badge">
+                <span aria-hidden="true">{unread > 99 ? '99+' : unread}</span>
+                <span class="visually-hidden">{unread} unread</span>
               </span>
             )}
           </span>

@@ -41,7 +41,7 @@ export async function openRoom(chatId: number): Promise<void> {
   } catch (err) {
     if (roomChatId.value !== chatId) return
     historyStatus.value = 'error'
-    roomError.value = err instanceof ApiError && err.code === 'forbidden' ? describeError(new ApiError('not_member', '')) : describeError(err)
+    roomError.value = describeRoomError(err)
     return
   }
   markRead()
@@ -57,6 +57,12 @@ export async function openRoom(chatId: number): Promise<void> {
       if (status === 'closed' && code !== undefined) roomError.value = describeError(new ApiError('not_member', ''))
     },
   })
+}
+
+function describeRoomError(err: unknown): string {
+  if (err instanceof ApiError && err.code === 'not_found') return "This chat doesn't exist."
+  if (err instanceof ApiError && (err.code === 'forbidden' || err.code === 'not_member')) return "You're not a member of this chat."
+  return describeError(err)
 }
 
 export function closeRoom(): void {
