@@ -64,52 +64,74 @@ function summary(r) {
 
 const escapeXml = (s) => String(s).replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c])
 
+/** Chart rows: every load row, then one row per other scenario (throughput in its own unit). */
+function chartRows(rows) {
+  const out = []
+  for (const r of rows) {
+    if (r.error) continue
+    if (r.load) {
+      const shape = r.scenario === 'many-rooms' ? `${r.rooms}x${r.members}` : `${r.members} members`
+      out.push({ label: `${r.scenario} ${shape} ${r.load === 'fixed' ? `@${r.offered_msgs_per_s}/s` : 'sat'} · ${r.target}`, target: r.target, value: r.deliveries_per_s, unit: '', latency: r.latency_ms })
+    } else if (r.scenario === 'history') {
+      out.push({ label: `history page of 50 / ${r.messages} (client)`, target: r.target, value: null, latency: r.client_ms })
+    } else if (r.scenario === 'resume') {
+      out.push({ label: `resume ${r.missed} missed (to 'resumed')`, target: r.target, value: null, latency: { ...r.resume_ms, p99: r.resume_ms.p95 } })
+    } else if (r.scenario === 'upgrades') {
+      out.push({ label: `ws upgrades · ${r.target}`, target: r.target, value: r.upgrades_per_s, unit: ' upgrades/s', latency: r.setup_ms })
+    } else if (r.scenario === 'login') {
+      out.push({ label: 'login', target: r.target, value: r.logins_per_s_sequential, unit: ' logins/s', latency: r.login_ms })
+    }
+  }
+  return out
+}
+
 /**
- * Two panels over the same load rows: left, deliveries/s as bars (log scale); right, p50/p95/p99
- * latency as three marks on a log axis. App rows are blue, baseline rows grey.
+ * Two panels: left, throughput as bars on a log axis (deliveries/s for load rows, the stated unit
+ * otherwise); right, latency p50/p95/p99 as three marks on a log axis. App blue, baseline grey.
  */
 export function renderSvg(rows, title) {
-  const loadRows = rows.filter((r) => r.load && !r.error && r.deliveries_per_s !== undefined)
+  const items = chartRows(rows)
   const rowH = 22
   const top = 60
   const labelW = 300
   const panelW = 330
-  const gap = 40
-  const width = labelW + panelW * 2 + gap + 30
-  const height = top + loadRows.length * rowH + 50
-  const maxD = Math.max(10, ...loadRows.map((r) => r.deliveries_per_s ?? 0))
-  const maxL = Math.max(10, ...loadRows.map((r) => r.latency_ms.p99 ?? 0))
-  const logX = (v, max, w) => (v > 0 ? (Math.log10(Math.max(v, 0.1)) + 1) / (Math.log10(max) + 1) : 0) * w
+  const gap = 60
+  const width = labelW + panelW * 2 + gap + 40
+  const height = top + items.length * rowH + 50
+  const maxD = Math.max(10, ...items.map((r) => r.value ?? 0))
+  const maxL = Math.max(10, ...items.map((r) => r.latency?.p99 ?? 0))
+  const pos = (v, min, max, w) => Math.round((v > 0 ? Math.max(0, Math.log10(Math.max(v, min) / min) / Math.log10(max / min)) : 0) * w * 10) / 10
   const out = []
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`)
   out.push(`<rect width="100%" height="100%" fill="white"/>`)
   out.push(`<text x="10" y="18" font-size="14" font-weight="bold">${escapeXml(title)}</text>`)
   const x1 = labelW
   const x2 = labelW + panelW + gap
-  out.push(`<text x="${x1}" y="${top - 22}" font-weight="bold">deliveries/s (log scale)</text>`)
-  out.push(`<text x="${x2}" y="${top - 22}" font-weight="bold">send→receive latency ms (log): ● p50 ▲ p95 ■ p99</text>`)
-  for (const [x0, max] of [
-    [x1, maxD],
-    [x2, maxL],
+  out.push(`<text x="${x1}" y="${top - 22}" font-weight="bold">throughput (log): deliveries/s unless a unit is shown</text>`)
+  out.push(`<text x="${x2}" y="${top - 22}" font-weight="bold">latency ms (log): ● p50 ▲ p95 ■ p99</text>`)
+  const bottom = top + items.length * rowH
+  for (const [x0, min, max] of [
+    [x1, 1, maxD],
+    [x2, 0.1, maxL],
   ]) {
-    for (let d = 0.1; d <= max * 1.01; d *= 10) {
-      const x = x0 + logX(d, max, panelW)
-      out.push(`<line x1="${x}" y1="${top - 8}" x2="${x}" y2="${top + loadRows.length * rowH}" stroke="#ddd"/>`)
-      out.push(`<text x="${x}" y="${top + loadRows.length * rowH + 14}" text-anchor="middle" fill="#666">${d >= 1 ? d : d.toFixed(1)}</text>`)
+    for (let d = min; d <= max * 1.01; d *= 10) {
+      const x = x0 + pos(d, min, max, panelW)
+      out.push(`<line x1="${x}" y1="${top - 8}" x2="${x}" y2="${bottom}" stroke="#ddd"/>`)
+      out.push(`<text x="${x}" y="${bottom + 14}" text-anchor="middle" fill="#666">${d >= 1 ? d : d.toFixed(1)}</text>`)
     }
   }
-  loadRows.forEach((r, i) => {
+  items.forEach((r, i) => {
     const y = top + i * rowH
     const color = r.target === 'app' ? '#2563eb' : '#9ca3af'
-    const shape = r.scenario === 'many-rooms' ? `${r.rooms}x${r.members}` : `${r.members} members`
-    const label = `${r.scenario} ${shape} ${r.load === 'fixed' ? `@${r.offered_msgs_per_s}/s` : 'sat'} · ${r.target}`
-    out.push(`<text x="${labelW - 8}" y="${y + 14}" text-anchor="end">${escapeXml(label)}</text>`)
-    const w = logX(r.deliveries_per_s ?? 0, maxD, panelW)
-    out.push(`<rect x="${x1}" y="${y + 4}" width="${Math.max(1, w)}" height="${rowH - 8}" fill="${color}"/>`)
-    out.push(`<text x="${x1 + w + 4}" y="${y + 14}" fill="#333">${fmt(r.deliveries_per_s)}</text>`)
-    const { p50, p95, p99 } = r.latency_ms
-    if (p50 !== null) {
-      const [a, b, c] = [p50, p95, p99].map((v) => x2 + logX(v, maxL, panelW))
+    out.push(`<text x="${labelW - 8}" y="${y + 14}" text-anchor="end">${escapeXml(r.label)}</text>`)
+    if (r.value !== null && r.value !== undefined) {
+      const w = pos(r.value, 1, maxD, panelW)
+      out.push(`<rect x="${x1}" y="${y + 4}" width="${Math.max(1, w)}" height="${rowH - 8}" fill="${color}"/>`)
+      out.push(`<text x="${x1 + w + 4}" y="${y + 14}" fill="#333">${fmt(r.value)}${r.unit ?? ''}</text>`)
+    }
+    const { p50, p95, p99 } = r.latency ?? {}
+    if (p50 !== null && p50 !== undefined) {
+      const [a, b, c] = [p50, p95, p99].map((v) => x2 + pos(v, 0.1, maxL, panelW))
       out.push(`<line x1="${a}" y1="${y + 11}" x2="${c}" y2="${y + 11}" stroke="${color}" stroke-width="2"/>`)
       out.push(`<circle cx="${a}" cy="${y + 11}" r="4" fill="${color}"/>`)
       out.push(`<path d="M${b - 4},${y + 15} L${b},${y + 7} L${b + 4},${y + 15} Z" fill="${color}"/>`)
@@ -118,7 +140,7 @@ export function renderSvg(rows, title) {
     }
   })
   out.push(`<text x="10" y="${height - 10}" fill="#2563eb">■ app (auth + storage + AES-GCM)</text>`)
-  out.push(`<text x="220" y="${height - 10}" fill="#9ca3af">■ bare broadcast baseline</text>`)
+  out.push(`<text x="220" y="${height - 10}" fill="#9ca3af">■ bare broadcast baseline (and its ablations)</text>`)
   out.push('</svg>')
   return out.join('\n')
 }
