@@ -66,12 +66,13 @@ describe('chatting in the browser', () => {
     await bubble(bobPage, 'Hello Bob').waitFor()
   })
 
-  it('keeps Shift+Enter as a new line and shows the character limit near it', async () => {
+  it('keeps Shift+Enter as a new line, shows who is typing, and shows the character limit near it', async () => {
     const input = bobPage.getByLabel('Message', { exact: true })
     await input.fill('line one')
     await input.press('Shift+Enter')
     await input.type('line two')
     assert.equal(await input.inputValue(), 'line one\nline two')
+    await annPage.getByText(`${bob.username} is typing…`).waitFor()
     await input.fill('x'.repeat(3_900))
     await bobPage.getByText('100 characters left').waitFor()
     await input.fill('x'.repeat(4_010))
