@@ -78,7 +78,7 @@ describe('accounts in the browser', () => {
     await context.close()
   })
 
-  it('signs out everywhere: another browser is signed out on its next refresh', async () => {
+  it('signs out one other session, then everywhere: the other browser is signed out on its next refresh', async () => {
     const user = uniqueUser('everywhere')
     const first = await newContext(browser, server.baseUrl)
     const second = await newContext(browser, server.baseUrl)
@@ -87,6 +87,13 @@ describe('accounts in the browser', () => {
     await signUp(a, user)
     await signIn(b, user)
     await a.goto('/settings/sessions')
+    await a.getByRole('button', { name: 'Sign out Chrome on Linux' }).click()
+    await a.getByRole('button', { name: 'Sign out Chrome on Linux' }).waitFor({ state: 'detached' })
+    await b.reload()
+    await b.getByRole('heading', { name: 'Sign in' }).waitFor()
+    await signIn(b, user)
+    await a.reload()
+    await a.getByText('This browser').waitFor()
     await a.getByRole('button', { name: 'Sign out everywhere' }).click()
     await a.getByRole('heading', { name: 'Sign in' }).waitFor()
     await b.reload()

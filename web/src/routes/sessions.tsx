@@ -49,7 +49,7 @@ export function SessionsRoute() {
               </p>
             </div>
             {!s.current && (
-              <button type="button" class="button small subtle" disabled={isBusy} onClick={() => run(() => revokeOneSession(s.id))}>
+              <button type="button" class="button small subtle" disabled={isBusy} onClick={() => run(() => revokeOneSession(s.id))} aria-label={`Sign out ${describeAgent(s.user_agent)}`}>
                 Sign out
               </button>
             )}
