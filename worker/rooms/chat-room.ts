@@ -8,7 +8,7 @@ import { acceptSocket } from './connect'
 import { closeExpired } from './expiry'
 import { closeSocket } from './fan-out'
 import { handleFrame } from './frames'
-import { decodeMember, MEMBER_HEADER, memberTag, readSocketState } from './member'
+import { decodeMember, MEMBER_HEADER, memberTag, readMember } from './member'
 import { publishMessage, toMessageBody, type Sender } from './messages'
 import { createExclusive, type Room } from './room'
 import { bindChatId, countUnread, lastSeq, listBefore, migrateRoom } from './store'
@@ -51,9 +51,9 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    const state = readSocketState(ws)
-    if (!state) return closeSocket(ws, CLOSE_CODES.internal, 'Unknown socket.')
-    await handleFrame(await this.open(state.member.chatId), ws, state, data)
+    const member = readMember(ws)
+    if (!member) return closeSocket(ws, CLOSE_CODES.internal, 'Unknown socket.')
+    await handleFrame(await this.open(member.chatId), ws, data)
   }
 
   // Hibernatable sockets get no automatic close reply. 1005 means "no code" and cannot be sent back;

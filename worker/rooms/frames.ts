@@ -4,7 +4,7 @@ import { AppError } from '../http/errors'
 import { closeSocket, sendFrame } from './fan-out'
 import { takeToken } from './flood'
 import { onAuth, onRead, onResume, onSend, onTyping } from './handlers'
-import { writeSocketState, type Member, type SocketState } from './member'
+import { readSocketState, writeSocketState, type Member } from './member'
 import { parseClientFrame, type ParsedFrame } from './parse-frame'
 import type { Room } from './room'
 
@@ -47,7 +47,11 @@ function sendError(ws: WebSocket, code: ErrorCode, message: string, clientId?: s
  * One socket frame, in order: expiry and size checks, flood control, parse, handler. A bad frame
  * gets an error frame and the socket stays open; only expiry, size and a sustained flood close it.
  */
-export async function handleFrame(room: Room, ws: WebSocket, state: SocketState, data: string | ArrayBuffer): Promise<void> {
+export async function handleFrame(room: Room, ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+  // Frames of one socket may be handled concurrently once a handler awaits: everything up to the
+  // dispatch is synchronous, so the attachment is read and written without another frame in between.
+  const state = readSocketState(ws)
+  if (!state) return closeSocket(ws, CLOSE_CODES.internal, 'Unknown socket.')
   const nowMs = Date.now()
   if (state.member.tokenExpiresAtMs <= nowMs) return closeSocket(ws, CLOSE_CODES.tokenExpired, 'The access token expired.')
   if (byteLength(data) > MAX_FRAME_BYTES) return closeSocket(ws, CLOSE_CODES.tooBig, 'The frame is too large.')
