@@ -5,7 +5,7 @@ import { closeSocket, sendFrame } from './fan-out'
 import { takeToken } from './flood'
 import { onAuth, onRead, onResume, onSend, onTyping } from './handlers'
 import { readSocketState, writeSocketState, type Member } from './member'
-import { parseClientFrame, type ParsedFrame } from './parse-frame'
+import { parseClientFrame, SendRefused, type ParsedFrame } from './parse-frame'
 import type { Room } from './room'
 
 const encoder = new TextEncoder()
@@ -65,7 +65,7 @@ export async function handleFrame(room: Room, ws: WebSocket, data: string | Arra
     frame = parseClientFrame(data)
     await dispatch(room, ws, state.member, frame)
   } catch (err) {
-    const clientId = frame?.type === 'send' ? frame.client_id : undefined
+    const clientId = err instanceof SendRefused ? err.clientId : frame?.type === 'send' ? frame.client_id : undefined
     if (err instanceof AppError) return sendError(ws, err.code, err.message, clientId)
     // Name and message only: never the frame, which holds the member's text or token.
     console.error(`room frame failed chat=${room.chatId}: ${err instanceof Error ? `${err.name}: ${err.message}` : 'unknown'}`)

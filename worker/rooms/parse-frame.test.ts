@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { MESSAGE_MAX_CHARS } from '../../protocol/http'
 import { AppError } from '../http/errors'
-import { parseClientFrame } from './parse-frame'
+import { parseClientFrame, SendRefused } from './parse-frame'
 
 function codeOf(raw: string): string | null {
   try {
@@ -41,6 +41,16 @@ describe('parseClientFrame', () => {
     expect(codeOf('{"type":"read","seq":1.5}')).toBe('invalid_request')
     expect(codeOf('{"type":"auth"}')).toBe('invalid_request')
     expect(codeOf('{"message":null}')).toBe('invalid_request')
+  })
+
+  it('names the client_id of a refused send', () => {
+    try {
+      parseClientFrame('{"type":"send","client_id":"c-9","text":""}')
+      expect.unreachable()
+    } catch (err) {
+      expect(err).toBeInstanceOf(SendRefused)
+      expect(err).toMatchObject({ code: 'invalid_request', clientId: 'c-9' })
+    }
   })
 
   it('counts characters, not UTF-16 units', () => {

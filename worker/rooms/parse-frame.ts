@@ -5,6 +5,16 @@ import { AppError } from '../http/errors'
 /** A client frame after validation; the seed's `{ message }` arrives here as a `send` without client_id. */
 export type ParsedFrame = SendFrame | ResumeFrame | AuthFrame | ReadFrame | TypingFrame | PingFrame
 
+/** A refused `send` whose client_id was valid, so the error frame can name the message it refers to. */
+export class SendRefused extends AppError {
+  constructor(
+    cause: AppError,
+    readonly clientId: string,
+  ) {
+    super(cause.code, cause.message)
+  }
+}
+
 export const CLIENT_ID_PATTERN = /^[\x21-\x7e]{1,64}$/
 const MAX_TOKEN_CHARS = 4096
 
@@ -51,8 +61,12 @@ export function parseClientFrame(raw: string): ParsedFrame {
   switch (frame.type) {
     case 'send': {
       const clientId = parseClientId(frame.client_id)
-      const text = parseMessageText(frame.text, 'text')
-      return clientId === null ? { type: 'send', text } : { type: 'send', client_id: clientId, text }
+      if (clientId === null) return { type: 'send', text: parseMessageText(frame.text, 'text') }
+      try {
+        return { type: 'send', client_id: clientId, text: parseMessageText(frame.text, 'text') }
+      } catch (err) {
+        throw err instanceof AppError ? new SendRefused(err, clientId) : err
+      }
     }
     case 'resume':
       return { type: 'resume', since: parseSeq(frame.since, 'since') }
