@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util'
 import { AppApi } from './lib/app-api.mjs'
 import { checkPaths } from './lib/protocol.mjs'
 import { addRatios, formatTable, machineLine, writeResults } from './lib/report.mjs'
-import { killAllNow, packageVersion, serverFdLimit, startApp, startBaseline, stopServer, waitHealthy, workerdVersion } from './lib/servers.mjs'
+import { killAllNow, packageVersion, serverFdLimit, snapshotApp, startApp, startBaseline, stopServer, waitHealthy, workerdVersion } from './lib/servers.mjs'
 import { pool } from './lib/stats.mjs'
 import { appTarget, baselineTarget } from './lib/targets.mjs'
 import { fanOut } from './scenarios/fan-out.mjs'
@@ -77,6 +77,8 @@ const only = args.only ? new Set(args.only.split(',')) : null
 const wanted = (name) => !only || only.has(name)
 
 const startedAt = new Date()
+// Other work on a shared machine skews every figure; the load average is recorded with the results.
+const loadAtStart = Math.round(os.loadavg()[0] * 100) / 100
 const t0 = performance.now()
 const log = (msg) => console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${msg}`)
 
@@ -126,7 +128,8 @@ async function main() {
   mkdirSync(args.out, { recursive: true })
   log(`${args.quick ? 'quick' : 'full'} run; logs and state in ${path.relative(process.cwd(), runDir)}`)
   const appState = path.join(runDir, 'app-state')
-  const app = startApp({ port: args['app-port'], persistDir: appState, logFile: path.join(runDir, 'app.log') })
+  const appRoot = snapshotApp(path.join(runDir, 'app'))
+  const app = startApp({ appRoot, port: args['app-port'], persistDir: appState, logFile: path.join(runDir, 'app.log') })
   const baseline = startBaseline({ port: args['baseline-port'], persistDir: path.join(runDir, 'baseline-state'), logFile: path.join(runDir, 'baseline.log') })
   try {
     await Promise.all([waitHealthy(app, 90000), waitHealthy(baseline, 90000)])
@@ -172,6 +175,7 @@ async function main() {
   } finally {
     await Promise.all([stopServer(app), stopServer(baseline)])
     rmSync(path.join(runDir, 'app-state'), { recursive: true, force: true })
+    rmSync(appRoot, { recursive: true, force: true })
     rmSync(path.join(runDir, 'baseline-state'), { recursive: true, force: true })
   }
 
@@ -190,6 +194,8 @@ async function main() {
       workerd: workerdVersion(),
       ws: packageVersion('ws'),
       open_files_limit: await openFilesLimit(),
+      load_avg_1m_at_start: loadAtStart,
+      load_avg_1m_at_end: Math.round(os.loadavg()[0] * 100) / 100,
     },
     config,
     rows,

@@ -2,6 +2,7 @@
 // message arrives. Latency = receive time - send time, both read from this process's monotonic clock
 // and matched by client_id. Each sender obeys the protocol's per-socket flood limit with its own
 // token bucket, so throughput beyond 25 msg/s per room needs more sender sockets, never a faster one.
+import os from 'node:os'
 import { performance } from 'node:perf_hooks'
 import { FLOOD } from './protocol.mjs'
 import { serverCpu } from './servers.mjs'
@@ -120,6 +121,8 @@ export async function runLoad(rooms, opts) {
     const workerdCpuS = cpuAfter ? cpuAfter.workerd - cpuBefore.workerd : null
     const stored = acksInWindow / seconds
     const delivered = deliveriesInWindow / seconds
+    const closes = {}
+    for (const room of rooms) for (const socket of room.sockets) if (socket.closed) closes[socket.closed.code] = (closes[socket.closed.code] ?? 0) + 1
     return {
       senders: senders.length,
       sockets: rooms.reduce((n, room) => n + room.sockets.length, 0),
@@ -132,6 +135,8 @@ export async function runLoad(rooms, opts) {
       samples: latencies.length,
       lost_deliveries: lost,
       error_frames: errorCodes,
+      sockets_closed: closes,
+      load_avg_1m: round(os.loadavg()[0], 2),
       client_event_loop_utilization: round(elu, 2),
       server_cpu_utilization: workerdCpuS === null ? null : round(workerdCpuS / seconds, 2),
       server_cpu_us_per_msg: workerdCpuS === null || stored === 0 ? null : round((workerdCpuS * 1e6) / (stored * seconds), 0),

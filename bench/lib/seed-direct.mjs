@@ -11,12 +11,11 @@ import { createCipheriv, randomBytes, randomUUID } from 'node:crypto'
 import { readFileSync, readdirSync } from 'node:fs'
 import path from 'node:path'
 
-const root = path.resolve(import.meta.dirname, '..', '..')
 const BATCH_ROWS = 5000
 
 /** The current (first) key of MESSAGE_KEYS in .dev.vars: { version, key }. */
-function currentKey() {
-  const vars = readFileSync(path.join(root, '.dev.vars'), 'utf8')
+function currentKey(appRoot) {
+  const vars = readFileSync(path.join(appRoot, '.dev.vars'), 'utf8')
   const spec = /^MESSAGE_KEYS="?([^"\n]+)"?/m.exec(vars)?.[1]
   const first = spec && /^v(\d+):([A-Za-z0-9+/=_-]+)/.exec(spec.split(',')[0].trim())
   if (!first) throw new Error('seed-direct: MESSAGE_KEYS not found in .dev.vars')
@@ -42,9 +41,9 @@ async function findRoomFile(persistDir, chatId) {
   throw new Error(`seed-direct: no ChatRoom SQLite file for chat ${chatId} under ${doDir}`)
 }
 
-export async function appendRows(persistDir, chatId, total, textChars = 100) {
+export async function appendRows(appRoot, persistDir, chatId, total, textChars = 100) {
   const file = await findRoomFile(persistDir, chatId)
-  const { version, key } = currentKey()
+  const { version, key } = currentKey(appRoot)
   const db = createClient({ url: `file:${file}` })
   try {
     const last = (await db.execute('SELECT seq, sender_id, sender FROM messages ORDER BY seq DESC LIMIT 1')).rows[0]
@@ -66,7 +65,7 @@ export async function appendRows(persistDir, chatId, total, textChars = 100) {
       }
       await db.batch(statements, 'write')
     }
-    return { file: path.relative(root, file), last_seq: seq }
+    return { file: path.relative(persistDir, file), last_seq: seq }
   } finally {
     db.close()
   }

@@ -2,7 +2,7 @@
 // so stopping kills wrangler, its second node process, both workerd processes and esbuild at once,
 // also when the bench fails or is interrupted.
 import { spawn } from 'node:child_process'
-import { openSync, readFileSync, readdirSync } from 'node:fs'
+import { copyFileSync, cpSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, symlinkSync, utimesSync } from 'node:fs'
 import path from 'node:path'
 
 const root = path.resolve(import.meta.dirname, '..', '..')
@@ -19,11 +19,43 @@ const serverEnv = {
   WRANGLER_LOG: process.env.BENCH_WRANGLER_LOG ?? 'warn',
 }
 
-/** The app, started the README's way (scripts/start.mjs). */
-export function startApp({ port, persistDir, logFile, build = true }) {
-  const args = ['scripts/start.mjs', '--port', String(port), '--persist-to', persistDir]
+// Not part of the app, or rebuilt by start.mjs inside the copy.
+const SNAPSHOT_SKIP = new Set(['node_modules', '.git', '.wrangler', 'dist', 'bench', 'docs', 'web/e2e', '.ci'])
+
+/**
+ * Copies the working tree (with .dev.vars) into `dir`. wrangler dev reloads the worker, dropping every
+ * socket, whenever a watched source file changes; running from a copy keeps a bench immune to edits
+ * made while it runs. node_modules is a real directory of per-package symlinks into the repo's, never
+ * one symlink to it: a tool that deletes the copy's node_modules then removes links, not packages.
+ */
+export function snapshotApp(dir) {
+  for (const entry of readdirSync(root)) {
+    if (SNAPSHOT_SKIP.has(entry)) continue
+    cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true, preserveTimestamps: true, filter: (src) => !SNAPSHOT_SKIP.has(path.relative(root, src)) })
+  }
+  const modules = path.join(root, 'node_modules')
+  mkdirSync(path.join(dir, 'node_modules'))
+  for (const entry of readdirSync(modules)) {
+    if (entry === '.package-lock.json') continue
+    symlinkSync(path.join(modules, entry), path.join(dir, 'node_modules', entry))
+  }
+  const marker = path.join(dir, 'node_modules', '.package-lock.json')
+  copyFileSync(path.join(modules, '.package-lock.json'), marker)
+  const { atime, mtime } = statSync(path.join(modules, '.package-lock.json'))
+  utimesSync(marker, atime, mtime)
+  // scripts/ensure-deps.mjs runs `npm ci` when this marker is older than package-lock.json; refuse
+  // rather than let an install run inside the copy.
+  if (mtime.getTime() < statSync(path.join(dir, 'package-lock.json')).mtimeMs) {
+    throw new Error('node_modules is older than package-lock.json: run `npm ci` (or `npm start` once) before the bench')
+  }
+  return dir
+}
+
+/** The app, started the README's way (scripts/start.mjs) from `appRoot` (the repo or a snapshot). */
+export function startApp({ appRoot = root, port, persistDir, logFile, build = true }) {
+  const args = [path.join(appRoot, 'scripts', 'start.mjs'), '--port', String(port), '--persist-to', persistDir]
   if (!build) args.push('--no-build')
-  return launch('app', process.execPath, args, port, logFile)
+  return launch('app', process.execPath, args, port, logFile, appRoot)
 }
 
 /** The bare broadcast baseline (bench/baseline). */
@@ -44,8 +76,8 @@ export function startBaseline({ port, persistDir, logFile }) {
   return launch('baseline', process.execPath, args, port, logFile)
 }
 
-function launch(name, cmd, args, port, logFile) {
-  const server = { name, url: `http://127.0.0.1:${port}`, logFile, launchArgs: [cmd, args] }
+function launch(name, cmd, args, port, logFile, cwd = root) {
+  const server = { name, url: `http://127.0.0.1:${port}`, logFile, cwd, launchArgs: [cmd, args] }
   spawnInto(server)
   return server
 }
@@ -57,7 +89,7 @@ function spawnInto(server) {
   // default 20,000 would cap a server near 3,300 sockets. Raise the servers' own limit as far as
   // this user may; `exec` keeps the pid (and process group) of the launched command.
   const raise = 'ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"'
-  const child = spawn('/bin/sh', ['-c', raise, cmd, ...args], { cwd: root, env: serverEnv, detached: true, stdio: ['ignore', log, log] })
+  const child = spawn('/bin/sh', ['-c', raise, cmd, ...args], { cwd: server.cwd, env: serverEnv, detached: true, stdio: ['ignore', log, log] })
   server.pid = child.pid
   server.exited = false
   child.on('exit', () => (server.exited = true))

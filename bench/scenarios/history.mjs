@@ -33,7 +33,7 @@ export async function history(target, { messages, realMessages, samples, persist
   if (messages > real) {
     const started = performance.now()
     await restartServer(target.server, 90000, ['--no-build'], async () => {
-      direct = await appendRows(persistDir, full.chatId, messages)
+      direct = await appendRows(target.server.cwd, persistDir, full.chatId, messages)
     })
     direct.seconds = Math.round((performance.now() - started) / 100) / 10
     log(`history: appended rows up to seq ${direct.last_seq} directly in ${direct.seconds} s (app restarted)`)
