@@ -152,6 +152,8 @@ export function sendMessage(text: string): boolean {
   const clientId = crypto.randomUUID()
   messages.value = [...messages.value, pendingMessage(clientId, text, me, new Date().toISOString())]
   transmit(clientId, text)
+  // The others stop showing "typing" when the message lands, so the next keystroke announces again.
+  lastTypingSentMs = 0
   return true
 }
 
