@@ -57,7 +57,7 @@ const FULL = {
   fixedRate: 20,
   roomCounts: [10, 50, 200],
   roomsSaturation: true,
-  ablation: ['store', 'store-batch', 'crypto', 'full', 'decrypt-each'],
+  ablation: ['store', 'store-batch', 'crypto', 'full', 'full-locked', 'full-batch', 'app-sql', 'app-attach', 'decrypt-each'],
   warmupMs: 1000,
   measureMs: 5000,
   resumeMissed: 1000,

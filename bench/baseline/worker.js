@@ -6,13 +6,19 @@
 //     encrypt once + decrypt once), full (both: the design the issue asks for), decrypt-each (encrypt
 //     once, decrypt once per recipient: the cost to avoid), store-batch (store, but queue the frames
 //     that arrive together and insert them in one transaction from one timer turn, so one commit
-//     covers many messages; acks and broadcasts still wait for that commit via the output gate).
+//     covers many messages; acks and broadcasts still wait for that commit via the output gate),
+//     full-locked (full, but each message runs inside a promise-chain lock held across the encrypt
+//     await, as the app's room.exclusive does), full-batch (the frames that arrive together are
+//     encrypted concurrently, then inserted in one transaction and broadcast in seq order),
+//     app-sql (full-locked plus the app's extra SQL per message: dedupe lookup on a unique
+//     (sender_id, client_id) index, max(seq), read-cursor upsert), app-attach (app-sql plus the app's
+//     per-frame deserializeAttachment/serializeAttachment of the socket state).
 //  2. GET /micro/*: single measurements timed inside workerd (Date.now advances during CPU work
 //     locally), e.g. one argon2id hash with the app's parameters.
 import { argon2id } from '@noble/hashes/argon2.js'
 import { DurableObject } from 'cloudflare:workers'
 
-const MODES = new Set(['bare', 'store', 'store-batch', 'crypto', 'full', 'decrypt-each'])
+const MODES = new Set(['bare', 'store', 'store-batch', 'crypto', 'full', 'full-locked', 'full-batch', 'app-sql', 'app-attach', 'decrypt-each'])
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
@@ -117,7 +123,12 @@ export class BroadcastRoom extends DurableObject {
     const seq = ++this.seq
     const message = { ...sampleFrame(seq, frame.text), client_id: frame.client_id ?? null }
     const sockets = this.ctx.getWebSockets()
-    if (mode === 'store-batch') return this.enqueue(ws, message)
+    if (mode === 'store-batch' || mode === 'full-batch') return this.enqueue(ws, message)
+    if (mode === 'app-attach') ws.serializeAttachment({ ...ws.deserializeAttachment(), flood: { tokens: 50, updatedAtMs: Date.now(), refusals: 0 } })
+    if (mode === 'full-locked' || mode === 'app-sql' || mode === 'app-attach') {
+      this.tail = (this.tail ?? Promise.resolve()).then(() => this.fullMessage(ws, message))
+      return this.tail
+    }
     if (mode === 'bare') {
       this.broadcast(sockets, JSON.stringify(message))
     } else {
@@ -137,17 +148,41 @@ export class BroadcastRoom extends DurableObject {
     trySend(ws, JSON.stringify({ type: 'ack', client_id: message.client_id, id: message.id, seq, duplicate: false }))
   }
 
+  async fullMessage(ws, message) {
+    const appSql = this.mode !== 'full-locked'
+    if (appSql) {
+      this.ensureTable()
+      this.ctx.storage.sql.exec('SELECT seq FROM messages WHERE sender_id = ? AND client_id = ?', message.sender_id, message.client_id).toArray()
+      this.ctx.storage.sql.exec('SELECT max(seq) AS seq FROM messages').one()
+    }
+    const aad = encoder.encode(`chat:1:seq:${message.seq}`)
+    const box = await encrypt(await this.getKey(), message.message, aad)
+    this.insert(message, box)
+    if (appSql) {
+      this.ctx.storage.sql.exec(
+        'INSERT INTO read_cursors (user_id, seq) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET seq = max(seq, excluded.seq)',
+        message.sender_id,
+        message.seq,
+      )
+    }
+    this.broadcast(this.ctx.getWebSockets(), JSON.stringify(message))
+    trySend(ws, JSON.stringify({ type: 'ack', client_id: message.client_id, id: message.id, seq: message.seq, duplicate: false }))
+  }
+
   enqueue(ws, message) {
     this.pending ??= []
     this.pending.push({ ws, message })
     if (this.pending.length === 1) setTimeout(() => this.flush(), 0)
   }
 
-  flush() {
+  async flush() {
     const batch = this.pending
     this.pending = []
+    const encrypted = this.mode === 'full-batch'
+    const key = encrypted ? await this.getKey() : null
+    const boxes = encrypted ? await Promise.all(batch.map(({ message }) => encrypt(key, message.message, encoder.encode(`chat:1:seq:${message.seq}`)))) : []
     this.ctx.storage.transactionSync(() => {
-      for (const { message } of batch) this.insert(message, null)
+      batch.forEach(({ message }, i) => this.insert(message, boxes[i] ?? null))
     })
     const sockets = this.ctx.getWebSockets()
     for (const { ws, message } of batch) {
@@ -176,6 +211,8 @@ export class BroadcastRoom extends DurableObject {
     this.ctx.storage.sql.exec(
       'CREATE TABLE IF NOT EXISTS messages (seq INTEGER PRIMARY KEY, id TEXT NOT NULL, client_id TEXT, sender_id INTEGER NOT NULL, body BLOB NOT NULL, iv BLOB, created_at TEXT NOT NULL)',
     )
+    this.ctx.storage.sql.exec('CREATE UNIQUE INDEX IF NOT EXISTS messages_sender_client ON messages (sender_id, client_id) WHERE client_id IS NOT NULL')
+    this.ctx.storage.sql.exec('CREATE TABLE IF NOT EXISTS read_cursors (user_id INTEGER PRIMARY KEY, seq INTEGER NOT NULL)')
     this.tableReady = true
   }
 

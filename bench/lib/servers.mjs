@@ -64,7 +64,7 @@ export function startBaseline({ port, persistDir, logFile }) {
     path.join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
     'dev',
     '-c',
-    'bench/baseline/wrangler.toml',
+    process.env.BENCH_BASELINE_CONFIG ?? 'bench/baseline/wrangler.toml',
     '--port',
     String(port),
     '--ip',
