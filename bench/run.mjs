@@ -41,6 +41,7 @@ const QUICK = {
   ablation: [],
   warmupMs: 300,
   measureMs: 1500,
+  repeats: 1,
   resumeMissed: 200,
   resumeRepeats: 3,
   historyMessages: 1000,
@@ -59,7 +60,8 @@ const FULL = {
   roomsSaturation: true,
   ablation: ['store', 'store-batch', 'crypto', 'full', 'full-locked', 'full-batch', 'app-sql', 'app-attach', 'decrypt-each'],
   warmupMs: 1000,
-  measureMs: 5000,
+  measureMs: 4000,
+  repeats: 3,
   resumeMissed: 1000,
   resumeRepeats: 5,
   historyMessages: 100000,
@@ -154,19 +156,19 @@ async function main() {
     const appStep = (name, fn) => (target ? step(name, 'app', fn) : wanted(name) && rows.push({ scenario: name, target: 'app', error: 'skipped: user setup failed' }))
 
     if (target) await appStep('login', () => login(target, baseline, { credentials, concurrentLogins: config.concurrentLogins, log }))
-    // Baseline and app alternate per size so drift on a shared machine hits both alike.
+    // The baseline and the app are measured side by side, alternating, so drift on a shared machine
+    // hits both alike (see scenarios/fan-out.mjs).
+    const pair = target ? [base, target] : [base]
+    const loadStep = (name, fn) => step(name, pair.map((t) => t.name).join('+'), fn)
+    if (!target && (wanted('fan-out') || wanted('many-rooms'))) rows.push({ scenario: 'fan-out/many-rooms', target: 'app', error: 'skipped: user setup failed' })
     for (const size of config.fanOutSizes) {
-      const opts = { sizes: [size], fixedRate: config.fixedRate, warmupMs: config.warmupMs, measureMs: config.measureMs, log }
-      await step('fan-out', 'baseline', () => fanOut(base, opts))
-      await appStep('fan-out', () => fanOut(target, opts))
+      await loadStep('fan-out', () => fanOut(pair, { size, fixedRate: config.fixedRate, warmupMs: config.warmupMs, measureMs: config.measureMs, repeats: size >= 100 ? config.repeats : 1, log }))
     }
-    for (const count of config.roomCounts) {
-      const opts = { roomCounts: [count], warmupMs: config.warmupMs, measureMs: config.measureMs, saturation: config.roomsSaturation, maxSockets, log }
-      await step('many-rooms', 'baseline', () => manyRooms(base, opts))
-      await appStep('many-rooms', () => manyRooms(target, opts))
+    for (const rooms of config.roomCounts) {
+      await loadStep('many-rooms', () => manyRooms(pair, { rooms, warmupMs: config.warmupMs, measureMs: config.measureMs, repeats: config.repeats, saturation: config.roomsSaturation, maxSockets, log }))
     }
     for (const mode of args.ablation ? args.ablation.split(',') : config.ablation) {
-      await step('ablation', `baseline-${mode}`, () => fanOut(baselineTarget(baseline, mode), { sizes: [100], fixedRate: config.fixedRate, warmupMs: config.warmupMs, measureMs: config.measureMs, log }))
+      await step('ablation', `baseline-${mode}`, () => fanOut([baselineTarget(baseline, mode)], { size: 100, fixedRate: config.fixedRate, warmupMs: config.warmupMs, measureMs: config.measureMs, log }))
     }
     await step('upgrades', 'baseline', () => upgrades(base, { count: config.upgrades, log }))
     await appStep('upgrades', () => upgrades(target, { count: config.upgrades, log }))

@@ -46,3 +46,10 @@ export function withDeadline(promise, ms, what) {
   })
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer))
 }
+
+/** The run with the median deliveries/s, annotated with every run's figure. */
+export function medianRun(runs) {
+  const sorted = [...runs].sort((a, b) => a.deliveries_per_s - b.deliveries_per_s)
+  const median = sorted[Math.floor((sorted.length - 1) / 2)]
+  return runs.length > 1 ? { ...median, runs_deliveries_per_s: runs.map((r) => r.deliveries_per_s), runs: runs.length } : median
+}
