@@ -3,7 +3,7 @@
 // Starts the app (scripts/start.mjs) and the bare broadcast baseline (bench/baseline) in workerd,
 // drives both from this process over 127.0.0.1, prints a table and writes JSON, SVG and markdown
 // results. Servers run in their own process groups and are always killed on the way out.
-import { mkdirSync, rmSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
@@ -125,6 +125,11 @@ async function setUpUsers(server, count) {
 
 async function main() {
   checkPaths()
+  // An interrupted run (SIGINT, SIGKILL) leaves its snapshot and state behind; keep only the logs.
+  const tmp = path.join(import.meta.dirname, '.tmp')
+  for (const old of existsSync(tmp) ? readdirSync(tmp) : []) {
+    for (const sub of ['app', 'app-state', 'baseline-state', 'state']) rmSync(path.join(tmp, old, sub), { recursive: true, force: true })
+  }
   const runDir = path.join(import.meta.dirname, '.tmp', `${startedAt.toISOString().replace(/[:.]/g, '-')}-${process.pid}`)
   mkdirSync(runDir, { recursive: true })
   mkdirSync(args.out, { recursive: true })

@@ -262,8 +262,8 @@ export class BroadcastRoom extends DurableObject {
     const pageMs = (Date.now() - started) / 20
     return {
       rows,
-      insert_autocommit_us: insertUs,
-      insert_in_one_transaction_us: batchedInsertUs,
+      insert_autocommit_us: Math.round(insertUs * 10) / 10,
+      insert_in_one_transaction_us: Math.round(batchedInsertUs * 10) / 10,
       history_page_50_ms: pageMs,
       database_bytes: this.ctx.storage.sql.databaseSize,
     }

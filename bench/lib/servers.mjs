@@ -10,7 +10,7 @@ const started = new Set()
 
 // Both servers get the same environment: offline Request.cf, no telemetry, request logging off
 // (wrangler prints a line per HTTP request in its node process, which would tax the app and the
-// baseline unevenly).
+// baseline unevenly). BENCH_WRANGLER_LOG=debug brings the logs back for a post-mortem.
 const serverEnv = {
   ...process.env,
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
@@ -64,6 +64,7 @@ export function startBaseline({ port, persistDir, logFile }) {
     path.join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
     'dev',
     '-c',
+    // BENCH_BASELINE_CONFIG swaps the config for experiments (e.g. adding the app's assets routing).
     process.env.BENCH_BASELINE_CONFIG ?? 'bench/baseline/wrangler.toml',
     '--port',
     String(port),
