@@ -34,6 +34,7 @@ export const PATHS = {
   chatHistory: (chatId: number) => `/chat/${chatId}/history/`,
   chatSend: (chatId: number) => `/chat/${chatId}/send/`,
   chatRemove: (chatId: number) => `/chat/${chatId}/remove/`,
+  chatRole: (chatId: number) => `/chat/${chatId}/role/`,
   chatSocket: (chatId: number) => `/ws/chat/${chatId}/`,
 } as const
 
@@ -164,6 +165,15 @@ export interface AddMemberResponse {
 }
 
 /** POST /chat/<id>/remove/: no body = leave the group; `user_id` = owner/admin removes a lower-ranked member. */
+/** POST /chat/<id>/role/ with `user_id` and `role` ("admin" | "member"): the owner promotes or demotes. */
+export interface SetRoleResponse {
+  msg: string
+  chat_id: number
+  user_id: number
+  role: MemberRole
+  changed: boolean
+}
+
 export interface RemoveMemberResponse {
   msg: string
   chat_id: number

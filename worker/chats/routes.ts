@@ -9,6 +9,7 @@ import {
   type PrivateChatResponse,
   type RemoveMemberResponse,
   type SendResponse,
+  type SetRoleResponse,
 } from '../../protocol/http'
 import { readBody } from '../http/body'
 import { createRouter } from '../http/router'
@@ -18,6 +19,7 @@ import { parseClientId, parseMessageText } from '../rooms/parse-frame'
 import { addMember, createGroup, exploreGroups, joinGroup, openPrivateChat, readGroupInput, removeMember, type MemberChange } from './chats'
 import { listChats } from './list'
 import { requireMember } from './membership'
+import { readRoleChange, setMemberRole } from './roles'
 
 /** /chat/* REST routes: the seed's paths and fields, mapped here. */
 export const chatRoutes = createRouter()
@@ -65,6 +67,13 @@ chatRoutes.post('/chat/:id/remove/', async (c) => {
   const change = await removeMember(c.var.db, chatId, c.var.user, body.user_id === undefined ? null : requireId(body, 'user_id'))
   await c.env.CHAT_ROOM.getByName(String(chatId)).removeMember(chatId, change.userId)
   return c.json<RemoveMemberResponse>({ msg: 'Removed from the group.', chat_id: chatId, user_id: change.userId, removed: true })
+})
+
+chatRoutes.post('/chat/:id/role/', async (c) => {
+  const chatId = parseId(c.req.param('id'), 'chat_id')
+  const change = await setMemberRole(c.var.db, chatId, c.var.user, readRoleChange(await readBody(c)))
+  const msg = change.changed ? `Role changed to ${change.role}.` : `Already ${change.role}.`
+  return c.json<SetRoleResponse>({ msg, chat_id: chatId, user_id: change.userId, role: change.role, changed: change.changed })
 })
 
 chatRoutes.get('/chat/:id/history/', async (c) => {

@@ -307,6 +307,8 @@ describe('protected routes', () => {
     ['POST', '/chat/1/add/'],
     ['GET', '/chat/1/history/'],
     ['POST', '/chat/1/send/'],
+    ['POST', '/chat/1/remove/'],
+    ['POST', '/chat/1/role/'],
   ]
 
   async function sign(claims: Record<string, unknown>, options: { key?: Uint8Array; expiresAt?: number } = {}) {

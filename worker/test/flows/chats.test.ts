@@ -151,6 +151,43 @@ describe('POST /chat/<id>/remove/', () => {
   })
 })
 
+describe('POST /chat/<id>/role/', () => {
+  it('lets the owner make an admin, who can then add and remove members but not change roles', async () => {
+    const [owner, admin, newcomer, member] = await Promise.all([signUp('owner'), signUp('admin'), signUp('newcomer'), signUp('member')])
+    const chatId = await createGroup(owner, 'private')
+    await addToGroup(chatId, owner, admin)
+    await addToGroup(chatId, owner, member)
+    expect(await errorCode(await post(admin, `/chat/${chatId}/add/`, { user_id: newcomer.id }))).toBe('forbidden')
+
+    const promoted = await post(owner, `/chat/${chatId}/role/`, { user_id: admin.id, role: 'admin' })
+    expect(promoted.status).toBe(200)
+    expect(await promoted.json()).toMatchObject({ chat_id: chatId, user_id: admin.id, role: 'admin', changed: true })
+    expect(await (await post(owner, `/chat/${chatId}/role/`, { user_id: admin.id, role: 'admin' })).json()).toMatchObject({ changed: false })
+
+    expect((await post(admin, `/chat/${chatId}/add/`, { user_id: newcomer.id })).status).toBe(201)
+    expect(await errorCode(await post(admin, `/chat/${chatId}/role/`, { user_id: member.id, role: 'admin' }))).toBe('forbidden')
+    expect(await errorCode(await post(admin, `/chat/${chatId}/remove/`, { user_id: owner.id }))).toBe('forbidden')
+    expect((await post(admin, `/chat/${chatId}/remove/`, { user_id: member.id })).status).toBe(200)
+
+    const demoted = await post(owner, `/chat/${chatId}/role/`, { user_id: admin.id, role: 'member' })
+    expect(await demoted.json()).toMatchObject({ role: 'member', changed: true })
+    expect(await errorCode(await post(admin, `/chat/${chatId}/remove/`, { user_id: newcomer.id }))).toBe('forbidden')
+  })
+
+  it('refuses making anyone owner, the owner changing itself, non-members, 1:1 chats and bad input', async () => {
+    const [owner, member, outsider, peer] = await Promise.all([signUp('owner'), signUp('member'), signUp('outsider'), signUp('peer')])
+    const chatId = await createGroup(owner)
+    await addToGroup(chatId, owner, member)
+    expect(await errorCode(await post(owner, `/chat/${chatId}/role/`, { user_id: member.id, role: 'owner' }))).toBe('invalid_request')
+    expect(await errorCode(await post(owner, `/chat/${chatId}/role/`, { user_id: owner.id, role: 'member' }))).toBe('invalid_request')
+    expect(await errorCode(await post(owner, `/chat/${chatId}/role/`, { user_id: outsider.id, role: 'admin' }))).toBe('not_found')
+    expect(await errorCode(await post(outsider, `/chat/${chatId}/role/`, { user_id: member.id, role: 'admin' }))).toBe('not_member')
+    expect(await errorCode(await post(owner, `/chat/${chatId}/role/`, { role: 'admin' }))).toBe('invalid_request')
+    const direct = ((await (await openPrivate(owner, peer)).json()) as PrivateChatResponse).chat_id
+    expect(await errorCode(await post(owner, `/chat/${direct}/role/`, { user_id: peer.id, role: 'admin' }))).toBe('forbidden')
+  })
+})
+
 describe('GET /chat/explore/', () => {
   it('lists public groups the user has not joined, with member counts', async () => {
     const [owner, member, viewer] = await Promise.all([signUp('owner'), signUp('member'), signUp('viewer')])

@@ -1,0 +1,46 @@
+import { and, eq } from 'drizzle-orm'
+import type { MemberRole } from '../../protocol/http'
+import type { Db } from '../db/client'
+import { chatMembers } from '../db/schema'
+import type { AuthUser } from '../env'
+import type { Body } from '../http/body'
+import { AppError } from '../http/errors'
+import { requireId } from '../http/validate'
+import type { MemberChange } from './chats'
+import { requireMember } from './membership'
+
+export interface RoleChange {
+  userId: number
+  role: Exclude<MemberRole, 'owner'>
+}
+
+export function readRoleChange(body: Body): RoleChange {
+  const userId = requireId(body, 'user_id')
+  if (body.role !== 'admin' && body.role !== 'member') {
+    throw new AppError('invalid_request', '"role" must be "admin" or "member".')
+  }
+  return { userId, role: body.role }
+}
+
+/**
+ * Only the owner grants or takes away the admin role, so admins (who may add and remove members)
+ * cannot multiply themselves. Ownership itself never changes hands here.
+ */
+export async function setMemberRole(db: Db, chatId: number, actor: AuthUser, change: RoleChange): Promise<MemberChange> {
+  const { chat, role } = await requireMember(db, chatId, actor.id)
+  if (!chat.isGroup) throw new AppError('forbidden', 'A 1:1 chat has no roles.')
+  if (role !== 'owner') throw new AppError('forbidden', 'Only the group owner can change roles.')
+  if (change.userId === actor.id) throw new AppError('invalid_request', 'The owner keeps the owner role.')
+  const target = await db
+    .select({ role: chatMembers.role })
+    .from(chatMembers)
+    .where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, change.userId)))
+    .get()
+  if (!target) throw new AppError('not_found', 'That user is not a member of this chat.')
+  if (target.role === change.role) return { chatId, userId: change.userId, role: change.role, changed: false }
+  await db
+    .update(chatMembers)
+    .set({ role: change.role })
+    .where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, change.userId)))
+  return { chatId, userId: change.userId, role: change.role, changed: true }
+}
