@@ -1,7 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { HistoryResponse, MessageBody, SendResponse } from '../../protocol/http'
 import { CLOSE_CODES } from '../../protocol/socket'
-import { loadConfig } from '../config'
 import type { Env } from '../env'
 import { errorResponse } from '../http/errors'
 import { acceptSocket } from './connect'
@@ -9,9 +8,10 @@ import { closeExpired } from './expiry'
 import { closeSocket } from './fan-out'
 import { handleFrame } from './frames'
 import { decodeMember, MEMBER_HEADER, memberTag, readMember } from './member'
-import { publishMessage, toMessageBody, type Sender } from './messages'
-import { createExclusive, type Room } from './room'
-import { bindChatId, countUnread, lastSeq, listBefore, migrateRoom } from './store'
+import { toMessageBody, type Sender } from './messages'
+import { publishMessage } from './publish'
+import { createExclusive, openRoom, type Room } from './room'
+import { countUnread, lastSeq, listBefore, migrateRoom } from './store'
 
 /** Preview and unread count of one chat for one member (GET /chat/list/). */
 export interface ChatSummary {
@@ -24,21 +24,25 @@ export interface ChatSummary {
  * attachments and tags, messages and cursors in its SQLite storage, so hibernation loses nothing.
  */
 export class ChatRoom extends DurableObject<Env> {
-  // Both are rebuilt on demand: the chain is empty whenever the object can hibernate, the room is a cache.
+  // Rebuilt on demand: the chain is empty whenever the object can hibernate, the room is a cache
+  // (its seq is re-read from storage). One promise, so concurrent first frames share one room.
   private readonly exclusive = createExclusive()
-  private room: Room | undefined
+  private room: { chatId: number; opened: Promise<Room> } | undefined
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     migrateRoom(ctx.storage.sql)
   }
 
-  private async open(chatId: number): Promise<Room> {
-    if (this.room?.chatId === chatId) return this.room
-    const { keyring, jwtKey } = await loadConfig(this.env)
-    bindChatId(this.ctx.storage.sql, chatId)
-    this.room = { ctx: this.ctx, env: this.env, keyring, jwtKey, chatId, exclusive: this.exclusive }
-    return this.room
+  private open(chatId: number): Promise<Room> {
+    if (this.room?.chatId !== chatId) {
+      const opened = openRoom(this.ctx, this.env, chatId, this.exclusive)
+      this.room = { chatId, opened }
+      opened.catch(() => {
+        if (this.room?.opened === opened) this.room = undefined
+      })
+    }
+    return this.room.opened
   }
 
   override async fetch(request: Request): Promise<Response> {

@@ -3,7 +3,6 @@ import { sendFrame } from './fan-out'
 import { replayUnlocked } from './handlers'
 import { memberTag, newSocketState, writeSocketState, type Member } from './member'
 import type { Room } from './room'
-import { lastSeq } from './store'
 
 /**
  * Accepts a socket the worker has already admitted. With `since`, accepting and replaying happen in
@@ -19,7 +18,7 @@ export async function acceptSocket(room: Room, member: Member, since: number | n
       type: 'ready',
       chat_id: member.chatId,
       user_id: member.userId,
-      last_seq: lastSeq(room.ctx.storage.sql),
+      last_seq: room.lastSeq,
       token_expires_at: new Date(member.tokenExpiresAtMs).toISOString(),
     })
     if (since !== null) await replayUnlocked(room, server, since)

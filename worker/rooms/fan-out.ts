@@ -2,7 +2,12 @@ import type { ServerFrame } from '../../protocol/socket'
 
 /** Sends one already-serialized frame to every open socket: one JSON.stringify per message, not per member. */
 export function broadcast(ctx: DurableObjectState, payload: string, except?: WebSocket): void {
-  for (const ws of ctx.getWebSockets()) {
+  broadcastTo(ctx.getWebSockets(), payload, except)
+}
+
+/** Like `broadcast` to sockets listed once per batch: `getWebSockets` builds every socket object per call. */
+export function broadcastTo(sockets: WebSocket[], payload: string, except?: WebSocket): void {
+  for (const ws of sockets) {
     if (ws === except) continue
     sendRaw(ws, payload)
   }

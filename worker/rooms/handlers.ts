@@ -3,17 +3,17 @@ import { verifyAccessToken } from '../auth/access-tokens'
 import { scheduleExpiry } from './expiry'
 import { broadcast, closeSocket, sendFrame } from './fan-out'
 import { readSocketState, writeSocketState, type Member } from './member'
-import { publishMessage, toMessageBody } from './messages'
+import { toMessageBody } from './messages'
+import { publishMessage } from './publish'
 import type { Room } from './room'
-import { advanceReadCursor, lastSeq, listAfter } from './store'
+import { advanceReadCursor, listAfter } from './store'
 
 /** Messages per replay page: decrypted together, then sent in order. */
 const REPLAY_PAGE = 200
 
 export async function onSend(room: Room, ws: WebSocket, member: Member, frame: SendFrame): Promise<void> {
-  const clientId = frame.client_id ?? null
-  const { message, duplicate } = await publishMessage(room, member, frame.text, clientId)
-  sendFrame(ws, { type: 'ack', client_id: clientId, id: message.id, seq: message.seq, duplicate })
+  // The batch acks the sender right after the message's broadcast; awaiting only surfaces a failure.
+  await publishMessage(room, member, frame.text, frame.client_id ?? null, ws)
 }
 
 /**
@@ -30,7 +30,7 @@ export async function replayUnlocked(room: Room, ws: WebSocket, since: number): 
     if (page.length < REPLAY_PAGE) break
     cursor = page[page.length - 1]!.seq
   }
-  sendFrame(ws, { type: 'resumed', last_seq: lastSeq(sql) })
+  sendFrame(ws, { type: 'resumed', last_seq: room.lastSeq })
 }
 
 export function onResume(room: Room, ws: WebSocket, since: number): Promise<void> {
@@ -52,8 +52,7 @@ export async function onAuth(room: Room, ws: WebSocket, frame: AuthFrame): Promi
 }
 
 export function onRead(room: Room, member: Member, frame: ReadFrame): void {
-  const sql = room.ctx.storage.sql
-  advanceReadCursor(sql, member.userId, Math.min(frame.seq, lastSeq(sql)))
+  advanceReadCursor(room.ctx.storage.sql, member.userId, Math.min(frame.seq, room.lastSeq))
 }
 
 export function onTyping(room: Room, ws: WebSocket, member: Member): void {

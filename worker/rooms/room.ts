@@ -1,7 +1,10 @@
+import { loadConfig } from '../config'
 import type { Keyring } from '../crypto/keys'
 import type { Env } from '../env'
+import type { PendingSend } from './publish'
+import { bindChatId, lastSeq } from './store'
 
-/** What the room's plain functions need: the object's state, secrets and its chat id. */
+/** What the room's plain functions need: the object's state, secrets, its chat id and two caches. */
 export interface Room {
   ctx: DurableObjectState
   env: Env
@@ -13,6 +16,13 @@ export interface Room {
    * another frame during that await; seq assignment, storage, replay and broadcast must not interleave.
    */
   exclusive<T>(task: () => Promise<T>): Promise<T>
+  /**
+   * The highest stored seq. A cache of `max(seq)`: read from storage when the room opens (also after
+   * hibernation) and advanced only after a commit, so it never runs ahead of what is stored.
+   */
+  lastSeq: number
+  /** Sends waiting for the next group commit; empty whenever the object can hibernate. */
+  outbox: PendingSend[]
 }
 
 /**
@@ -26,4 +36,11 @@ export function createExclusive(): Room['exclusive'] {
     tail = run.catch(() => {})
     return run
   }
+}
+
+/** The room of `chatId` over this object's storage, with its caches loaded from that storage. */
+export async function openRoom(ctx: DurableObjectState, env: Env, chatId: number, exclusive: Room['exclusive']): Promise<Room> {
+  const { keyring, jwtKey } = await loadConfig(env)
+  bindChatId(ctx.storage.sql, chatId)
+  return { ctx, env, keyring, jwtKey, chatId, exclusive, lastSeq: lastSeq(ctx.storage.sql), outbox: [] }
 }

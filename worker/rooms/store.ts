@@ -78,9 +78,15 @@ function toStored(row: MessageRow): StoredMessage {
   }
 }
 
-export function insertMessage(sql: SqlStorage, m: StoredMessage): void {
-  sql.exec(
-    `INSERT INTO messages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+/**
+ * Inserts one message; false when (sender, client_id) is already stored, i.e. a resend. The conflict
+ * target names the unique index, so a seq collision (a bug) still throws instead of being skipped.
+ * This replaces a lookup before every insert: resends are rare, the lookup was ~8% of the room's CPU.
+ */
+export function insertMessage(sql: SqlStorage, m: StoredMessage): boolean {
+  const cursor = sql.exec(
+    `INSERT INTO messages (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING`,
     m.seq,
     m.id,
     m.senderId,
@@ -91,6 +97,7 @@ export function insertMessage(sql: SqlStorage, m: StoredMessage): void {
     m.ciphertext,
     m.createdAtMs,
   )
+  return cursor.rowsWritten > 0
 }
 
 export function findByClientId(sql: SqlStorage, senderId: number, clientId: string): StoredMessage | null {

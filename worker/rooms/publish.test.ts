@@ -1,0 +1,105 @@
+import { env } from 'cloudflare:workers'
+import { runInDurableObject } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import type { AckFrame, MessageFrame } from '../../protocol/socket'
+import { addToGroup, createGroup, openSocket, sendMessage, signUp } from '../test/helpers'
+import type { ChatRoom } from './chat-room'
+
+function roomOf(chatId: number) {
+  return env.CHAT_ROOM.getByName(String(chatId))
+}
+
+/** Hands the frames to the live room in one synchronous burst, so they reach its outbox together. */
+async function burst(chatId: number, userId: number, frames: object[]): Promise<void> {
+  await runInDurableObject(roomOf(chatId), async (instance: ChatRoom, state) => {
+    const [ws] = state.getWebSockets(String(userId))
+    await Promise.all(frames.map((f) => instance.webSocketMessage(ws!, JSON.stringify(f))))
+  })
+}
+
+async function twoMembers() {
+  const [a, b] = await Promise.all([signUp('batch'), signUp('batch')])
+  const chatId = await createGroup(a)
+  await addToGroup(chatId, a, b)
+  const sa = await openSocket(chatId, a.accessToken)
+  const sb = await openSocket(chatId, b.accessToken)
+  await Promise.all([sa.waitFor((f) => f.type === 'ready'), sb.waitFor((f) => f.type === 'ready')])
+  return { a, b, chatId, sa, sb }
+}
+
+const acksOf = (frames: { type: string }[]) =>
+  frames.filter((f): f is AckFrame => f.type === 'ack').map((f) => [f.client_id, f.seq, f.duplicate])
+const messagesOf = (frames: { type: string }[]) =>
+  frames.filter((f): f is MessageFrame => f.type === 'message').map((f) => [f.seq, f.message, f.client_id])
+
+describe('publishMessage (group commit)', () => {
+  it('stores sends that arrive together gap-free in arrival order, acks each once, a same-batch duplicate once', async () => {
+    const { a, chatId, sa, sb } = await twoMembers()
+    await burst(chatId, a.id, [
+      { type: 'send', client_id: 'c1', text: 'one' },
+      { type: 'send', client_id: 'c2', text: 'two' },
+      { type: 'send', client_id: 'c1', text: 'one again' },
+      { message: 'no client id' },
+      { type: 'send', client_id: 'c3', text: 'three' },
+    ])
+    await sb.waitFor((f) => f.type === 'message' && f.seq === 4)
+    await sa.waitFor((f) => f.type === 'ack' && f.client_id === 'c3')
+    expect(messagesOf(sb.frames)).toEqual([
+      [1, 'one', 'c1'],
+      [2, 'two', 'c2'],
+      [3, 'no client id', null],
+      [4, 'three', 'c3'],
+    ])
+    // Each ack follows its message's broadcast; the resend is answered right after its original.
+    expect(acksOf(sa.frames)).toEqual([
+      ['c1', 1, false],
+      ['c1', 1, true],
+      ['c2', 2, false],
+      [null, 3, false],
+      ['c3', 4, false],
+    ])
+    const stored = await runInDurableObject(roomOf(chatId), (_instance, state) => ({
+      seqs: state.storage.sql.exec<{ seq: number }>('SELECT seq FROM messages ORDER BY seq').toArray().map((r) => r.seq),
+      cursor: state.storage.sql.exec<{ seq: number }>('SELECT seq FROM read_cursors WHERE user_id = ?', a.id).one().seq,
+    }))
+    expect(stored).toEqual({ seqs: [1, 2, 3, 4], cursor: 4 })
+  })
+
+  it('answers a resend of an earlier batch from storage and stores the rest of its batch without a gap', async () => {
+    const { a, chatId, sa, sb } = await twoMembers()
+    await burst(chatId, a.id, [
+      { type: 'send', client_id: 'old-1', text: 'first' },
+      { type: 'send', client_id: 'old-2', text: 'second' },
+    ])
+    await sb.waitFor((f) => f.type === 'message' && f.seq === 2)
+    await burst(chatId, a.id, [
+      { type: 'send', client_id: 'new-1', text: 'third' },
+      { type: 'send', client_id: 'old-2', text: 'second, resent' },
+      { type: 'send', client_id: 'new-2', text: 'fourth' },
+    ])
+    await sb.waitFor((f) => f.type === 'message' && f.seq === 4)
+    await sa.waitFor((f) => f.type === 'ack' && f.client_id === 'new-2')
+    await sa.waitFor((f) => f.type === 'ack' && f.client_id === 'old-2' && f.duplicate)
+    expect(messagesOf(sb.frames).map(([seq, text]) => [seq, text])).toEqual([
+      [1, 'first'],
+      [2, 'second'],
+      [3, 'third'],
+      [4, 'fourth'],
+    ])
+    expect(acksOf(sa.frames).filter(([id]) => id === 'old-2')).toEqual([
+      ['old-2', 2, false],
+      ['old-2', 2, true],
+    ])
+    expect(await roomOf(chatId).lastSeq(chatId)).toBe(4)
+  })
+
+  it('orders REST and socket sends into one gap-free sequence', async () => {
+    const { a, b, chatId, sb } = await twoMembers()
+    const rest = Promise.all([1, 2, 3].map((i) => sendMessage(chatId, b, `rest ${i}`)))
+    await burst(chatId, a.id, [1, 2, 3].map((i) => ({ type: 'send', client_id: `s${i}`, text: `socket ${i}` })))
+    await rest
+    await sb.waitFor((f) => f.type === 'message' && f.seq === 6)
+    const seqs = messagesOf(sb.frames).map(([seq]) => seq)
+    expect(seqs).toEqual([1, 2, 3, 4, 5, 6])
+  })
+})

@@ -1,0 +1,158 @@
+import type { MessageBody, SendResponse } from '../../protocol/http'
+import type { MessageFrame } from '../../protocol/socket'
+import { seal } from '../crypto/aead'
+import { broadcastTo, sendFrame } from './fan-out'
+import { messageContext, toBody, toMessageBody, type Sender } from './messages'
+import type { Room } from './room'
+import { advanceReadCursor, findByClientId, insertMessage, type StoredMessage } from './store'
+
+/** One send waiting in the room's outbox for the next group commit. */
+export interface PendingSend {
+  sender: Sender
+  text: string
+  clientId: string | null
+  /** The socket to ack right after the message's broadcast; null for a REST send, answered by `resolve`. */
+  ackTo: WebSocket | null
+  resolve(response: SendResponse): void
+  reject(err: unknown): void
+}
+
+/** A message to store and the sends it answers: the first, then same-batch resends of its client_id. */
+interface Draft {
+  first: PendingSend
+  resends: PendingSend[]
+}
+
+/**
+ * The one write path for socket and REST sends. Sends that arrive while a batch is being stored wait
+ * in the outbox and are stored together as the next batch (group commit): every socket send made
+ * before a write is confirmed is held by the output gate until that commit, so one commit per batch
+ * instead of one per message is what the room's throughput depends on. Durability is unchanged:
+ * no broadcast or ack leaves before the batch holding its message is durable.
+ */
+export function publishMessage(room: Room, sender: Sender, text: string, clientId: string | null, ackTo: WebSocket | null = null): Promise<SendResponse> {
+  return new Promise((resolve, reject) => {
+    room.outbox.push({ sender, text, clientId, ackTo, resolve, reject })
+    // The first send of a batch books the batch's turn on the chain; later ones ride along with it.
+    if (room.outbox.length === 1) void room.exclusive(() => commitOutbox(room))
+  })
+}
+
+async function commitOutbox(room: Room): Promise<void> {
+  const batch = room.outbox.splice(0)
+  try {
+    await commitBatch(room, batch)
+  } catch (err) {
+    // Nothing of the batch was stored (the transaction rolled back) or everything was answered.
+    for (const pending of batch) pending.reject(err)
+  }
+}
+
+/** Seq order, one transaction, then broadcast and ack each message in seq order. */
+async function commitBatch(room: Room, batch: PendingSend[]): Promise<void> {
+  let drafts = draftsOf(batch)
+  let stored = await sealAll(room, drafts)
+  let resent: Promise<void>[] = []
+  if (!tryStore(room, stored)) {
+    // A resend of a message stored by an earlier batch (rare: a client retrying after a reconnect).
+    // The seqs were assigned assuming it was new; answer resends from storage and redo the rest.
+    const split = answerStoredResends(room, drafts)
+    drafts = split.fresh
+    resent = split.answered
+    stored = await sealAll(room, drafts)
+    if (!tryStore(room, stored)) throw new Error('a message conflicted after its resends were removed')
+  }
+  const sockets = room.ctx.getWebSockets()
+  drafts.forEach(({ first, resends }, i) => {
+    const message = toBody(room.chatId, stored[i]!, first.text)
+    const frame: MessageFrame = { type: 'message', ...message }
+    broadcastTo(sockets, JSON.stringify(frame))
+    answer(first, message, false)
+    for (const pending of resends) answer(pending, message, true)
+  })
+  await Promise.all(resent)
+}
+
+/** Groups a batch by (sender, client_id): a resend inside the same batch is stored once. */
+function draftsOf(batch: PendingSend[]): Draft[] {
+  const drafts: Draft[] = []
+  const byClientId = new Map<string, Draft>()
+  for (const pending of batch) {
+    const key = pending.clientId === null ? null : `${pending.sender.userId}:${pending.clientId}`
+    const original = key === null ? undefined : byClientId.get(key)
+    if (original) {
+      original.resends.push(pending)
+      continue
+    }
+    const draft: Draft = { first: pending, resends: [] }
+    drafts.push(draft)
+    if (key !== null) byClientId.set(key, draft)
+  }
+  return drafts
+}
+
+/** Assigns the next seqs in arrival order and encrypts every text concurrently (the AAD names the seq). */
+function sealAll(room: Room, drafts: Draft[]): Promise<StoredMessage[]> {
+  const createdAtMs = Date.now()
+  return Promise.all(
+    drafts.map(async ({ first }, i): Promise<StoredMessage> => {
+      const seq = room.lastSeq + 1 + i
+      const sealed = await seal(room.keyring, first.text, messageContext(room.chatId, seq))
+      const { userId, username } = first.sender
+      return { seq, id: crypto.randomUUID(), senderId: userId, sender: username, clientId: first.clientId, ...sealed, createdAtMs }
+    }),
+  )
+}
+
+/**
+ * Stores the batch in one transaction, with each sender's read cursor moved past their own newest
+ * message (one cursor write per sender, not per message). False, with nothing stored, on a resend.
+ */
+function tryStore(room: Room, stored: StoredMessage[]): boolean {
+  if (stored.length === 0) return true
+  const sql = room.ctx.storage.sql
+  let resend = false
+  try {
+    room.ctx.storage.transactionSync(() => {
+      const ownNewest = new Map<number, number>()
+      for (const m of stored) {
+        resend = !insertMessage(sql, m)
+        // Throwing rolls the whole batch back: a skipped row would leave a gap in the seqs.
+        if (resend) throw new Error('resend')
+        ownNewest.set(m.senderId, m.seq)
+      }
+      for (const [userId, seq] of ownNewest) advanceReadCursor(sql, userId, seq)
+    })
+  } catch (err) {
+    if (resend) return false
+    throw err
+  }
+  room.lastSeq = stored[stored.length - 1]!.seq
+  return true
+}
+
+/** Acks every draft whose client_id is already stored as a duplicate; returns the others. */
+function answerStoredResends(room: Room, drafts: Draft[]): { fresh: Draft[]; answered: Promise<void>[] } {
+  const sql = room.ctx.storage.sql
+  const fresh: Draft[] = []
+  const answered: Promise<void>[] = []
+  for (const draft of drafts) {
+    const { first, resends } = draft
+    const existing = first.clientId === null ? null : findByClientId(sql, first.sender.userId, first.clientId)
+    if (!existing) {
+      fresh.push(draft)
+      continue
+    }
+    answered.push(
+      toMessageBody(room, existing).then((message) => {
+        for (const pending of [first, ...resends]) answer(pending, message, true)
+      }),
+    )
+  }
+  return { fresh, answered }
+}
+
+function answer(pending: PendingSend, message: MessageBody, duplicate: boolean): void {
+  if (pending.ackTo) sendFrame(pending.ackTo, { type: 'ack', client_id: pending.clientId, id: message.id, seq: message.seq, duplicate })
+  pending.resolve({ message, duplicate })
+}
