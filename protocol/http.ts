@@ -35,6 +35,7 @@ export const PATHS = {
   chatSend: (chatId: number) => `/chat/${chatId}/send/`,
   chatRemove: (chatId: number) => `/chat/${chatId}/remove/`,
   chatRole: (chatId: number) => `/chat/${chatId}/role/`,
+  chatMembers: (chatId: number) => `/chat/${chatId}/members/`,
   chatSocket: (chatId: number) => `/ws/chat/${chatId}/`,
 } as const
 
@@ -165,6 +166,17 @@ export interface AddMemberResponse {
 }
 
 /** POST /chat/<id>/remove/: no body = leave the group; `user_id` = owner/admin removes a lower-ranked member. */
+/** GET /chat/<id>/members/: members only; owner first, then admins, then members. */
+export interface MemberBody {
+  userid: number
+  username: string
+  role: MemberRole
+  joined_at: string
+}
+export interface MembersResponse {
+  members: MemberBody[]
+}
+
 /** POST /chat/<id>/role/ with `user_id` and `role` ("admin" | "member"): the owner promotes or demotes. */
 export interface SetRoleResponse {
   msg: string

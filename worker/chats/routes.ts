@@ -6,6 +6,7 @@ import {
   type CreateGroupResponse,
   type ExploreResponse,
   type HistoryResponse,
+  type MembersResponse,
   type PrivateChatResponse,
   type RemoveMemberResponse,
   type SendResponse,
@@ -19,7 +20,7 @@ import { parseClientId, parseMessageText } from '../rooms/parse-frame'
 import { addMember, createGroup, exploreGroups, joinGroup, openPrivateChat, readGroupInput, removeMember, type MemberChange } from './chats'
 import { listChats } from './list'
 import { requireMember } from './membership'
-import { readRoleChange, setMemberRole } from './roles'
+import { listMembers, readRoleChange, setMemberRole } from './members'
 
 /** /chat/* REST routes: the seed's paths and fields, mapped here. */
 export const chatRoutes = createRouter()
@@ -67,6 +68,11 @@ chatRoutes.post('/chat/:id/remove/', async (c) => {
   const change = await removeMember(c.var.db, chatId, c.var.user, body.user_id === undefined ? null : requireId(body, 'user_id'))
   await c.env.CHAT_ROOM.getByName(String(chatId)).removeMember(chatId, change.userId)
   return c.json<RemoveMemberResponse>({ msg: 'Removed from the group.', chat_id: chatId, user_id: change.userId, removed: true })
+})
+
+chatRoutes.get('/chat/:id/members/', async (c) => {
+  const chatId = parseId(c.req.param('id'), 'chat_id')
+  return c.json<MembersResponse>({ members: await listMembers(c.var.db, chatId, c.var.user) })
 })
 
 chatRoutes.post('/chat/:id/role/', async (c) => {

@@ -309,6 +309,7 @@ describe('protected routes', () => {
     ['POST', '/chat/1/send/'],
     ['POST', '/chat/1/remove/'],
     ['POST', '/chat/1/role/'],
+    ['GET', '/chat/1/members/'],
   ]
 
   async function sign(claims: Record<string, unknown>, options: { key?: Uint8Array; expiresAt?: number } = {}) {

@@ -6,6 +6,7 @@ import type {
   CreateGroupResponse,
   ExploreResponse,
   HistoryResponse,
+  MembersResponse,
   PrivateChatResponse,
   SendResponse,
 } from '../../../protocol/http'
@@ -148,6 +149,27 @@ describe('POST /chat/<id>/remove/', () => {
     expect(await errorCode(await get(member, `/chat/${chatId}/history/`))).toBe('not_member')
     const direct = ((await (await openPrivate(owner, peer)).json()) as PrivateChatResponse).chat_id
     expect(await errorCode(await post(peer, `/chat/${direct}/remove/`))).toBe('forbidden')
+  })
+})
+
+describe('GET /chat/<id>/members/', () => {
+  it('lists members with roles, owner first, to members only and without emails', async () => {
+    const [owner, admin, member, outsider] = await Promise.all([signUp('owner'), signUp('admin'), signUp('member'), signUp('outsider')])
+    const chatId = await createGroup(owner, 'private')
+    await addToGroup(chatId, owner, member)
+    await addToGroup(chatId, owner, admin)
+    await post(owner, `/chat/${chatId}/role/`, { user_id: admin.id, role: 'admin' })
+    const res = await get(member, `/chat/${chatId}/members/`)
+    expect(res.status).toBe(200)
+    const { members } = (await res.json()) as MembersResponse
+    expect(members.map((m) => [m.userid, m.role])).toEqual([
+      [owner.id, 'owner'],
+      [admin.id, 'admin'],
+      [member.id, 'member'],
+    ])
+    for (const m of members) expect(Object.keys(m).sort()).toEqual(['joined_at', 'role', 'userid', 'username'])
+    expect(await errorCode(await get(outsider, `/chat/${chatId}/members/`))).toBe('not_member')
+    expect(await errorCode(await get(owner, '/chat/999999/members/'))).toBe('not_found')
   })
 })
 

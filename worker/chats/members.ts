@@ -1,7 +1,7 @@
-import { and, eq } from 'drizzle-orm'
-import type { MemberRole } from '../../protocol/http'
+import { and, asc, eq, sql } from 'drizzle-orm'
+import type { MemberBody, MemberRole } from '../../protocol/http'
 import type { Db } from '../db/client'
-import { chatMembers } from '../db/schema'
+import { chatMembers, users } from '../db/schema'
 import type { AuthUser } from '../env'
 import type { Body } from '../http/body'
 import { AppError } from '../http/errors'
@@ -43,4 +43,18 @@ export async function setMemberRole(db: Db, chatId: number, actor: AuthUser, cha
     .set({ role: change.role })
     .where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, change.userId)))
   return { chatId, userId: change.userId, role: change.role, changed: true }
+}
+
+/** Everyone in the chat with their role, owner first; members only (requireMember). */
+export async function listMembers(db: Db, chatId: number, viewer: AuthUser): Promise<MemberBody[]> {
+  await requireMember(db, chatId, viewer.id)
+  const rank = sql`CASE ${chatMembers.role} WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END`
+  const rows = await db
+    .select({ userid: users.id, username: users.username, role: chatMembers.role, joinedAtMs: chatMembers.joinedAtMs })
+    .from(chatMembers)
+    .innerJoin(users, eq(users.id, chatMembers.userId))
+    .where(eq(chatMembers.chatId, chatId))
+    .orderBy(asc(rank), asc(sql`lower(${users.username})`))
+    .all()
+  return rows.map((r) => ({ userid: r.userid, username: r.username, role: r.role, joined_at: new Date(r.joinedAtMs).toISOString() }))
 }
