@@ -6,7 +6,10 @@ import {
   type CreateGroupResponse,
   type ExploreResponse,
   type HistoryResponse,
+  type MembersResponse,
   type PrivateChatResponse,
+  type RemoveMemberResponse,
+  type SetRoleResponse,
 } from '../../../protocol'
 import { request } from './http'
 
@@ -23,6 +26,19 @@ export const joinGroup = (chatId: number) => request<AddMemberResponse>('POST', 
 
 export const addMember = (chatId: number, userId: number) =>
   request<AddMemberResponse>('POST', PATHS.chatAdd(chatId), { body: { user_id: userId } })
+
+export const listMembers = (chatId: number) => request<MembersResponse>('GET', PATHS.chatMembers(chatId))
+
+/** The owner makes someone an admin or a plain member again. */
+export const setMemberRole = (chatId: number, userId: number, role: 'admin' | 'member') =>
+  request<SetRoleResponse>('POST', PATHS.chatRole(chatId), { body: { user_id: userId, role } })
+
+/** An owner or admin removes a lower-ranked member. */
+export const removeMember = (chatId: number, userId: number) =>
+  request<RemoveMemberResponse>('POST', PATHS.chatRemove(chatId), { body: { user_id: userId } })
+
+/** No body: the signed-in user leaves the group (the owner cannot). */
+export const leaveGroup = (chatId: number) => request<RemoveMemberResponse>('POST', PATHS.chatRemove(chatId))
 
 export function fetchHistory(chatId: number, beforeSeq?: number): Promise<HistoryResponse> {
   const params = new URLSearchParams({ limit: '50' })

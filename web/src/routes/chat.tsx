@@ -1,9 +1,10 @@
-import { useEffect, useState } from 'preact/hooks'
-import { AddPeopleDialog } from '../components/add-people-dialog'
+import { useEffect, useRef, useState } from 'preact/hooks'
+import { useLocation } from 'preact-iso'
 import { ChatsLayout } from '../components/chats-layout'
 import { initial } from '../components/chat-list'
 import { Composer } from '../components/composer'
 import { ConnectionBanner } from '../components/connection-banner'
+import { MembersDialog } from '../components/members-dialog'
 import { MessageList } from '../components/message-list'
 import { chats } from '../state/chats'
 import { closeRoom, connection, historyStatus, openRoom, roomError, typingName } from '../state/room'
@@ -11,22 +12,28 @@ import { closeRoom, connection, historyStatus, openRoom, roomError, typingName }
 export function ChatRoute({ chatId: rawId }: { chatId: string }) {
   const chatId = Number(rawId)
   const isValid = Number.isSafeInteger(chatId) && chatId > 0
-  const [isAdding, setAdding] = useState(false)
+  const [isShowingMembers, setShowingMembers] = useState(false)
+  const { route } = useLocation()
   useEffect(() => {
+    setShowingMembers(false)
     if (!isValid) return
     void openRoom(chatId)
     return closeRoom
   }, [chatId])
 
-  const chat = chats.value.find((c) => c.chat_id === chatId)
+  const found = chats.value.find((c) => c.chat_id === chatId)
+  // Removed from a group, the chat leaves the list; keep showing its name and kind above the notice.
+  const lastSeen = useRef(found)
+  if (found) lastSeen.current = found
+  const chat = found ?? (lastSeen.current?.chat_id === chatId ? lastSeen.current : undefined)
   const title = chat?.name ?? 'Chat'
-  const canAdd = chat?.is_group && (chat.role === 'owner' || chat.role === 'admin')
   useEffect(() => {
     document.title = `${title} · Edge Chat`
     return () => (document.title = 'Edge Chat')
   }, [title])
 
   const error = isValid ? roomError.value : "That chat address isn't valid."
+  const canSeeMembers = found?.is_group && !error
   return (
     <ChatsLayout activeChatId={chatId}>
       <section class="room" aria-labelledby="room-title">
@@ -43,9 +50,9 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
               {typingName.value ? `${typingName.value} is typing…` : chat?.is_group ? (chat.visibility === 'private' ? 'Private group' : 'Public group') : chat ? 'Direct message' : ''}
             </p>
           </div>
-          {canAdd && (
-            <button type="button" class="button small" onClick={() => setAdding(true)}>
-              Add people
+          {canSeeMembers && (
+            <button type="button" class="button small" aria-haspopup="dialog" onClick={() => setShowingMembers(true)}>
+              Members
             </button>
           )}
         </header>
@@ -68,7 +75,9 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
           </>
         )}
       </section>
-      {isAdding && chat && <AddPeopleDialog chatId={chatId} chatName={chat.name} onClose={() => setAdding(false)} />}
+      {isShowingMembers && canSeeMembers && (
+        <MembersDialog chatId={chatId} chatName={title} onClose={() => setShowingMembers(false)} onLeft={() => route('/')} />
+      )}
     </ChatsLayout>
   )
 }

@@ -3,7 +3,7 @@ import { MESSAGE_MAX_CHARS, type ServerFrame } from '../../../protocol'
 import { fetchHistory } from '../api/chats'
 import { ApiError, describeError } from '../api/errors'
 import { connectRoom, type ConnectionStatus, type RoomConnection } from '../api/socket'
-import { markChatRead, notePreview } from './chats'
+import { loadChats, markChatRead, notePreview } from './chats'
 import { applyAck, firstSeq, fromBody, lastSeq, mergeStored, pendingMessage, setStatus, type ViewMessage } from './messages'
 import { user } from './session'
 
@@ -16,6 +16,8 @@ export const olderStatus = signal<'idle' | 'loading' | 'error'>('idle')
 export const roomError = signal<string | null>(null)
 export const connection = signal<ConnectionStatus>('connecting')
 export const typingName = signal<string | null>(null)
+
+export const REMOVED_NOTICE = "You're no longer a member of this group, so you can't read or send messages here any more."
 
 /** No ack this long after sending: show the message as failed, with a retry button. */
 const ACK_TIMEOUT_MS = 12_000
@@ -54,7 +56,11 @@ export async function openRoom(chatId: number): Promise<void> {
     onStatus: (status, code) => {
       connection.value = status
       if (status === 'open') flushPending()
-      if (status === 'closed' && code !== undefined) roomError.value = describeError(new ApiError('not_member', ''))
+      // 4003: removed from the group (or left it in another tab). Say so plainly and drop it from the list.
+      if (status === 'closed' && code !== undefined) {
+        roomError.value = REMOVED_NOTICE
+        void loadChats()
+      }
     },
   })
 }
