@@ -5,7 +5,8 @@ import type { HistoryResponse } from '../../protocol/http'
 import type { MessageFrame } from '../../protocol/socket'
 import { addToGroup, api, authed, createGroup, openSocket, sendMessage, signUp } from '../test/helpers'
 import { ChatRoom } from './chat-room'
-import { readSocketState } from './member'
+import { readMember } from './member'
+import { forgetSocket } from './sockets'
 
 function roomOf(chatId: number) {
   return env.CHAT_ROOM.getByName(String(chatId))
@@ -79,13 +80,15 @@ describe('ChatRoom hibernation', () => {
       for (const value of Object.values(instance)) {
         expect(value instanceof Map || value instanceof Set || Array.isArray(value) || value instanceof WebSocket).toBe(false)
       }
-      const members = state.getWebSockets().map((ws) => readSocketState(ws)?.member)
+      const members = state.getWebSockets().map((ws) => readMember(ws))
       expect(members.map((m) => m?.userId).sort()).toEqual([a.id, b.id].sort())
       expect(members.find((m) => m?.userId === a.id)).toMatchObject({ chatId, username: a.username, role: 'owner' })
       const [oldSocket] = state.getWebSockets(String(a.id))
       expect(state.getTags(oldSocket!)).toEqual([String(a.id)])
 
-      // What the runtime does after hibernation: a new instance over the same state gets the next frame.
+      // What the runtime does after hibernation: a new instance over the same state, with no memory
+      // of the socket, gets the next frame.
+      forgetSocket(oldSocket!)
       const fresh = new ChatRoom(state, env)
       await fresh.webSocketMessage(oldSocket!, JSON.stringify({ type: 'send', client_id: 'after', text: 'after wake-up' }))
     })

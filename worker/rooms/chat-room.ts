@@ -7,10 +7,11 @@ import { acceptSocket } from './connect'
 import { closeExpired } from './expiry'
 import { closeSocket } from './fan-out'
 import { handleFrame } from './frames'
-import { decodeMember, MEMBER_HEADER, memberTag, readMember } from './member'
+import { decodeMember, MEMBER_HEADER, memberTag } from './member'
 import { toMessageBody, type Sender } from './messages'
 import { publishMessage } from './publish'
 import { createExclusive, openRoom, type Room } from './room'
+import { socketEntry } from './sockets'
 import { countUnread, lastSeq, listBefore, migrateRoom } from './store'
 
 /** Preview and unread count of one chat for one member (GET /chat/list/). */
@@ -21,7 +22,8 @@ export interface ChatSummary {
 
 /**
  * One Durable Object per chat. It holds only the platform entry points; socket identity lives in
- * attachments and tags, messages and cursors in its SQLite storage, so hibernation loses nothing.
+ * attachments and tags, messages and cursors in its SQLite storage, so hibernation loses nothing
+ * (what is kept in memory, `sockets.ts` and `Room`, is a cache of those or rebuilt empty).
  */
 export class ChatRoom extends DurableObject<Env> {
   // Rebuilt on demand: the chain is empty whenever the object can hibernate, the room is a cache
@@ -55,9 +57,9 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    const member = readMember(ws)
-    if (!member) return closeSocket(ws, CLOSE_CODES.internal, 'Unknown socket.')
-    await handleFrame(await this.open(member.chatId), ws, data)
+    const socket = socketEntry(ws, Date.now())
+    if (!socket) return closeSocket(ws, CLOSE_CODES.internal, 'Unknown socket.')
+    await handleFrame(await this.open(socket.member.chatId), ws, data)
   }
 
   // Hibernatable sockets get no automatic close reply. 1005 means "no code" and cannot be sent back;

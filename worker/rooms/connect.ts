@@ -1,8 +1,9 @@
 import { scheduleExpiry } from './expiry'
 import { sendFrame } from './fan-out'
 import { replayUnlocked } from './handlers'
-import { memberTag, newSocketState, writeSocketState, type Member } from './member'
+import { memberTag, type Member } from './member'
 import type { Room } from './room'
+import { setMember } from './sockets'
 
 /**
  * Accepts a socket the worker has already admitted. With `since`, accepting and replaying happen in
@@ -13,7 +14,7 @@ export async function acceptSocket(room: Room, member: Member, since: number | n
   const { 0: client, 1: server } = new WebSocketPair()
   await room.exclusive(async () => {
     room.ctx.acceptWebSocket(server, [memberTag(member.userId)])
-    writeSocketState(server, newSocketState(member, Date.now()))
+    setMember(server, member, Date.now())
     sendFrame(server, {
       type: 'ready',
       chat_id: member.chatId,

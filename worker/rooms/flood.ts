@@ -1,6 +1,6 @@
 import { FRAME_BURST, FRAMES_PER_SECOND } from '../../protocol/socket'
 
-/** A per-socket token bucket, kept in the socket's attachment so it survives hibernation. */
+/** A per-socket token bucket, kept in memory (see `sockets.ts` for why hibernation does not need it). */
 export interface FloodBucket {
   tokens: number
   updatedAtMs: number

@@ -4,9 +4,10 @@ import { AppError } from '../http/errors'
 import { closeSocket, sendFrame } from './fan-out'
 import { takeToken } from './flood'
 import { onAuth, onRead, onResume, onSend, onTyping } from './handlers'
-import { readSocketState, writeSocketState, type Member } from './member'
+import type { Member } from './member'
 import { parseClientFrame, SendRefused, type ParsedFrame } from './parse-frame'
 import type { Room } from './room'
+import { socketEntry } from './sockets'
 
 const encoder = new TextEncoder()
 
@@ -49,21 +50,21 @@ function sendError(ws: WebSocket, code: ErrorCode, message: string, clientId?: s
  */
 export async function handleFrame(room: Room, ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
   // Frames of one socket may be handled concurrently once a handler awaits: everything up to the
-  // dispatch is synchronous, so the attachment is read and written without another frame in between.
-  const state = readSocketState(ws)
-  if (!state) return closeSocket(ws, CLOSE_CODES.internal, 'Unknown socket.')
+  // dispatch is synchronous, so the bucket is read and replaced without another frame in between.
   const nowMs = Date.now()
-  if (state.member.tokenExpiresAtMs <= nowMs) return closeSocket(ws, CLOSE_CODES.tokenExpired, 'The access token expired.')
+  const socket = socketEntry(ws, nowMs)
+  if (!socket) return closeSocket(ws, CLOSE_CODES.internal, 'Unknown socket.')
+  if (socket.member.tokenExpiresAtMs <= nowMs) return closeSocket(ws, CLOSE_CODES.tokenExpired, 'The access token expired.')
   if (byteLength(data) > MAX_FRAME_BYTES) return closeSocket(ws, CLOSE_CODES.tooBig, 'The frame is too large.')
-  const { bucket, verdict } = takeToken(state.flood, nowMs)
-  writeSocketState(ws, { ...state, flood: bucket })
+  const { bucket, verdict } = takeToken(socket.flood, nowMs)
+  socket.flood = bucket
   if (verdict === 'close') return closeSocket(ws, CLOSE_CODES.rateLimited, 'Too many frames.')
   if (verdict === 'refuse') return sendError(ws, 'rate_limited', 'Too many frames; slow down.')
   if (typeof data !== 'string') return sendError(ws, 'invalid_request', 'Binary frames are not accepted; send JSON text.')
   let frame: ParsedFrame | undefined
   try {
     frame = parseClientFrame(data)
-    await dispatch(room, ws, state.member, frame)
+    await dispatch(room, ws, socket.member, frame)
   } catch (err) {
     const clientId = err instanceof SendRefused ? err.clientId : frame?.type === 'send' ? frame.client_id : undefined
     if (err instanceof AppError) return sendError(ws, err.code, err.message, clientId)

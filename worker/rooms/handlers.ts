@@ -2,10 +2,11 @@ import { CLOSE_CODES, type AuthFrame, type ReadFrame, type SendFrame, type Typin
 import { verifyAccessToken } from '../auth/access-tokens'
 import { scheduleExpiry } from './expiry'
 import { broadcast, closeSocket, sendFrame } from './fan-out'
-import { readSocketState, writeSocketState, type Member } from './member'
+import type { Member } from './member'
 import { toMessageBody } from './messages'
 import { publishMessage } from './publish'
 import type { Room } from './room'
+import { setMember, socketEntry } from './sockets'
 import { advanceReadCursor, listAfter } from './store'
 
 /** Messages per replay page: decrypted together, then sent in order. */
@@ -40,13 +41,13 @@ export function onResume(room: Room, ws: WebSocket, since: number): Promise<void
 /** Renews the socket's token; a token that fails or names someone else closes the socket with 4002. */
 export async function onAuth(room: Room, ws: WebSocket, frame: AuthFrame): Promise<void> {
   const user = await verifyAccessToken(room.jwtKey, frame.token).catch(() => null)
-  const state = readSocketState(ws)
-  if (!state) return
-  if (!user || user.id !== state.member.userId) {
+  const socket = socketEntry(ws, Date.now())
+  if (!socket) return
+  if (!user || user.id !== socket.member.userId) {
     return closeSocket(ws, CLOSE_CODES.invalidToken, 'The token is not valid for this socket.')
   }
   const tokenExpiresAtMs = user.expiresAt * 1000
-  writeSocketState(ws, { ...state, member: { ...state.member, username: user.username, tokenExpiresAtMs } })
+  setMember(ws, { ...socket.member, username: user.username, tokenExpiresAtMs }, Date.now())
   sendFrame(ws, { type: 'auth_ok', token_expires_at: new Date(tokenExpiresAtMs).toISOString() })
   await scheduleExpiry(room.ctx)
 }

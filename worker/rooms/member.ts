@@ -1,5 +1,4 @@
 import type { MemberRole } from '../../protocol/http'
-import { fullBucket, type FloodBucket } from './flood'
 
 /** Who a socket (or an RPC caller) is, as verified by the worker before it reached the room. */
 export interface Member {
@@ -11,10 +10,9 @@ export interface Member {
   tokenExpiresAtMs: number
 }
 
-/** Everything the room knows about one socket; stored in its attachment so hibernation keeps it. */
-export interface SocketState {
+/** A socket's attachment: who it is, so hibernation keeps it. Older attachments also held a flood bucket. */
+export interface SocketAttachment {
   member: Member
-  flood: FloodBucket
 }
 
 /** The worker puts the verified member here; it deletes any copy the client sent first. */
@@ -54,32 +52,15 @@ function toMember(value: unknown): Member | null {
   return { chatId, userId, username, role, tokenExpiresAtMs }
 }
 
-function toFlood(value: unknown): FloodBucket | null {
-  if (!isRecord(value)) return null
-  const { tokens, updatedAtMs, refusals } = value
-  if (typeof tokens !== 'number' || typeof updatedAtMs !== 'number' || typeof refusals !== 'number') return null
-  return { tokens, updatedAtMs, refusals }
-}
-
-/** The socket's state, or null when its attachment is missing or malformed (as partyserver does). */
-export function readSocketState(ws: WebSocket): SocketState | null {
-  const raw: unknown = ws.deserializeAttachment()
-  if (!isRecord(raw)) return null
-  const member = toMember(raw.member)
-  const flood = toFlood(raw.flood)
-  return member && flood ? { member, flood } : null
-}
-
+/** The socket's member, or null when its attachment is missing or malformed (as partyserver does). */
 export function readMember(ws: WebSocket): Member | null {
-  return readSocketState(ws)?.member ?? null
+  const raw: unknown = ws.deserializeAttachment()
+  return isRecord(raw) ? toMember(raw.member) : null
 }
 
-export function writeSocketState(ws: WebSocket, state: SocketState): void {
-  ws.serializeAttachment(state)
-}
-
-export function newSocketState(member: Member, nowMs: number): SocketState {
-  return { member, flood: fullBucket(nowMs) }
+export function writeMember(ws: WebSocket, member: Member): void {
+  const attachment: SocketAttachment = { member }
+  ws.serializeAttachment(attachment)
 }
 
 /** Sockets are tagged by user id, so one member's sockets are found without a scan. */

@@ -5,7 +5,8 @@ import { MESSAGE_MAX_CHARS } from '../../../protocol/http'
 import { CLOSE_CODES, MAX_FRAME_BYTES, type AckFrame, type MessageFrame, type ReadyFrame } from '../../../protocol/socket'
 import { issueAccessToken } from '../../auth/access-tokens'
 import { loadConfig } from '../../config'
-import type { SocketState } from '../../rooms/member'
+import type { SocketAttachment } from '../../rooms/member'
+import { forgetSocket } from '../../rooms/sockets'
 import {
   addToGroup,
   api,
@@ -217,8 +218,9 @@ describe('room token expiry and membership', () => {
   async function expireSockets(chatId: number) {
     await runInDurableObject(roomOf(chatId), (_instance, state) => {
       for (const ws of state.getWebSockets()) {
-        const attachment = ws.deserializeAttachment() as SocketState
+        const attachment = ws.deserializeAttachment() as SocketAttachment
         ws.serializeAttachment({ ...attachment, member: { ...attachment.member, tokenExpiresAtMs: Date.now() - 1 } })
+        forgetSocket(ws)
       }
     })
   }
