@@ -148,7 +148,7 @@ describe('chatting in the browser', () => {
     assert.deepEqual(await axeViolations(annPage), [], 'add-people dialog')
     await annPage.keyboard.press('Escape')
     await dialog.waitFor({ state: 'hidden' })
-    await members.getByText(carol.username).waitFor()
+    await members.getByRole('listitem').filter({ hasText: carol.username }).waitFor()
     await annPage.keyboard.press('Escape')
     await members.waitFor({ state: 'hidden' })
     await carolPage.goto('/')

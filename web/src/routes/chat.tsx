@@ -4,15 +4,22 @@ import { ChatsLayout } from '../components/chats-layout'
 import { initial } from '../components/chat-list'
 import { Composer } from '../components/composer'
 import { ConnectionBanner } from '../components/connection-banner'
-import { MembersDialog } from '../components/members-dialog'
+import { ApiError, describeError } from '../api/errors'
 import { MessageList } from '../components/message-list'
 import { chats } from '../state/chats'
 import { closeRoom, connection, historyStatus, openRoom, roomError, typingName } from '../state/room'
+
+// The members panel is a rare action: it (and the add-people dialog inside it) loads on first use.
+type MembersDialogComponent = typeof import('../components/members-dialog').MembersDialog
+let membersDialogModule: Promise<MembersDialogComponent> | undefined
+const importMembersDialog = () => (membersDialogModule ??= import('../components/members-dialog').then((m) => m.MembersDialog))
 
 export function ChatRoute({ chatId: rawId }: { chatId: string }) {
   const chatId = Number(rawId)
   const isValid = Number.isSafeInteger(chatId) && chatId > 0
   const [isShowingMembers, setShowingMembers] = useState(false)
+  const [MembersDialog, setMembersDialog] = useState<MembersDialogComponent | null>(null)
+  const [membersLoadError, setMembersLoadError] = useState<string | null>(null)
   const { route } = useLocation()
   useEffect(() => {
     setShowingMembers(false)
@@ -34,6 +41,17 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
 
   const error = isValid ? roomError.value : "That chat address isn't valid."
   const canSeeMembers = found?.is_group && !error
+  const openMembers = async () => {
+    try {
+      const component = await importMembersDialog()
+      setMembersDialog(() => component)
+      setMembersLoadError(null)
+      setShowingMembers(true)
+    } catch {
+      membersDialogModule = undefined
+      setMembersLoadError(describeError(new ApiError('network', '')))
+    }
+  }
   return (
     <ChatsLayout activeChatId={chatId}>
       <section class="room" aria-labelledby="room-title">
@@ -51,7 +69,7 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
             </p>
           </div>
           {canSeeMembers && (
-            <button type="button" class="button small" aria-haspopup="dialog" onClick={() => setShowingMembers(true)}>
+            <button type="button" class="button small" aria-haspopup="dialog" onClick={openMembers}>
               Members
             </button>
           )}
@@ -69,13 +87,18 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
           <p class="muted pad">Loading messages…</p>
         ) : (
           <>
+            {membersLoadError && (
+              <p class="error" role="alert">
+                {membersLoadError}
+              </p>
+            )}
             <ConnectionBanner />
             <MessageList isGroup={chat?.is_group ?? false} />
             <Composer isDisabled={connection.value === 'closed'} />
           </>
         )}
       </section>
-      {isShowingMembers && canSeeMembers && (
+      {isShowingMembers && canSeeMembers && MembersDialog && (
         <MembersDialog chatId={chatId} chatName={title} onClose={() => setShowingMembers(false)} onLeft={() => route('/')} />
       )}
     </ChatsLayout>
