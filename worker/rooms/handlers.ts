@@ -1,6 +1,6 @@
 import { CLOSE_CODES, type AuthFrame, type ReadFrame, type SendFrame, type TypingNoticeFrame } from '../../protocol/socket'
 import { verifyAccessToken } from '../auth/access-tokens'
-import { scheduleExpiry } from './expiry'
+import { expireNoLaterThan } from './expiry'
 import { broadcast, closeSocket, sendFrame } from './fan-out'
 import type { Member } from './member'
 import { toMessageBody } from './messages'
@@ -49,7 +49,7 @@ export async function onAuth(room: Room, ws: WebSocket, frame: AuthFrame): Promi
   const tokenExpiresAtMs = user.expiresAt * 1000
   setMember(ws, { ...socket.member, username: user.username, tokenExpiresAtMs }, Date.now())
   sendFrame(ws, { type: 'auth_ok', token_expires_at: new Date(tokenExpiresAtMs).toISOString() })
-  await scheduleExpiry(room.ctx)
+  await expireNoLaterThan(room.ctx, tokenExpiresAtMs)
 }
 
 export function onRead(room: Room, member: Member, frame: ReadFrame): void {
