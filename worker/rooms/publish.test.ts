@@ -102,4 +102,17 @@ describe('publishMessage (group commit)', () => {
     const seqs = messagesOf(sb.frames).map(([seq]) => seq)
     expect(seqs).toEqual([1, 2, 3, 4, 5, 6])
   })
+
+  it('gives a socket that connects during a batch every seq after its ready frame, once', async () => {
+    const { a, b, chatId, sb } = await twoMembers()
+    const sending = burst(chatId, a.id, Array.from({ length: 20 }, (_, i) => ({ type: 'send', client_id: `m${i}`, text: `m${i}` })))
+    const late = await openSocket(chatId, b.accessToken)
+    await sending
+    await sb.waitFor((f) => f.type === 'message' && f.seq === 20)
+    const ready = await late.waitFor((f) => f.type === 'ready')
+    const from = ready.type === 'ready' ? ready.last_seq : NaN
+    if (from < 20) await late.waitFor((f) => f.type === 'message' && f.seq === 20)
+    const seqs = messagesOf(late.frames).map(([seq]) => seq)
+    expect(seqs).toEqual(Array.from({ length: 20 - from }, (_, i) => from + 1 + i))
+  })
 })
