@@ -39,7 +39,8 @@ async function commitOutbox(room: Room): Promise<void> {
   try {
     await commitBatch(room, batch)
   } catch (err) {
-    // Nothing of the batch was stored (the transaction rolled back) or everything was answered.
+    // Sealing or the transaction failed (rolled back: nothing stored), or the commit could not be
+    // confirmed (then the object's storage is broken and the runtime resets it); senders get an error.
     for (const pending of batch) pending.reject(err)
   }
 }
