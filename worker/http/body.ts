@@ -16,15 +16,16 @@ export async function readBody(c: Context): Promise<Body> {
   throw new AppError('unsupported_media_type', 'Send the body as application/json or application/x-www-form-urlencoded.')
 }
 
-export function parseJsonObject(raw: string): Body {
+/** Parses a JSON object; `what` names it in errors ("The request body", "The frame"). */
+export function parseJsonObject(raw: string, what = 'The request body'): Body {
   let value: unknown
   try {
     value = JSON.parse(raw)
   } catch {
-    throw new AppError('invalid_json', 'The request body is not valid JSON.')
+    throw new AppError('invalid_json', `${what} is not valid JSON.`)
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new AppError('invalid_request', 'The request body must be a JSON object.')
+    throw new AppError('invalid_request', `${what} must be a JSON object.`)
   }
   return value as Body
 }

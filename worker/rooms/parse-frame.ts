@@ -1,5 +1,6 @@
 import { MESSAGE_MAX_CHARS } from '../../protocol/http'
 import type { AuthFrame, PingFrame, ReadFrame, ResumeFrame, SendFrame, TypingFrame } from '../../protocol/socket'
+import { parseJsonObject } from '../http/body'
 import { AppError } from '../http/errors'
 
 /** A client frame after validation; the seed's `{ message }` arrives here as a `send` without client_id. */
@@ -47,16 +48,7 @@ function parseSeq(raw: unknown, field: string): number {
 
 /** Validates one text frame; throws `invalid_json` or `invalid_request` naming the problem. */
 export function parseClientFrame(raw: string): ParsedFrame {
-  let value: unknown
-  try {
-    value = JSON.parse(raw)
-  } catch {
-    throw new AppError('invalid_json', 'The frame is not valid JSON.')
-  }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new AppError('invalid_request', 'A frame must be a JSON object.')
-  }
-  const frame: Record<string, unknown> = { ...value }
+  const frame = parseJsonObject(raw, 'The frame')
   if (frame.type === undefined && 'message' in frame) return { type: 'send', text: parseMessageText(frame.message, 'message') }
   switch (frame.type) {
     case 'send': {
