@@ -6,7 +6,8 @@ import type { AuthUser } from '../env'
 import type { Body } from '../http/body'
 import { AppError } from '../http/errors'
 import { parseBoolean, requireString } from '../http/validate'
-import { requireChat, requireMember, hasRole, outranks, type ChatRecord } from './membership'
+import { canAddPeople, canRemove } from '../../protocol/roles'
+import { requireChat, requireMember, type ChatRecord } from './membership'
 
 export interface GroupInput {
   name: string
@@ -105,7 +106,7 @@ export async function joinGroup(db: Db, chatId: number, user: AuthUser, nowMs = 
 export async function addMember(db: Db, chatId: number, actor: AuthUser, userId: number, nowMs = Date.now()): Promise<MemberChange> {
   const { chat, role } = await requireMember(db, chatId, actor.id)
   if (!chat.isGroup) throw new AppError('forbidden', 'Nobody can be added to a 1:1 chat.')
-  if (!hasRole(role, 'admin')) throw new AppError('forbidden', 'Only a group owner or admin can add members.')
+  if (!canAddPeople(role)) throw new AppError('forbidden', 'Only a group owner or admin can add members.')
   await requireUserName(db, userId)
   return insertMember(db, chatId, userId, 'member', nowMs)
 }
@@ -128,7 +129,7 @@ export async function removeMember(db: Db, chatId: number, actor: AuthUser, user
       .where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, targetId)))
       .get()
     if (!target) throw new AppError('not_found', 'That user is not a member of this chat.')
-    if (!outranks(role, target.role)) throw new AppError('forbidden', 'You cannot remove this member.')
+    if (!canRemove(role, target.role)) throw new AppError('forbidden', 'You cannot remove this member.')
     targetRole = target.role
   }
   await db.delete(chatMembers).where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, targetId)))

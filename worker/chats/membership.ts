@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import type { ChatVisibility, MemberRole } from '../../protocol/http'
+import { hasRole } from '../../protocol/roles'
 import type { Db } from '../db/client'
 import { chatMembers, chats } from '../db/schema'
 import { AppError } from '../http/errors'
@@ -18,18 +19,6 @@ export interface Membership {
   userId: number
   role: MemberRole
   joinedAtMs: number
-}
-
-const ROLE_RANK: Record<MemberRole, number> = { member: 0, admin: 1, owner: 2 }
-
-/** True when `actual` is `required` or outranks it (owner > admin > member). */
-export function hasRole(actual: MemberRole, required: MemberRole): boolean {
-  return ROLE_RANK[actual] >= ROLE_RANK[required]
-}
-
-/** True when `actor` may remove `target`: strictly higher rank. */
-export function outranks(actor: MemberRole, target: MemberRole): boolean {
-  return ROLE_RANK[actor] > ROLE_RANK[target]
 }
 
 const chatColumns = {

@@ -1,18 +1,14 @@
-import type { MemberRole } from '../../../protocol'
+import { canAddPeople as mayAdd, canChangeRole as mayChange, canLeave as mayLeave, canRemove as mayRemove, type MemberRole } from '../../../protocol'
 
-/** Pure rules for what the signed-in member may do to another, mirroring the server's checks. */
-const RANK: Record<MemberRole, number> = { owner: 3, admin: 2, member: 1 }
+// The rules are the server's (protocol/roles.ts); here they only decide which buttons to show, and
+// accept an unknown own role (members not loaded yet) as "may do nothing".
 
 export const ROLE_LABEL: Record<MemberRole, string> = { owner: 'Owner', admin: 'Admin', member: 'Member' }
 
-/** Only the owner promotes or demotes, and never themselves. */
-export const canChangeRole = (mine: MemberRole | undefined, theirs: MemberRole): boolean => mine === 'owner' && theirs !== 'owner'
+export const canChangeRole = (mine: MemberRole | undefined, theirs: MemberRole): boolean => mine !== undefined && mayChange(mine, theirs)
 
-/** Owners and admins remove members ranked below them. */
-export const canRemove = (mine: MemberRole | undefined, theirs: MemberRole): boolean =>
-  mine !== undefined && RANK[mine] >= RANK.admin && RANK[theirs] < RANK[mine]
+export const canRemove = (mine: MemberRole | undefined, theirs: MemberRole): boolean => mine !== undefined && mayRemove(mine, theirs)
 
-/** Everybody but the owner may leave. */
-export const canLeave = (mine: MemberRole | undefined): boolean => mine !== undefined && mine !== 'owner'
+export const canLeave = (mine: MemberRole | undefined): boolean => mine !== undefined && mayLeave(mine)
 
-export const canAddPeople = (mine: MemberRole | undefined): boolean => mine === 'owner' || mine === 'admin'
+export const canAddPeople = (mine: MemberRole | undefined): boolean => mine !== undefined && mayAdd(mine)

@@ -1,0 +1,32 @@
+import type { MemberRole } from './http'
+
+/**
+ * Who may do what in a group. The server enforces these rules; the web client uses the same
+ * functions only to decide which buttons to show.
+ */
+const ROLE_RANK: Record<MemberRole, number> = { member: 0, admin: 1, owner: 2 }
+
+/** True when `actual` is `required` or outranks it (owner > admin > member). */
+export function hasRole(actual: MemberRole, required: MemberRole): boolean {
+  return ROLE_RANK[actual] >= ROLE_RANK[required]
+}
+
+/** Owners and admins remove members ranked strictly below them. */
+export function canRemove(actor: MemberRole, target: MemberRole): boolean {
+  return hasRole(actor, 'admin') && ROLE_RANK[actor] > ROLE_RANK[target]
+}
+
+/** Only the owner grants or takes away the admin role, so admins cannot multiply themselves. */
+export function canChangeRole(actor: MemberRole, target: MemberRole): boolean {
+  return actor === 'owner' && target !== 'owner'
+}
+
+/** Owners and admins add people to a group. */
+export function canAddPeople(actor: MemberRole): boolean {
+  return hasRole(actor, 'admin')
+}
+
+/** Everybody but the owner may leave a group. */
+export function canLeave(actor: MemberRole): boolean {
+  return actor !== 'owner'
+}
