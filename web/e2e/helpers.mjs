@@ -4,7 +4,9 @@ import { chromium } from 'playwright-core'
 
 const root = path.resolve(import.meta.dirname, '../..')
 const axeSource = readFileSync(path.join(root, 'node_modules/axe-core/axe.min.js'), 'utf8')
-export const SCREENSHOT_DIR = path.join(root, 'docs/screenshots')
+// Every run saves the screens to an ignored folder; UPDATE_SCREENSHOTS=1 refreshes the committed copies
+// in docs/screenshots/ (test users have random names, so each run's images differ).
+export const SCREENSHOT_DIR = path.join(root, process.env.UPDATE_SCREENSHOTS ? 'docs/screenshots' : 'web/e2e/.artifacts/screenshots')
 
 export function launchBrowser() {
   return chromium.launch({
