@@ -1,39 +1,27 @@
-import { effect, signal } from '@preact/signals'
+import { effect } from '@preact/signals'
 import type { ChatListItem, ChatVisibility, ExploreGroup, MessageBody } from '../../../protocol'
 import * as api from '../api/chats'
-import { describeError } from '../api/errors'
+import { createLoadable } from './loadable'
 import { user } from './session'
 
-export const chats = signal<ChatListItem[]>([])
-export const chatsStatus = signal<'idle' | 'loading' | 'ready' | 'error'>('idle')
-export const chatsError = signal<string | null>(null)
+const chatList = createLoadable<ChatListItem[]>([])
+export const { value: chats, status: chatsStatus, error: chatsError } = chatList
 
-export const exploreList = signal<ExploreGroup[]>([])
-export const exploreStatus = signal<'idle' | 'loading' | 'ready' | 'error'>('idle')
-export const exploreError = signal<string | null>(null)
+const explore = createLoadable<ExploreGroup[]>([])
+export const { value: exploreList, status: exploreStatus, error: exploreError } = explore
 
 effect(() => {
   if (!user.value) {
-    chats.value = []
-    chatsStatus.value = 'idle'
-    exploreList.value = []
-    exploreStatus.value = 'idle'
+    chatList.reset()
+    explore.reset()
   }
 })
 
 const byActivity = (a: ChatListItem, b: ChatListItem) => b.last_activity_at.localeCompare(a.last_activity_at)
 
+/** Polled and reloaded after changes: the list already shown stays while it reloads. */
 export async function loadChats(): Promise<void> {
-  if (chatsStatus.value !== 'ready') chatsStatus.value = 'loading'
-  try {
-    const res = await api.listChats()
-    chats.value = [...res.chats].sort(byActivity)
-    chatsStatus.value = 'ready'
-    chatsError.value = null
-  } catch (err) {
-    chatsError.value = describeError(err)
-    if (chatsStatus.value !== 'ready') chatsStatus.value = 'error'
-  }
+  await chatList.load(async () => [...(await api.listChats()).chats].sort(byActivity), { refresh: true })
 }
 
 export function findChat(chatId: number): ChatListItem | undefined {
@@ -74,15 +62,7 @@ export async function createGroupChat(name: string, visibility: ChatVisibility):
 }
 
 export async function loadExplore(): Promise<void> {
-  exploreStatus.value = 'loading'
-  try {
-    exploreList.value = (await api.exploreGroups()).groups
-    exploreStatus.value = 'ready'
-    exploreError.value = null
-  } catch (err) {
-    exploreError.value = describeError(err)
-    exploreStatus.value = 'error'
-  }
+  await explore.load(async () => (await api.exploreGroups()).groups)
 }
 
 export async function joinExploredGroup(chatId: number): Promise<void> {

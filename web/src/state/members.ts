@@ -1,47 +1,28 @@
 import { computed, signal } from '@preact/signals'
 import type { MemberBody } from '../../../protocol'
 import * as api from '../api/chats'
-import { describeError } from '../api/errors'
 import { loadChats } from './chats'
+import { createLoadable } from './loadable'
 import { user } from './session'
 
 /** The member list of the group whose Members panel is open: one at a time. */
 export const membersChatId = signal<number | null>(null)
-export const members = signal<MemberBody[]>([])
-export const membersStatus = signal<'idle' | 'loading' | 'ready' | 'error'>('idle')
-export const membersError = signal<string | null>(null)
+const list = createLoadable<MemberBody[]>([])
+export const { value: members, status: membersStatus, error: membersError } = list
 
 /** The signed-in user's own entry, so the panel knows which actions to offer. */
 export const myMembership = computed(() => members.value.find((m) => m.userid === user.value?.userid))
 
-let latest = 0
-
+/** Reloading the open group's list keeps it on screen; another group starts empty. */
 export async function loadMembers(chatId: number): Promise<void> {
-  const ticket = ++latest
-  if (membersChatId.value !== chatId) {
-    members.value = []
-    membersStatus.value = 'loading'
-  }
+  if (membersChatId.value !== chatId) list.reset()
   membersChatId.value = chatId
-  try {
-    const res = await api.listMembers(chatId)
-    if (ticket !== latest) return
-    members.value = res.members
-    membersStatus.value = 'ready'
-    membersError.value = null
-  } catch (err) {
-    if (ticket !== latest) return
-    membersError.value = describeError(err)
-    if (membersStatus.value !== 'ready') membersStatus.value = 'error'
-  }
+  await list.load(async () => (await api.listMembers(chatId)).members, { refresh: true })
 }
 
 export function closeMembers(): void {
-  latest++
+  list.reset()
   membersChatId.value = null
-  members.value = []
-  membersStatus.value = 'idle'
-  membersError.value = null
 }
 
 /** Each action throws an ApiError for the caller to show through describeError, then refreshes the list. */

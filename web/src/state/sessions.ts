@@ -1,22 +1,12 @@
-import { signal } from '@preact/signals'
 import type { SessionBody } from '../../../protocol'
 import * as auth from '../api/auth'
-import { describeError } from '../api/errors'
+import { createLoadable } from './loadable'
 
-export const sessions = signal<SessionBody[]>([])
-export const sessionsStatus = signal<'idle' | 'loading' | 'ready' | 'error'>('idle')
-export const sessionsError = signal<string | null>(null)
+const list = createLoadable<SessionBody[]>([])
+export const { value: sessions, status: sessionsStatus, error: sessionsError } = list
 
 export async function loadSessions(): Promise<void> {
-  sessionsStatus.value = 'loading'
-  try {
-    sessions.value = (await auth.listSessions()).sessions
-    sessionsStatus.value = 'ready'
-    sessionsError.value = null
-  } catch (err) {
-    sessionsError.value = describeError(err)
-    sessionsStatus.value = 'error'
-  }
+  await list.load(async () => (await auth.listSessions()).sessions)
 }
 
 export async function revokeOneSession(id: string): Promise<void> {
