@@ -8,29 +8,45 @@ function randomBase64(bytes: number): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('base64')
 }
 
+// Two projects in one run: the worker and protocol inside workerd, and the web client's
+// browser-less logic (state, api, utils) in plain Node. UI behaviour is tested in Chromium (web/e2e/).
 export default defineConfig(async () => {
   // The worker's assets binding needs its directory to exist; worker tests don't need the built client.
   mkdirSync(path.join(import.meta.dirname, 'dist'), { recursive: true })
   const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'))
   return {
-    plugins: [
-      cloudflareTest({
-        main: './worker/index.ts',
-        wrangler: { configPath: './wrangler.toml' },
-        miniflare: {
-          bindings: {
-            TEST_MIGRATIONS: migrations,
-            JWT_SECRET: randomBase64(32),
-            MESSAGE_KEYS: `v2:${randomBase64(32)},v1:${randomBase64(32)}`,
-            // Real argon2id, cheap parameters: the default cost is proven in passwords.test.ts and measured in docs/.
-            PASSWORD_HASH_PARAMS: 'm=64,t=1,p=1',
+    test: {
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              main: './worker/index.ts',
+              wrangler: { configPath: './wrangler.toml' },
+              miniflare: {
+                bindings: {
+                  TEST_MIGRATIONS: migrations,
+                  JWT_SECRET: randomBase64(32),
+                  MESSAGE_KEYS: `v2:${randomBase64(32)},v1:${randomBase64(32)}`,
+                  // Real argon2id, cheap parameters: the default cost is proven in passwords.test.ts and measured in docs/.
+                  PASSWORD_HASH_PARAMS: 'm=64,t=1,p=1',
+                },
+              },
+            }),
+          ],
+          test: {
+            name: 'workerd',
+            include: ['worker/**/*.test.ts', 'protocol/**/*.test.ts'],
+            setupFiles: ['./worker/test/apply-migrations.ts'],
           },
         },
-      }),
-    ],
-    test: {
-      include: ['worker/**/*.test.ts', 'protocol/**/*.test.ts'],
-      setupFiles: ['./worker/test/apply-migrations.ts'],
+        {
+          test: {
+            name: 'web',
+            include: ['web/src/**/*.test.ts'],
+            environment: 'node',
+          },
+        },
+      ],
     },
   }
 })
