@@ -1,23 +1,18 @@
 import type { ComponentChildren } from 'preact'
-import { useState } from 'preact/hooks'
-import { describeError } from '../api/errors'
+import { useAction } from '../state/action'
 import { ThemeToggle } from './theme-toggle'
 
 /** The frame shared by sign-in and sign-up: title, error line, busy state, one submit handler. */
 export function AuthForm(props: { title: string; submitLabel: string; notice?: string | null; onSubmit: (form: FormData) => Promise<void>; footer: ComponentChildren; children: ComponentChildren }) {
-  const [error, setError] = useState<string | null>(null)
-  const [isBusy, setBusy] = useState(false)
-  const submit = async (ev: SubmitEvent) => {
+  // Success signs in and leaves the page, so the button stays busy until then.
+  const action = useAction({ staysBusyOnSuccess: true })
+  const submit = (ev: SubmitEvent) => {
     ev.preventDefault()
-    setBusy(true)
-    setError(null)
-    try {
-      await props.onSubmit(new FormData(ev.currentTarget as HTMLFormElement))
-    } catch (err) {
-      setError(describeError(err))
-      setBusy(false)
-    }
+    const form = new FormData(ev.currentTarget as HTMLFormElement)
+    void action.run(true, () => props.onSubmit(form))
   }
+  const error = action.error.value
+  const isBusy = action.busy.value !== null
   return (
     <main id="main" class="auth-page">
       <div class="auth-top">

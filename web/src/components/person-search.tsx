@@ -1,25 +1,16 @@
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect } from 'preact/hooks'
 import type { UserSummaryBody } from '../../../protocol'
-import { describeError } from '../api/errors'
+import { useAction } from '../state/action'
 import { people, peopleError, peopleQuery, peopleStatus, searchPeople } from '../state/people'
 import { initial } from './chat-list'
 
 /** Search box plus results; `onPick` does the action (start a chat, add to a group) and may fail. */
 export function PersonSearch({ actionLabel, onPick, inputId }: { actionLabel: string; onPick: (person: UserSummaryBody) => Promise<void>; inputId: string }) {
-  const [busyId, setBusyId] = useState<number | null>(null)
-  const [error, setError] = useState<string | null>(null)
+  const picking = useAction<number>()
   useEffect(() => searchPeople(peopleQuery.value, 0), [])
-  const pick = async (person: UserSummaryBody) => {
-    setBusyId(person.userid)
-    setError(null)
-    try {
-      await onPick(person)
-    } catch (err) {
-      setError(describeError(err))
-    } finally {
-      setBusyId(null)
-    }
-  }
+  const pick = (person: UserSummaryBody) => picking.run(person.userid, () => onPick(person))
+  const busyId = picking.busy.value
+  const error = picking.error.value
   return (
     <div class="person-search">
       <label for={inputId}>Find people by username</label>

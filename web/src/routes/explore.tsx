@@ -1,25 +1,21 @@
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
-import { describeError } from '../api/errors'
 import { initial } from '../components/chat-list'
+import { useAction } from '../state/action'
 import { exploreError, exploreList, exploreStatus, joinExploredGroup, loadExplore } from '../state/chats'
 
 export function ExploreRoute() {
   const { route } = useLocation()
-  const [busyId, setBusyId] = useState<number | null>(null)
-  const [error, setError] = useState<string | null>(null)
+  // Joining opens the group, so its button stays busy until the page changes.
+  const joining = useAction<number>({ staysBusyOnSuccess: true })
   useEffect(() => void loadExplore(), [])
-  const join = async (chatId: number) => {
-    setBusyId(chatId)
-    setError(null)
-    try {
+  const join = (chatId: number) =>
+    joining.run(chatId, async () => {
       await joinExploredGroup(chatId)
       route(`/c/${chatId}`)
-    } catch (err) {
-      setError(describeError(err))
-      setBusyId(null)
-    }
-  }
+    })
+  const busyId = joining.busy.value
+  const error = joining.error.value
   const groups = exploreList.value
   return (
     <main id="main" class="page">

@@ -1,8 +1,7 @@
-import { useState } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
 import { CHAT_NAME_MAX_LENGTH, type ChatVisibility } from '../../../protocol'
-import { describeError } from '../api/errors'
 import { PersonSearch } from '../components/person-search'
+import { useAction } from '../state/action'
 import { createGroupChat, startPrivateChat } from '../state/chats'
 
 export function NewChatRoute() {
@@ -22,20 +21,15 @@ export function NewChatRoute() {
 }
 
 function GroupForm({ onCreated }: { onCreated: (chatId: number) => void }) {
-  const [error, setError] = useState<string | null>(null)
-  const [isBusy, setBusy] = useState(false)
-  const submit = async (ev: SubmitEvent) => {
+  const action = useAction({ staysBusyOnSuccess: true })
+  const submit = (ev: SubmitEvent) => {
     ev.preventDefault()
     const form = new FormData(ev.currentTarget as HTMLFormElement)
-    setBusy(true)
-    setError(null)
-    try {
-      onCreated(await createGroupChat(String(form.get('name')), form.get('visibility') === 'private' ? 'private' : ('public' satisfies ChatVisibility)))
-    } catch (err) {
-      setError(describeError(err))
-      setBusy(false)
-    }
+    const visibility: ChatVisibility = form.get('visibility') === 'private' ? 'private' : 'public'
+    void action.run(true, async () => onCreated(await createGroupChat(String(form.get('name')), visibility)))
   }
+  const error = action.error.value
+  const isBusy = action.busy.value !== null
   return (
     <form class="card" onSubmit={submit} aria-labelledby="group-heading">
       <h2 id="group-heading">Create a group</h2>

@@ -1,26 +1,17 @@
-import { useEffect, useState } from 'preact/hooks'
+import { useEffect } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
-import { describeError } from '../api/errors'
 import { TimeLabel } from '../components/time-label'
+import { useAction } from '../state/action'
 import { loadSessions, revokeOneSession, sessions, sessionsError, sessionsStatus } from '../state/sessions'
 import { signOutEverywhere } from '../state/session'
 
 export function SessionsRoute() {
   const { route } = useLocation()
-  const [error, setError] = useState<string | null>(null)
-  const [isBusy, setBusy] = useState(false)
+  const action = useAction()
   useEffect(() => void loadSessions(), [])
-  const run = async (task: () => Promise<void>) => {
-    setBusy(true)
-    setError(null)
-    try {
-      await task()
-    } catch (err) {
-      setError(describeError(err))
-    } finally {
-      setBusy(false)
-    }
-  }
+  const run = (task: () => Promise<void>) => action.run(true, task)
+  const error = action.error.value
+  const isBusy = action.busy.value !== null
   const everywhere = () =>
     run(async () => {
       await signOutEverywhere()
