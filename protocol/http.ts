@@ -37,7 +37,26 @@ export const PATHS = {
   chatRole: (chatId: number) => `/chat/${chatId}/role/`,
   chatMembers: (chatId: number) => `/chat/${chatId}/members/`,
   chatSocket: (chatId: number) => `/ws/chat/${chatId}/`,
+  health: '/health',
 } as const
+
+type ParamPathName = { [K in keyof typeof PATHS]: (typeof PATHS)[K] extends string ? never : K }[keyof typeof PATHS]
+
+/**
+ * The fixed start of each parameterised path in PATHS. With PATHS' fixed paths these are every API
+ * path: the worker answers them, and nothing under them, with JSON, never with the web client's
+ * page. A new parameterised path does not compile until it has its prefix here.
+ */
+export const PARAM_PATH_PREFIXES: Record<ParamPathName, string> = {
+  session: '/sessions/',
+  chatAdd: '/chat/',
+  chatHistory: '/chat/',
+  chatSend: '/chat/',
+  chatRemove: '/chat/',
+  chatRole: '/chat/',
+  chatMembers: '/chat/',
+  chatSocket: '/ws/chat/',
+}
 
 // Auth
 

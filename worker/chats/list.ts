@@ -4,6 +4,7 @@ import type { ChatListItem, MessageBody } from '../../protocol/http'
 import type { Db } from '../db/client'
 import { chatMembers, chats, users } from '../db/schema'
 import type { Env } from '../env'
+import { errorFields, log } from '../log'
 import type { ChatSummary } from '../rooms/chat-room'
 
 const EMPTY: ChatSummary = { lastMessage: null, unreadCount: 0 }
@@ -38,7 +39,7 @@ export async function listChats(db: Db, rooms: Env['CHAT_ROOM'], userId: number)
         .summary(row.chatId, userId)
         .catch((err: unknown) => {
           // One unreachable room must not hide the whole list; its preview is left empty.
-          console.error(`chat summary failed chat=${row.chatId}: ${err instanceof Error ? err.message : 'unknown'}`)
+          log.error('chat_summary_failed', { chat_id: row.chatId, ...errorFields(err) })
           return EMPTY
         }),
     ),

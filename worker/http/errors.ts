@@ -3,6 +3,8 @@ import { HTTPException } from 'hono/http-exception'
 import type { ContentfulStatusCode } from 'hono/utils/http-status'
 import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '../../protocol/errors'
 import type { AppEnv } from '../env'
+import { errorFields, log } from '../log'
+import { requestFields } from './log-requests'
 
 /** A refusal the caller can act on. Its code decides the HTTP status (protocol/errors.ts). */
 export class AppError extends Error {
@@ -47,6 +49,6 @@ export function handleError(err: Error, c: Context<AppEnv>): Response {
     return c.json(errorBody(code, message), ERROR_STATUS[code])
   }
   // Only the name and message: a stack or the error object could carry request data (tokens, passwords).
-  console.error(`[${c.get('requestId') ?? '-'}] unhandled ${err.name}: ${err.message}`)
+  log.error('unhandled_error', { ...requestFields(c), ...errorFields(err) })
   return c.json(errorBody('internal', 'Something went wrong on our side.'), 500)
 }

@@ -1,6 +1,7 @@
 import type { ErrorCode } from '../../protocol/errors'
 import { CLOSE_CODES, MAX_FRAME_BYTES } from '../../protocol/socket'
 import { AppError } from '../http/errors'
+import { errorFields, log } from '../log'
 import { closeSocket, sendFrame } from './fan-out'
 import { takeToken } from './flood'
 import { onAuth, onRead, onResume, onSend, onTyping } from './handlers'
@@ -69,7 +70,7 @@ export async function handleFrame(room: Room, ws: WebSocket, data: string | Arra
     const clientId = err instanceof SendRefused ? err.clientId : frame?.type === 'send' ? frame.client_id : undefined
     if (err instanceof AppError) return sendError(ws, err.code, err.message, clientId)
     // Name and message only: never the frame, which holds the member's text or token.
-    console.error(`room frame failed chat=${room.chatId}: ${err instanceof Error ? `${err.name}: ${err.message}` : 'unknown'}`)
+    log.error('frame_failed', { chat_id: room.chatId, frame: frame?.type, ...errorFields(err) })
     sendError(ws, 'internal', 'The frame could not be processed; try again.', clientId)
   }
 }

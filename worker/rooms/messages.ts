@@ -1,5 +1,6 @@
 import type { MessageBody } from '../../protocol/http'
 import { open } from '../crypto/aead'
+import { log } from '../log'
 import type { Room } from './room'
 import type { StoredMessage } from './store'
 
@@ -29,6 +30,6 @@ export function toBody(chatId: number, m: StoredMessage, text: string | null): M
 /** Decrypts a stored message for a member. A failure is logged (ids only) and delivered as `message: null`. */
 export async function toMessageBody(room: Room, m: StoredMessage): Promise<MessageBody> {
   const text = await open(room.keyring, m, messageContext(room.chatId, m.seq))
-  if (text === null) console.warn(`undecryptable message chat=${room.chatId} seq=${m.seq} key=v${m.keyVersion}`)
+  if (text === null) log.warn('message_undecryptable', { chat_id: room.chatId, seq: m.seq, key_version: m.keyVersion })
   return toBody(room.chatId, m, text)
 }

@@ -1,6 +1,6 @@
 import { verifyAccessToken } from '../auth/access-tokens'
 import { requireMember } from '../chats/membership'
-import { loadConfig } from '../config'
+import type { Config } from '../config'
 import type { Db } from '../db/client'
 import type { Env } from '../env'
 import { AppError } from '../http/errors'
@@ -13,19 +13,19 @@ import { encodeMember, MEMBER_HEADER } from './member'
  * `token` query (browsers cannot set headers on a WebSocket) and membership. Only then is the
  * request handed to the chat's room, with the verified member in MEMBER_HEADER.
  */
-export async function admitToRoom(env: Env, db: Db, request: Request, rawChatId: string): Promise<Response> {
+export async function admitToRoom(env: Env, config: Config, db: Db, request: Request, rawChatId: string): Promise<Response> {
   const chatId = parseId(rawChatId, 'chat_id')
   if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
     throw new AppError('invalid_request', 'This path only accepts a WebSocket upgrade.')
   }
   // A cross-site page can open a WebSocket with the user's token if it has one; Origin is the only tell.
-  assertSameOrigin(request.headers.get('Origin') ?? undefined, request.url, env)
+  assertSameOrigin(request.headers.get('Origin') ?? undefined, request.url, config.allowedOrigins)
   const url = new URL(request.url)
   const token = url.searchParams.get('token')
   if (!token) throw new AppError('missing_token', 'Add the access token as the `token` query parameter.')
   const since = url.searchParams.get('since')
   const sinceSeq = since === null ? null : parseCount(since, 'since', 0)
-  const user = await verifyAccessToken((await loadConfig(env)).jwtKey, token)
+  const user = await verifyAccessToken(config.jwtKey, token)
   const membership = await requireMember(db, chatId, user.id)
 
   const headers = new Headers(request.headers)
