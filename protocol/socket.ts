@@ -25,7 +25,6 @@ export const CLOSE_CODES = {
   /** Too many frames too fast, even after error frames warned. Reconnect later. */
   rateLimited: 4029,
 } as const
-export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES]
 
 /** Bytes; a larger frame closes the socket with 1009. */
 export const MAX_FRAME_BYTES = 32 * 1024

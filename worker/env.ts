@@ -1,6 +1,6 @@
 import type { Config } from './config'
 import type { Db } from './db/client'
-import type { ChatRoom } from './rooms/chat-room'
+import type { ChatRoom } from './rooms/object/chat-room'
 
 /**
  * Every binding, var and secret the worker reads. wrangler.toml and this type change together. Code

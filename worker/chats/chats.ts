@@ -6,7 +6,7 @@ import type { AuthUser } from '../env'
 import type { Body } from '../http/body'
 import { AppError } from '../http/errors'
 import { parseBoolean, requireString } from '../http/validate'
-import { canAddPeople, canRemove } from '../../protocol/roles'
+import { canAddPeople, canLeave, canRemove } from '../../protocol/roles'
 import { requireChat, requireMember, type ChatRecord } from './membership'
 
 export interface GroupInput {
@@ -121,7 +121,7 @@ export async function removeMember(db: Db, chatId: number, actor: AuthUser, user
   const targetId = userId ?? actor.id
   let targetRole = role
   if (targetId === actor.id) {
-    if (role === 'owner') throw new AppError('forbidden', 'The owner cannot leave the group.')
+    if (!canLeave(role)) throw new AppError('forbidden', 'The owner cannot leave the group.')
   } else {
     const target = await db
       .select({ role: chatMembers.role })

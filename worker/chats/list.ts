@@ -5,7 +5,7 @@ import type { Db } from '../db/client'
 import { chatMembers, chats, users } from '../db/schema'
 import type { Env } from '../env'
 import { errorFields, log } from '../log'
-import type { ChatSummary } from '../rooms/chat-room'
+import type { ChatSummary } from '../rooms/object/chat-room'
 
 const EMPTY: ChatSummary = { lastMessage: null, unreadCount: 0 }
 
@@ -36,7 +36,7 @@ export async function listChats(db: Db, rooms: Env['CHAT_ROOM'], userId: number)
     rows.map((row) =>
       rooms
         .getByName(String(row.chatId))
-        .summary(row.chatId, userId)
+        .summary(userId)
         .catch((err: unknown) => {
           // One unreachable room must not hide the whole list; its preview is left empty.
           log.error('chat_summary_failed', { chat_id: row.chatId, ...errorFields(err) })

@@ -66,7 +66,7 @@ chatRoutes.post('/chat/:id/remove/', async (c) => {
   const chatId = parseId(c.req.param('id'), 'chat_id')
   const body = await readBody(c)
   const change = await removeMember(c.var.db, chatId, c.var.user, body.user_id === undefined ? null : requireId(body, 'user_id'))
-  await c.env.CHAT_ROOM.getByName(String(chatId)).removeMember(chatId, change.userId)
+  await c.env.CHAT_ROOM.getByName(String(chatId)).removeMember(change.userId)
   return c.json<RemoveMemberResponse>({ msg: 'Removed from the group.', chat_id: chatId, user_id: change.userId, removed: true })
 })
 
@@ -87,7 +87,7 @@ chatRoutes.get('/chat/:id/history/', async (c) => {
   const before = c.req.query('before') === undefined ? null : parseId(c.req.query('before'), 'before')
   const limit = Math.max(1, parseCount(c.req.query('limit'), 'limit', HISTORY_PAGE_MAX, HISTORY_PAGE_MAX))
   await requireMember(c.var.db, chatId, c.var.user.id)
-  return c.json<HistoryResponse>(await c.env.CHAT_ROOM.getByName(String(chatId)).history(chatId, before, limit))
+  return c.json<HistoryResponse>(await c.env.CHAT_ROOM.getByName(String(chatId)).history(before, limit))
 })
 
 chatRoutes.post('/chat/:id/send/', async (c) => {
@@ -96,6 +96,6 @@ chatRoutes.post('/chat/:id/send/', async (c) => {
   const text = parseMessageText(body.message, 'message')
   const clientId = parseClientId(body.client_id)
   await requireMember(c.var.db, chatId, c.var.user.id)
-  const result = await c.env.CHAT_ROOM.getByName(String(chatId)).send(chatId, { userId: c.var.user.id, username: c.var.user.username }, text, clientId)
+  const result = await c.env.CHAT_ROOM.getByName(String(chatId)).send({ userId: c.var.user.id, username: c.var.user.username }, text, clientId)
   return c.json<SendResponse>(result, result.duplicate ? 200 : 201)
 })

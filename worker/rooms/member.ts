@@ -1,11 +1,7 @@
-import type { MemberRole } from '../../protocol/http'
-
 /** Who a socket (or an RPC caller) is, as verified by the worker before it reached the room. */
 export interface Member {
-  chatId: number
   userId: number
   username: string
-  role: MemberRole
   /** When the access token that opened (or last renewed) the socket expires. */
   tokenExpiresAtMs: number
 }
@@ -36,20 +32,16 @@ function isPositiveInt(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value > 0
 }
 
-function isRole(value: unknown): value is MemberRole {
-  return value === 'owner' || value === 'admin' || value === 'member'
-}
-
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
 }
 
 function toMember(value: unknown): Member | null {
   if (!isRecord(value)) return null
-  const { chatId, userId, username, role, tokenExpiresAtMs } = value
-  if (!isPositiveInt(chatId) || !isPositiveInt(userId) || !isPositiveInt(tokenExpiresAtMs)) return null
-  if (typeof username !== 'string' || !isRole(role)) return null
-  return { chatId, userId, username, role, tokenExpiresAtMs }
+  const { userId, username, tokenExpiresAtMs } = value
+  if (!isPositiveInt(userId) || !isPositiveInt(tokenExpiresAtMs)) return null
+  if (typeof username !== 'string') return null
+  return { userId, username, tokenExpiresAtMs }
 }
 
 /** The socket's member, or null when its attachment is missing or malformed (as partyserver does). */

@@ -26,15 +26,12 @@ export async function admitToRoom(env: Env, config: Config, db: Db, request: Req
   const since = url.searchParams.get('since')
   const sinceSeq = since === null ? null : parseCount(since, 'since', 0)
   const user = await verifyAccessToken(config.jwtKey, token)
-  const membership = await requireMember(db, chatId, user.id)
+  await requireMember(db, chatId, user.id)
 
   const headers = new Headers(request.headers)
   headers.delete(MEMBER_HEADER)
-  headers.set(
-    MEMBER_HEADER,
-    encodeMember({ chatId, userId: user.id, username: user.username, role: membership.role, tokenExpiresAtMs: user.expiresAt * 1000 }),
-  )
-  // The room never sees the token: only the member header and `since`.
+  headers.set(MEMBER_HEADER, encodeMember({ userId: user.id, username: user.username, tokenExpiresAtMs: user.expiresAt * 1000 }))
+  // The room never sees the token: only the member header and `since`. It knows its chat by its name.
   const roomUrl = new URL('https://room.internal/connect')
   if (sinceSeq !== null) roomUrl.searchParams.set('since', String(sinceSeq))
   const res = await env.CHAT_ROOM.getByName(String(chatId)).fetch(new Request(roomUrl, { method: 'GET', headers }))

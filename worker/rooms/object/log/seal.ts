@@ -1,9 +1,10 @@
-import type { MessageBody } from '../../protocol/http'
-import { open } from '../crypto/aead'
-import { log } from '../log'
-import type { Room } from './room'
-import type { StoredMessage } from './store'
+import type { MessageBody } from '../../../../protocol/http'
+import { open, seal } from '../../../crypto/aead'
+import { log } from '../../../log'
+import type { Room } from '../room'
+import type { StoredMessage } from './schema'
 
+/** Who sends a message: a socket's member, or the caller of the `send` RPC. */
 export interface Sender {
   userId: number
   username: string
@@ -14,6 +15,13 @@ export function messageContext(chatId: number, seq: number): string {
   return `chat=${chatId}|seq=${seq}`
 }
 
+/** Encrypts `text` as the message stored at `seq`, under the keyring's newest key. */
+export async function sealMessage(room: Room, seq: number, sender: Sender, text: string, clientId: string | null, createdAtMs: number): Promise<StoredMessage> {
+  const sealed = await seal(room.keyring, text, messageContext(room.chatId, seq))
+  return { seq, id: crypto.randomUUID(), senderId: sender.userId, sender: sender.username, clientId, ...sealed, createdAtMs }
+}
+
+/** The wire shape of a stored message whose text is already known (`null`: undecryptable). */
 export function toBody(chatId: number, m: StoredMessage, text: string | null): MessageBody {
   return {
     id: m.id,
