@@ -59,10 +59,7 @@ export class RoomSocket {
   private pendingToken: AccessToken | null = null
   /** The token of an attempt the room may have refused; the next connect refreshes instead. */
   private suspectToken: string | null = null
-  /**
-   * A server outage also closes before `ready`, so that suspicion costs at most one refresh per
-   * run of failed attempts; a token near expiry or an explicit 4001/4002 always refreshes.
-   */
+  // An outage also closes before `ready`: that suspicion costs one refresh per run of failures.
   private hasRefreshedSinceReady = false
 
   constructor(private readonly options: RoomSocketOptions) {}
@@ -119,9 +116,8 @@ export class RoomSocket {
   }
 
   /**
-   * The page is visible again, maybe after sleep (timers ran late or not at all). A socket whose
-   * token expired meanwhile was closed by the room with 4001 even if no close event reached us:
-   * replace it now, through a refresh. A pending retry runs now.
+   * The page is visible again, maybe after sleep (timers ran late). A socket whose token expired
+   * meanwhile was closed by the room (4001) even if no close event came: replace it now.
    */
   handleWake(): void {
     if (this.isStopped) return
