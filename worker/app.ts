@@ -2,16 +2,15 @@ import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { timing } from 'hono/timing'
+import { MAX_BODY_BYTES } from '../protocol/http'
 import { authRoutes } from './auth/routes'
 import { chatRoutes } from './chats/routes'
 import { ConfigError, loadConfig } from './config'
 import { getDb } from './db/client'
-import { AppError, errorBody, handleError } from './http/errors'
+import { AppError } from './errors'
+import { errorBody, handleError } from './http/errors'
 import { createRouter } from './http/router'
 import { roomRoutes } from './rooms/routes'
-
-/** Largest accepted request body; a 4,000-character message in 4-byte UTF-8 plus JSON fits with room to spare. */
-export const MAX_BODY_BYTES = 32 * 1024
 
 /** Paths that belong to the API: never answered with the web client's index.html. */
 const API_PREFIXES = ['/reg_user/', '/login/', '/refresh/', '/logout/', '/sessions/', '/users/', '/me/', '/chat/', '/ws/', '/health']

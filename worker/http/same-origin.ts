@@ -1,6 +1,6 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv, Env } from '../env'
-import { AppError } from './errors'
+import { AppError } from '../errors'
 
 /**
  * A browser always sends Origin on cross-site POSTs and WebSocket handshakes, so a present Origin
