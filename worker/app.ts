@@ -2,20 +2,19 @@ import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { timing } from 'hono/timing'
-import { PATHS } from '../protocol/http'
+import { MAX_BODY_BYTES, PATHS } from '../protocol/http'
 import { authRoutes } from './auth/routes'
 import { chatRoutes } from './chats/routes'
 import { ConfigError, loadConfig } from './config'
 import { getDb } from './db/client'
+import { AppError } from './errors'
 import { isApiPath } from './http/api-paths'
-import { AppError, errorBody, handleError } from './http/errors'
+import { errorBody, handleError } from './http/errors'
 import { logRequests, requestFields } from './http/log-requests'
 import { createRouter } from './http/router'
 import { log } from './log'
 import { roomRoutes } from './rooms/routes'
 
-/** Largest accepted request body; a 4,000-character message in 4-byte UTF-8 plus JSON fits with room to spare. */
-export const MAX_BODY_BYTES = 32 * 1024
 
 export const app = createRouter()
 

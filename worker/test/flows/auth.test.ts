@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { SignJWT, UnsecuredJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
-import type { LoginResponse, RefreshResponse, SessionsResponse, UsersResponse } from '../../../protocol/http'
+import { MAX_BODY_BYTES, type LoginResponse, type RefreshResponse, type SessionsResponse, type UsersResponse } from '../../../protocol/http'
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../auth/access-tokens'
 import { base64ToBytes } from '../../crypto/encoding'
 import { api, authed, errorCode, form, json, ORIGIN, refreshCookie, signUp, uniqueName } from '../helpers'
@@ -87,7 +87,7 @@ describe('POST /reg_user/', () => {
   })
 
   it('answers an oversized body with 413 payload_too_large', async () => {
-    const res = await api('/reg_user/', json(registration({ Password: 'p'.repeat(40_000) })))
+    const res = await api('/reg_user/', json(registration({ Password: 'p'.repeat(MAX_BODY_BYTES) })))
     expect(res.status).toBe(413)
     expect(await errorCode(res)).toBe('payload_too_large')
   })
