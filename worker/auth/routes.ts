@@ -9,6 +9,7 @@ import { sameOrigin } from '../http/same-origin'
 import { optionalString, parseCount } from '../http/validate'
 import { issueAccessToken, verifyAccessToken } from './access-tokens'
 import { authenticate, getAccount, readEmail, readPassword, readRegistration, registerUser, searchUsers, toUserBody } from './accounts'
+import { canonicalEmail } from './identifiers'
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './cookies'
 import { parseArgon2Params } from './passwords'
 import { createSession, findSessionOfToken, revokeSession, rotateRefreshToken } from './refresh-tokens'
@@ -30,7 +31,7 @@ authRoutes.post(PATHS.login, async (c) => {
   const body = await readBody(c)
   const email = readEmail(body)
   const password = readPassword(body, 1)
-  await enforceRateLimit(c.env.LOGIN_LIMITER, `login:${email}`, 'Too many sign-in attempts for this account; wait a minute.')
+  await enforceRateLimit(c.env.LOGIN_LIMITER, `login:${canonicalEmail(email)}`, 'Too many sign-in attempts for this account; wait a minute.')
   const account = await authenticate(c.var.db, email, password, parseArgon2Params(c.env.PASSWORD_HASH_PARAMS))
   const refresh = await createSession(c.var.db, account.id, c.req.header('User-Agent'))
   const access = await issueAccessToken((await loadConfig(c.env)).jwtKey, account, refresh.sessionId)
