@@ -2,6 +2,7 @@ import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { timing } from 'hono/timing'
+import { identifierBackfill } from './auth/identifier-backfill'
 import { authRoutes } from './auth/routes'
 import { chatRoutes } from './chats/routes'
 import { ConfigError, loadConfig } from './config'
@@ -53,6 +54,7 @@ app.use(async function setDb(c, next) {
   c.set('db', getDb(c.env.DB))
   await next()
 })
+app.use(identifierBackfill())
 app.use(
   bodyLimit({
     maxSize: MAX_BODY_BYTES,
