@@ -78,6 +78,7 @@ async function backfillRow(db: Db, row: { id: number; username: string; email: s
   let username = row.username
   let emailConflict: IdentifierConflict | undefined
   let nameConflict: IdentifierConflict | undefined
+  let renames = 0
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
     const ids = {
       emailCanonical: emailConflict ? null : canonicalEmail(row.email),
@@ -92,7 +93,7 @@ async function backfillRow(db: Db, row: { id: number; username: string; email: s
       continue
     }
     if (nameHolder) {
-      username = renamed(row, attempt)
+      username = renamed(row, ++renames)
       nameConflict ??= { userId: row.id, kind: nameHolder.usernameCanonical === ids.usernameCanonical ? 'username' : 'username_confusable', collidesWith: nameHolder.id }
       nameConflict.renamedTo = username
       continue
@@ -110,14 +111,14 @@ async function backfillRow(db: Db, row: { id: number; username: string; email: s
       // Taken between the check and the write (a sign-up, another isolate, or the old lower(username)
       // index of a still-pending row): check again, under a new name if this one was a rename.
       if (!toTakenError(err)) throw err
-      if (nameConflict) username = renamed(row, attempt + 1)
+      if (nameConflict) username = renamed(row, ++renames)
     }
   }
   throw new Error(`identifier backfill: user ${row.id} still collides after ${MAX_ATTEMPTS} attempts`)
 }
 
-function renamed(row: { id: number; username: string }, attempt: number): string {
-  return `${row.username.normalize('NFC')}_${row.id}${attempt > 1 ? `_${attempt}` : ''}`
+function renamed(row: { id: number; username: string }, count: number): string {
+  return `${row.username.normalize('NFC')}_${row.id}${count > 1 ? `_${count}` : ''}`
 }
 
 /** Logs a report by user id and kind only: names and emails stay out of the logs. */
