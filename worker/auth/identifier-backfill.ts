@@ -138,7 +138,15 @@ export function logBackfillReport(report: BackfillReport): void {
 export function identifierBackfill(run: (db: Db) => Promise<BackfillReport> = backfillIdentifiers): MiddlewareHandler<AppEnv> {
   let state: 'idle' | 'running' | 'done' = 'idle'
   return async function identifierBackfill(c, next) {
-    if (state === 'idle') {
+    // Hono's getter throws when the app is called without an ExecutionContext (app.fetch in a unit test).
+    const ctx = (() => {
+      try {
+        return c.executionCtx
+      } catch {
+        return null
+      }
+    })()
+    if (state === 'idle' && ctx) {
       state = 'running'
       const task = run(c.var.db).then(
         (report) => {
@@ -150,7 +158,7 @@ export function identifierBackfill(run: (db: Db) => Promise<BackfillReport> = ba
           state = 'idle'
         },
       )
-      c.executionCtx.waitUntil(task)
+      ctx.waitUntil(task)
     }
     await next()
   }
