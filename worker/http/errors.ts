@@ -1,18 +1,11 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '../../protocol/errors'
+import { ERROR_STATUS, type ErrorCode } from '../../protocol/errors'
 import type { AppEnv } from '../env'
-import { AppError } from '../errors'
+import { AppError, errorBody } from '../errors'
 import { errorFields, log } from '../log'
 import { requestFields } from './log-requests'
 
-export function errorBody(code: ErrorCode, message: string, field?: string): ErrorBody {
-  return { error: field === undefined ? { code, message } : { code, message, field } }
-}
-
-export function errorResponse(code: ErrorCode, message: string, headers?: HeadersInit): Response {
-  return Response.json(errorBody(code, message), { status: ERROR_STATUS[code], headers })
-}
 
 const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   400: 'invalid_request',
