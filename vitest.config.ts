@@ -37,6 +37,8 @@ export default defineConfig(async () => {
             name: 'workerd',
             include: ['worker/**/*.test.ts', 'protocol/**/*.test.ts'],
             setupFiles: ['./worker/test/apply-migrations.ts'],
+            // The worker logs a JSON line per request; show a test's logs only when it fails.
+            silent: 'passed-only' as const,
           },
         },
         {

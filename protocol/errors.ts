@@ -26,9 +26,12 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS
 
-/** The one error body: `{ "error": { "code", "message" } }`. */
+/**
+ * The one error body: `{ "error": { "code", "message" } }`. `field` is set on `invalid_request`
+ * when one input field is at fault: its path in the body, query or frame (`"text"`, `"user_id"`).
+ */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string }
+  error: { code: ErrorCode; message: string; field?: string }
 }
 
 export function isErrorCode(value: unknown): value is ErrorCode {

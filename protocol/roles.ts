@@ -30,3 +30,8 @@ export function canAddPeople(actor: MemberRole): boolean {
 export function canLeave(actor: MemberRole): boolean {
   return actor !== 'owner'
 }
+
+/** Sort order for member lists: higher rank first (owner, admin, member); 0 for equal ranks. */
+export function byRank(a: MemberRole, b: MemberRole): number {
+  return ROLE_RANK[b] - ROLE_RANK[a]
+}

@@ -2,23 +2,24 @@ import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { timing } from 'hono/timing'
+import { MAX_BODY_BYTES, PATHS } from '../protocol/http'
 import { authRoutes } from './auth/routes'
 import { chatRoutes } from './chats/routes'
 import { ConfigError, loadConfig } from './config'
 import { getDb } from './db/client'
-import { AppError, errorBody, handleError } from './http/errors'
+import { AppError } from './errors'
+import { isApiPath } from './http/api-paths'
+import { errorBody, handleError } from './http/errors'
+import { logRequests, requestFields } from './http/log-requests'
 import { createRouter } from './http/router'
+import { log } from './log'
 import { roomRoutes } from './rooms/routes'
 
-/** Largest accepted request body; a 4,000-character message in 4-byte UTF-8 plus JSON fits with room to spare. */
-export const MAX_BODY_BYTES = 32 * 1024
-
-/** Paths that belong to the API: never answered with the web client's index.html. */
-const API_PREFIXES = ['/reg_user/', '/login/', '/refresh/', '/logout/', '/sessions/', '/users/', '/me/', '/chat/', '/ws/', '/health']
 
 export const app = createRouter()
 
 app.use(requestId())
+app.use(logRequests)
 // Server-Timing: total time in the worker, read by the benchmark. In production workerd freezes the
 // clock during pure CPU work (a Spectre mitigation), so there it only reflects time spent on I/O.
 app.use(timing({ totalDescription: 'worker' }))
@@ -39,12 +40,13 @@ app.use(
     referrerPolicy: 'same-origin',
   }),
 )
+// Every request, pages included, so a bad value is noticed at once rather than at the first login.
 app.use(async function requireConfig(c, next) {
   try {
-    await loadConfig(c.env)
+    c.set('config', await loadConfig(c.env))
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err
-    console.error(`server misconfigured: ${err.message}; set the secret with \`wrangler secret put\` (see README)`)
+    log.error('config_invalid', { ...requestFields(c), variable: err.variable, reason: err.reason, help: 'docs/configuration.md' })
     return c.json(errorBody('server_misconfigured', 'The server is not configured correctly.'), 500)
   }
   await next()
@@ -62,15 +64,14 @@ app.use(
   }),
 )
 
-app.get('/health', (c) => c.json({ ok: true }))
+app.get(PATHS.health, (c) => c.json({ ok: true }))
 app.route('/', authRoutes)
 app.route('/', chatRoutes)
 app.route('/', roomRoutes)
 
 app.notFound((c) => {
   const path = c.req.path
-  const isApi = API_PREFIXES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix))
-  if (!isApi && (c.req.method === 'GET' || c.req.method === 'HEAD')) return serveAsset(c.env.ASSETS, c.req.raw)
+  if (!isApiPath(path) && (c.req.method === 'GET' || c.req.method === 'HEAD')) return serveAsset(c.env.ASSETS, c.req.raw)
   return c.json(errorBody('not_found', `No route for ${c.req.method} ${path}.`), 404)
 })
 app.onError(handleError)

@@ -1,45 +1,84 @@
+import { parseArgon2Params, type Argon2Params } from './auth/passwords'
 import { base64ToBytes } from './crypto/encoding'
 import { importKeyring, parseKeyringSpec, type Keyring } from './crypto/keys'
 import type { Env } from './env'
+import { parseAllowedOrigins } from './http/same-origin'
 
 export const MIN_JWT_SECRET_BYTES = 32
 
-/** Secrets decoded and checked once per isolate. */
+/** Every var and secret of Env, parsed and checked once per isolate (docs/configuration.md). */
 export interface Config {
+  /** JWT_SECRET decoded: the HS256 key for access tokens, at least MIN_JWT_SECRET_BYTES bytes. */
   jwtKey: Uint8Array
+  /** MESSAGE_KEYS imported: AES-256-GCM keys by version, the first one encrypts. */
   keyring: Keyring
+  /** ALLOWED_ORIGINS: origins besides the worker's own allowed to call the API and open sockets. */
+  allowedOrigins: readonly string[]
+  /** PASSWORD_HASH_PARAMS, or OWASP's argon2id minimum when unset: the cost of new password hashes. */
+  passwordHashParams: Argon2Params
 }
 
+/** The vars and secrets Config is parsed from. */
+export type ConfigEnv = Pick<Env, 'JWT_SECRET' | 'MESSAGE_KEYS' | 'ALLOWED_ORIGINS' | 'PASSWORD_HASH_PARAMS'>
+export type ConfigVariable = keyof ConfigEnv
+
+const VARIABLES: readonly ConfigVariable[] = ['JWT_SECRET', 'MESSAGE_KEYS', 'ALLOWED_ORIGINS', 'PASSWORD_HASH_PARAMS']
+
+/** A var or secret that is missing or malformed. `reason` never contains the value. */
 export class ConfigError extends Error {
   override name = 'ConfigError'
+
+  constructor(
+    readonly variable: ConfigVariable,
+    readonly reason: string,
+  ) {
+    super(`${variable}: ${reason}`)
+  }
 }
 
-let cached: { jwtSecret: string; messageKeys: string; config: Promise<Config> } | undefined
+// Keyed on the raw values, so a test (or a redeploy) with other values gets a fresh parse.
+let cached: { raw: readonly unknown[]; config: Promise<Config> } | undefined
 
 /**
- * Reads the secrets, refusing missing or weak ones: there is no fallback key, in dev or production,
- * because a silent default would encrypt everyone's messages with a key in our source.
+ * The parsed Config, or a rejection with a ConfigError naming the first bad variable. There is no
+ * fallback key, in dev or production: a silent default would encrypt everyone's messages with a key
+ * in our source. Parsed once per isolate; a rejection stays cached too, so every request fails the
+ * same clear way until the value is fixed.
  */
-export function loadConfig(env: Pick<Env, 'JWT_SECRET' | 'MESSAGE_KEYS'>): Promise<Config> {
-  if (cached && cached.jwtSecret === env.JWT_SECRET && cached.messageKeys === env.MESSAGE_KEYS) return cached.config
+export function loadConfig(env: ConfigEnv): Promise<Config> {
+  const raw = VARIABLES.map((name) => env[name])
+  if (cached && raw.every((value, i) => value === cached!.raw[i])) return cached.config
   const config = buildConfig(env)
-  cached = { jwtSecret: env.JWT_SECRET, messageKeys: env.MESSAGE_KEYS, config }
-  // A rejected promise stays cached for these inputs: every request fails the same clear way until fixed.
+  cached = { raw, config }
   config.catch(() => {})
   return config
 }
 
-async function buildConfig(env: Pick<Env, 'JWT_SECRET' | 'MESSAGE_KEYS'>): Promise<Config> {
-  if (!env.JWT_SECRET) throw new ConfigError('JWT_SECRET is not set')
-  const jwtKey = base64ToBytes(env.JWT_SECRET.trim())
-  if (!jwtKey || jwtKey.length < MIN_JWT_SECRET_BYTES) {
-    throw new ConfigError(`JWT_SECRET must be at least ${MIN_JWT_SECRET_BYTES} random bytes, base64 encoded`)
-  }
-  let keyring: Keyring
+async function buildConfig(env: ConfigEnv): Promise<Config> {
+  const jwtKey = await read(env, 'JWT_SECRET', parseJwtSecret)
+  const keyring = await read(env, 'MESSAGE_KEYS', async (spec) => importKeyring(parseKeyringSpec(spec)))
+  const allowedOrigins = await read(env, 'ALLOWED_ORIGINS', parseAllowedOrigins)
+  const passwordHashParams = await read(env, 'PASSWORD_HASH_PARAMS', parseArgon2Params)
+  return { jwtKey, keyring, allowedOrigins, passwordHashParams }
+}
+
+/** Runs one variable's parser, turning whatever it throws into a ConfigError naming that variable. */
+async function read<T>(env: ConfigEnv, variable: ConfigVariable, parse: (value: string | undefined) => T | Promise<T>): Promise<T> {
+  // A wrangler.toml var can be a number, boolean or JSON object; every one of ours is a string.
+  const value: unknown = env[variable]
+  if (value !== undefined && typeof value !== 'string') throw new ConfigError(variable, 'must be a string')
   try {
-    keyring = await importKeyring(parseKeyringSpec(env.MESSAGE_KEYS))
+    return await parse(value)
   } catch (err) {
-    throw new ConfigError(err instanceof Error ? err.message : 'MESSAGE_KEYS is invalid')
+    const reason = err instanceof Error ? err.message : 'is invalid'
+    // crypto/keys.ts names MESSAGE_KEYS itself; the error names the variable once.
+    throw new ConfigError(variable, reason.startsWith(`${variable} `) ? reason.slice(variable.length + 1) : reason)
   }
-  return { jwtKey, keyring }
+}
+
+function parseJwtSecret(secret: string | undefined): Uint8Array {
+  if (!secret || !secret.trim()) throw new Error('is not set')
+  const key = base64ToBytes(secret.trim())
+  if (!key || key.length < MIN_JWT_SECRET_BYTES) throw new Error(`must be at least ${MIN_JWT_SECRET_BYTES} random bytes, base64 encoded`)
+  return key
 }

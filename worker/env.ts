@@ -1,7 +1,11 @@
+import type { Config } from './config'
 import type { Db } from './db/client'
-import type { ChatRoom } from './rooms/chat-room'
+import type { ChatRoom } from './rooms/object/chat-room'
 
-/** Every binding, var and secret the worker reads. wrangler.toml and this type change together. */
+/**
+ * Every binding, var and secret the worker reads. wrangler.toml and this type change together. Code
+ * reads vars and secrets only through Config (config.ts, `c.var.config`), parsed once per isolate.
+ */
 export interface Env {
   DB: D1Database
   CHAT_ROOM: DurableObjectNamespace<ChatRoom>
@@ -30,5 +34,5 @@ export interface AuthUser {
 
 export type AppEnv = {
   Bindings: Env
-  Variables: { user: AuthUser; db: Db; requestId: string }
+  Variables: { user: AuthUser; db: Db; requestId: string; config: Config }
 }

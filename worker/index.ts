@@ -1,4 +1,4 @@
 import { app } from './app'
 
 export default app
-export { ChatRoom } from './rooms/chat-room'
+export { ChatRoom } from './rooms/object/chat-room'

@@ -1,7 +1,7 @@
 // The faster seeding path for the history scenario. Through the real path a room stores about 150-250
 // messages/s here (one SQLite commit per message), so 100,000 would take 7-11 minutes. Instead, with
 // the app stopped, rows are appended straight into the room's own SQLite file in the persisted
-// workerd state, built exactly as worker/rooms/messages.ts + worker/crypto/aead.ts build them:
+// workerd state, built exactly as worker/rooms/object/log/seal.ts + worker/crypto/aead.ts build them:
 // next seq, a random UUID, the sender of the rows already stored, AES-256-GCM under the current key
 // of MESSAGE_KEYS (.dev.vars) with a fresh 96-bit IV and AAD "chat=<id>|seq=<seq>|key=v<version>",
 // ciphertext with the 16-byte tag appended (WebCrypto's layout). The scenario then restarts the app and

@@ -1,22 +1,11 @@
 import { and, asc, eq, ne, sql } from 'drizzle-orm'
-import {
-  PASSWORD_MAX_LENGTH,
-  PASSWORD_MIN_LENGTH,
-  USERNAME_MAX_LENGTH,
-  USERNAME_MIN_LENGTH,
-  type UserBody,
-  type UserSummaryBody,
-} from '../../protocol/http'
+import type { UserBody, UserSummaryBody } from '../../protocol/http'
 import type { Db } from '../db/client'
 import { users } from '../db/schema'
-import type { Body } from '../http/body'
-import { AppError } from '../http/errors'
-import { requireString } from '../http/validate'
+import { AppError } from '../errors'
 import { dummyHash, hashPassword, needsRehash, verifyPassword, type Argon2Params } from './passwords'
 
-const EMAIL_MAX_LENGTH = 254
-const USERNAME_PATTERN = /^[\p{L}\p{N}_.-]+$/u
-
+/** A sign-up after RegisterRequestSchema: username trimmed, email trimmed and lowercased. */
 export interface Registration {
   username: string
   email: string
@@ -27,25 +16,6 @@ export interface Account {
   id: number
   username: string
   email: string
-}
-
-export function readEmail(body: Body): string {
-  const email = requireString(body, 'Email', { max: EMAIL_MAX_LENGTH }).toLowerCase()
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new AppError('invalid_request', '"Email" is not an email address.')
-  return email
-}
-
-/** NIST 800-63B: length limits only, no composition rules, never trimmed. */
-export function readPassword(body: Body, min = PASSWORD_MIN_LENGTH): string {
-  return requireString(body, 'Password', { min, max: PASSWORD_MAX_LENGTH, trim: false })
-}
-
-export function readRegistration(body: Body): Registration {
-  const username = requireString(body, 'Username', { min: USERNAME_MIN_LENGTH, max: USERNAME_MAX_LENGTH })
-  if (!USERNAME_PATTERN.test(username)) {
-    throw new AppError('invalid_request', '"Username" may contain letters, digits, "_", "." and "-" only.')
-  }
-  return { username, email: readEmail(body), password: readPassword(body) }
 }
 
 function isUniqueViolation(err: unknown, index: string): boolean {

@@ -55,4 +55,22 @@ describe('parseArgon2Params', () => {
     expect(parseArgon2Params('m=64,t=1,p=1')).toEqual(CHEAP)
     expect(() => parseArgon2Params('m=64')).toThrow()
   })
+
+  it.each([
+    ['', DEFAULT_ARGON2_PARAMS],
+    ['  ', DEFAULT_ARGON2_PARAMS],
+    [' m=19456,t=2,p=1 ', DEFAULT_ARGON2_PARAMS],
+    ['m=8,t=1,p=1', { m: 8, t: 1, p: 1 }],
+    ['m=16,t=1,p=2', { m: 16, t: 1, p: 2 }],
+    ['m=65536,t=10,p=4', { m: 65536, t: 10, p: 4 }],
+  ])('accepts %j', (spec, params) => {
+    expect(parseArgon2Params(spec)).toEqual(params)
+  })
+
+  it.each(['m=7,t=1,p=1', 'm=15,t=1,p=2', 'm=65537,t=1,p=1', 'm=64,t=11,p=1', 'm=64,t=0,p=1', 'm=64,t=1,p=0', 'm=-64,t=1,p=1', 'm=6.4,t=1,p=1'])(
+    'refuses %j, a cost argon2id or an isolate cannot run',
+    (spec) => {
+      expect(() => parseArgon2Params(spec)).toThrow()
+    },
+  )
 })

@@ -17,15 +17,28 @@ export const DEFAULT_ARGON2_PARAMS: Argon2Params = { m: 19456, t: 2, p: 1 }
 const SALT_BYTES = 16
 const HASH_BYTES = 32
 
+// RFC 9106 §3.1: t >= 1, 1 <= p <= 2^24 - 1, m >= 8p KiB. The upper bounds on m and t are ours: an
+// isolate has 128 MB of memory (Workers platform limit), and each pass at the default memory costs
+// about 80 ms of CPU, so ten keep a login near a second.
+const ARGON2_MAX_MEMORY_KIB = 65536
+const ARGON2_MAX_PASSES = 10
+const ARGON2_MAX_LANES = 2 ** 24 - 1
+
 /**
- * "m=19456,t=2,p=1" -> params. Only the test config lowers the cost (PASSWORD_HASH_PARAMS), so that
- * hundreds of sign-ups stay fast; the stored string records whatever was used.
+ * PASSWORD_HASH_PARAMS "m=19456,t=2,p=1" -> params (m in KiB); unset or empty means the default.
+ * Throws an Error saying what is wrong (never 500 at login: config.ts checks this once per isolate).
+ * Only the test config lowers the cost, so that hundreds of sign-ups stay fast; the stored string
+ * records whatever was used.
  */
 export function parseArgon2Params(spec: string | undefined): Argon2Params {
-  if (!spec) return DEFAULT_ARGON2_PARAMS
-  const match = /^m=(\d+),t=(\d+),p=(\d+)$/.exec(spec.trim())
-  if (!match) throw new Error('PASSWORD_HASH_PARAMS must look like "m=19456,t=2,p=1"')
-  return { m: Number(match[1]), t: Number(match[2]), p: Number(match[3]) }
+  if (!spec || !spec.trim()) return DEFAULT_ARGON2_PARAMS
+  const match = /^m=(\d{1,10}),t=(\d{1,10}),p=(\d{1,10})$/.exec(spec.trim())
+  if (!match) throw new Error('must look like "m=19456,t=2,p=1"')
+  const params = { m: Number(match[1]), t: Number(match[2]), p: Number(match[3]) }
+  if (params.p < 1 || params.p > ARGON2_MAX_LANES) throw new Error(`p must be 1 to ${ARGON2_MAX_LANES}`)
+  if (params.t < 1 || params.t > ARGON2_MAX_PASSES) throw new Error(`t must be 1 to ${ARGON2_MAX_PASSES}`)
+  if (params.m < 8 * params.p || params.m > ARGON2_MAX_MEMORY_KIB) throw new Error(`m must be 8 * p to ${ARGON2_MAX_MEMORY_KIB} (KiB)`)
+  return params
 }
 
 // NIST 800-63B asks for Unicode normalisation so the same password typed on two keyboards matches.

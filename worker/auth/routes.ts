@@ -1,18 +1,18 @@
-import { PATHS, USERS_PAGE_MAX, type LoginResponse, type RefreshResponse, type RegisterResponse } from '../../protocol/http'
-import { loadConfig } from '../config'
-import { AppError } from '../http/errors'
+import { PATHS, type LoginResponse, type RefreshResponse, type RegisterResponse } from '../../protocol/http'
+import { LoginRequestSchema, RegisterRequestSchema, SessionIdSchema, UsersQuerySchema } from '../../protocol/requests'
+import { AppError } from '../errors'
 import { readBody } from '../http/body'
+import { parseInput } from '../input'
 import { enforceRateLimit } from '../http/rate-limit'
 import { createRouter } from '../http/router'
 import { readBearerToken, requireUser } from '../http/require-user'
 import { sameOrigin } from '../http/same-origin'
-import { optionalString, parseCount } from '../http/validate'
-import { issueAccessToken, verifyAccessToken } from './access-tokens'
-import { authenticate, getAccount, readEmail, readPassword, readRegistration, registerUser, searchUsers, toUserBody } from './accounts'
+import { verifyAccessToken } from './access-tokens'
+import { authenticate, getAccount, registerUser, searchUsers, toUserBody } from './accounts'
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './cookies'
-import { parseArgon2Params } from './passwords'
 import { createSession, findSessionOfToken, revokeSession, rotateRefreshToken } from './refresh-tokens'
 import { listSessions, revokeAllSessions, revokeUserSession } from './sessions'
+import { issueTokens } from './tokens'
 
 export const authRoutes = createRouter()
 
@@ -21,27 +21,20 @@ for (const path of [PATHS.register, PATHS.login, PATHS.refresh, PATHS.logout]) a
 for (const path of ['/sessions/*', PATHS.users, PATHS.me]) authRoutes.use(path, requireUser)
 
 authRoutes.post(PATHS.register, async (c) => {
-  const input = readRegistration(await readBody(c))
-  const account = await registerUser(c.var.db, input, parseArgon2Params(c.env.PASSWORD_HASH_PARAMS))
+  const body = parseInput(RegisterRequestSchema, await readBody(c))
+  const input = { username: body.Username, email: body.Email, password: body.Password }
+  const account = await registerUser(c.var.db, input, c.var.config.passwordHashParams)
   return c.json<RegisterResponse>({ msg: 'Registered.', data: { Userid: account.id, Username: account.username } }, 201)
 })
 
 authRoutes.post(PATHS.login, async (c) => {
-  const body = await readBody(c)
-  const email = readEmail(body)
-  const password = readPassword(body, 1)
+  const { Email: email, Password: password } = parseInput(LoginRequestSchema, await readBody(c))
   await enforceRateLimit(c.env.LOGIN_LIMITER, `login:${email}`, 'Too many sign-in attempts for this account; wait a minute.')
-  const account = await authenticate(c.var.db, email, password, parseArgon2Params(c.env.PASSWORD_HASH_PARAMS))
+  const account = await authenticate(c.var.db, email, password, c.var.config.passwordHashParams)
   const refresh = await createSession(c.var.db, account.id, c.req.header('User-Agent'))
-  const access = await issueAccessToken((await loadConfig(c.env)).jwtKey, account, refresh.sessionId)
+  const tokens = await issueTokens(c.var.config.jwtKey, account, refresh.sessionId)
   setRefreshCookie(c, refresh.token)
-  return c.json<LoginResponse>({
-    success: true,
-    access_token: access.token,
-    token_type: 'Bearer',
-    expires_in: access.expiresInSeconds,
-    user: toUserBody(account),
-  })
+  return c.json<LoginResponse>({ success: true, ...tokens })
 })
 
 authRoutes.post(PATHS.refresh, async (c) => {
@@ -50,14 +43,9 @@ authRoutes.post(PATHS.refresh, async (c) => {
   try {
     const refresh = await rotateRefreshToken(c.var.db, presented, c.req.header('User-Agent'))
     const account = await getAccount(c.var.db, refresh.userId)
-    const access = await issueAccessToken((await loadConfig(c.env)).jwtKey, account, refresh.sessionId)
+    const tokens = await issueTokens(c.var.config.jwtKey, account, refresh.sessionId)
     setRefreshCookie(c, refresh.token)
-    return c.json<RefreshResponse>({
-      access_token: access.token,
-      token_type: 'Bearer',
-      expires_in: access.expiresInSeconds,
-      user: toUserBody(account),
-    })
+    return c.json<RefreshResponse>(tokens)
   } catch (err) {
     if (err instanceof AppError) clearRefreshCookie(c)
     throw err
@@ -65,7 +53,7 @@ authRoutes.post(PATHS.refresh, async (c) => {
 })
 
 authRoutes.post(PATHS.logout, async (c) => {
-  const sessionId = await findLogoutSession(c.var.db, readRefreshCookie(c), c.req.header('Authorization'), c.env)
+  const sessionId = await findLogoutSession(c.var.db, readRefreshCookie(c), c.req.header('Authorization'), c.var.config.jwtKey)
   if (sessionId) await revokeSession(c.var.db, sessionId)
   clearRefreshCookie(c)
   return c.json({ success: true, msg: 'Signed out.' })
@@ -82,15 +70,14 @@ authRoutes.delete(PATHS.sessions, async (c) => {
 })
 
 authRoutes.delete('/sessions/:id/', async (c) => {
-  await revokeUserSession(c.var.db, c.var.user.id, c.req.param('id'))
+  const sessionId = parseInput(SessionIdSchema, c.req.param('id'), { root: 'id' })
+  await revokeUserSession(c.var.db, c.var.user.id, sessionId)
   return c.json({ success: true, msg: 'Session revoked.' })
 })
 
 authRoutes.get(PATHS.users, async (c) => {
-  const query = optionalString({ q: c.req.query('q') }, 'q', { min: 0, max: 64 }) ?? ''
-  const limit = Math.max(1, parseCount(c.req.query('limit'), 'limit', 20, USERS_PAGE_MAX))
-  const offset = parseCount(c.req.query('offset'), 'offset', 0, 1_000_000)
-  const page = await searchUsers(c.var.db, c.var.user.id, { query, limit, offset })
+  const { q, limit, offset } = parseInput(UsersQuerySchema, c.req.query())
+  const page = await searchUsers(c.var.db, c.var.user.id, { query: q, limit, offset })
   return c.json({ users: page.users, next_offset: page.nextOffset })
 })
 
@@ -101,7 +88,7 @@ async function findLogoutSession(
   db: Parameters<typeof findSessionOfToken>[0],
   cookie: string | undefined,
   authorization: string | undefined,
-  env: Parameters<typeof loadConfig>[0],
+  jwtKey: Uint8Array,
 ): Promise<string | null> {
   if (cookie) {
     const found = await findSessionOfToken(db, cookie)
@@ -110,7 +97,7 @@ async function findLogoutSession(
   try {
     const bearer = readBearerToken(authorization)
     if (!bearer) return null
-    return (await verifyAccessToken((await loadConfig(env)).jwtKey, bearer)).sessionId
+    return (await verifyAccessToken(jwtKey, bearer)).sessionId
   } catch {
     return null
   }

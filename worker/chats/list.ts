@@ -4,7 +4,8 @@ import type { ChatListItem, MessageBody } from '../../protocol/http'
 import type { Db } from '../db/client'
 import { chatMembers, chats, users } from '../db/schema'
 import type { Env } from '../env'
-import type { ChatSummary } from '../rooms/chat-room'
+import { errorFields, log } from '../log'
+import type { ChatSummary } from '../rooms/object/chat-room'
 
 const EMPTY: ChatSummary = { lastMessage: null, unreadCount: 0 }
 
@@ -35,10 +36,10 @@ export async function listChats(db: Db, rooms: Env['CHAT_ROOM'], userId: number)
     rows.map((row) =>
       rooms
         .getByName(String(row.chatId))
-        .summary(row.chatId, userId)
+        .summary(userId)
         .catch((err: unknown) => {
           // One unreachable room must not hide the whole list; its preview is left empty.
-          console.error(`chat summary failed chat=${row.chatId}: ${err instanceof Error ? err.message : 'unknown'}`)
+          log.error('chat_summary_failed', { chat_id: row.chatId, ...errorFields(err) })
           return EMPTY
         }),
     ),

@@ -1,11 +1,10 @@
 import { and, asc, eq, sql } from 'drizzle-orm'
 import type { MemberBody, MemberRole } from '../../protocol/http'
+import { byRank, canChangeRole } from '../../protocol/roles'
 import type { Db } from '../db/client'
 import { chatMembers, users } from '../db/schema'
 import type { AuthUser } from '../env'
-import type { Body } from '../http/body'
-import { AppError } from '../http/errors'
-import { requireId } from '../http/validate'
+import { AppError } from '../errors'
 import type { MemberChange } from './chats'
 import { requireMember } from './membership'
 
@@ -14,22 +13,15 @@ export interface RoleChange {
   role: Exclude<MemberRole, 'owner'>
 }
 
-export function readRoleChange(body: Body): RoleChange {
-  const userId = requireId(body, 'user_id')
-  if (body.role !== 'admin' && body.role !== 'member') {
-    throw new AppError('invalid_request', '"role" must be "admin" or "member".')
-  }
-  return { userId, role: body.role }
-}
-
 /**
- * Only the owner grants or takes away the admin role, so admins (who may add and remove members)
- * cannot multiply themselves. Ownership itself never changes hands here.
+ * Changes a member's role as `canChangeRole` (protocol/roles.ts) allows: only the owner, never the
+ * owner's own role. Ownership itself never changes hands here.
  */
 export async function setMemberRole(db: Db, chatId: number, actor: AuthUser, change: RoleChange): Promise<MemberChange> {
   const { chat, role } = await requireMember(db, chatId, actor.id)
   if (!chat.isGroup) throw new AppError('forbidden', 'A 1:1 chat has no roles.')
-  if (role !== 'owner') throw new AppError('forbidden', 'Only the group owner can change roles.')
+  // Asked before the target is looked up, so a refused caller learns nothing about who is a member.
+  if (!canChangeRole(role, 'member')) throw new AppError('forbidden', 'Only the group owner can change roles.')
   if (change.userId === actor.id) throw new AppError('invalid_request', 'The owner keeps the owner role.')
   const target = await db
     .select({ role: chatMembers.role })
@@ -37,6 +29,7 @@ export async function setMemberRole(db: Db, chatId: number, actor: AuthUser, cha
     .where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, change.userId)))
     .get()
   if (!target) throw new AppError('not_found', 'That user is not a member of this chat.')
+  if (!canChangeRole(role, target.role)) throw new AppError('forbidden', 'The owner role never changes hands.')
   if (target.role === change.role) return { chatId, userId: change.userId, role: change.role, changed: false }
   await db
     .update(chatMembers)
@@ -45,16 +38,17 @@ export async function setMemberRole(db: Db, chatId: number, actor: AuthUser, cha
   return { chatId, userId: change.userId, role: change.role, changed: true }
 }
 
-/** Everyone in the chat with their role, owner first; members only (requireMember). */
+/** Everyone in the chat with their role, highest rank first, then by name; members only (requireMember). */
 export async function listMembers(db: Db, chatId: number, viewer: AuthUser): Promise<MemberBody[]> {
   await requireMember(db, chatId, viewer.id)
-  const rank = sql`CASE ${chatMembers.role} WHEN 'owner' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END`
   const rows = await db
     .select({ userid: users.id, username: users.username, role: chatMembers.role, joinedAtMs: chatMembers.joinedAtMs })
     .from(chatMembers)
     .innerJoin(users, eq(users.id, chatMembers.userId))
     .where(eq(chatMembers.chatId, chatId))
-    .orderBy(asc(rank), asc(sql`lower(${users.username})`))
+    .orderBy(asc(sql`lower(${users.username})`))
     .all()
+  // A stable sort keeps the name order within each rank.
+  rows.sort((a, b) => byRank(a.role, b.role))
   return rows.map((r) => ({ userid: r.userid, username: r.username, role: r.role, joined_at: new Date(r.joinedAtMs).toISOString() }))
 }

@@ -50,6 +50,7 @@ export const refreshTokens = sqliteTable(
     secretHash: text('secret_hash').notNull(),
     createdAtMs: integer('created_at_ms').notNull(),
     expiresAtMs: integer('expires_at_ms').notNull(),
+    /** Set when the family is revoked, or when a grace exchange retires this unused successor (auth/refresh-tokens.ts). */
     revokedAtMs: integer('revoked_at_ms'),
     replacedBy: text('replaced_by'),
   },

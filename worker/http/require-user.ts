@@ -1,8 +1,7 @@
 import { createMiddleware } from 'hono/factory'
 import { verifyAccessToken } from '../auth/access-tokens'
-import { loadConfig } from '../config'
 import type { AppEnv } from '../env'
-import { AppError } from './errors'
+import { AppError } from '../errors'
 
 /** Pulls the token from `Authorization: Bearer <token>`; null when absent. */
 export function readBearerToken(header: string | undefined): string | null {
@@ -16,7 +15,6 @@ export function readBearerToken(header: string | undefined): string | null {
 export const requireUser = createMiddleware<AppEnv>(async function requireUser(c, next) {
   const token = readBearerToken(c.req.header('Authorization'))
   if (!token) throw new AppError('missing_token', 'Sign in first: this route needs an access token.')
-  const { jwtKey } = await loadConfig(c.env)
-  c.set('user', await verifyAccessToken(jwtKey, token))
+  c.set('user', await verifyAccessToken(c.var.config.jwtKey, token))
   await next()
 })

@@ -1,11 +1,12 @@
+import { ChatIdSchema, SocketQuerySchema } from '../../protocol/requests'
 import { verifyAccessToken } from '../auth/access-tokens'
 import { requireMember } from '../chats/membership'
-import { loadConfig } from '../config'
+import type { Config } from '../config'
 import type { Db } from '../db/client'
 import type { Env } from '../env'
-import { AppError } from '../http/errors'
+import { AppError } from '../errors'
 import { assertSameOrigin } from '../http/same-origin'
-import { parseCount, parseId } from '../http/validate'
+import { parseInput } from '../input'
 import { encodeMember, MEMBER_HEADER } from './member'
 
 /**
@@ -13,28 +14,24 @@ import { encodeMember, MEMBER_HEADER } from './member'
  * `token` query (browsers cannot set headers on a WebSocket) and membership. Only then is the
  * request handed to the chat's room, with the verified member in MEMBER_HEADER.
  */
-export async function admitToRoom(env: Env, db: Db, request: Request, rawChatId: string): Promise<Response> {
-  const chatId = parseId(rawChatId, 'chat_id')
+export async function admitToRoom(env: Env, config: Config, db: Db, request: Request, rawChatId: string): Promise<Response> {
+  const chatId = parseInput(ChatIdSchema, rawChatId, { root: 'chat_id' })
   if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
     throw new AppError('invalid_request', 'This path only accepts a WebSocket upgrade.')
   }
   // A cross-site page can open a WebSocket with the user's token if it has one; Origin is the only tell.
-  assertSameOrigin(request.headers.get('Origin') ?? undefined, request.url, env)
+  assertSameOrigin(request.headers.get('Origin') ?? undefined, request.url, config.allowedOrigins)
   const url = new URL(request.url)
   const token = url.searchParams.get('token')
   if (!token) throw new AppError('missing_token', 'Add the access token as the `token` query parameter.')
-  const since = url.searchParams.get('since')
-  const sinceSeq = since === null ? null : parseCount(since, 'since', 0)
-  const user = await verifyAccessToken((await loadConfig(env)).jwtKey, token)
-  const membership = await requireMember(db, chatId, user.id)
+  const sinceSeq = parseInput(SocketQuerySchema, { since: url.searchParams.get('since') ?? undefined }).since ?? null
+  const user = await verifyAccessToken(config.jwtKey, token)
+  await requireMember(db, chatId, user.id)
 
   const headers = new Headers(request.headers)
   headers.delete(MEMBER_HEADER)
-  headers.set(
-    MEMBER_HEADER,
-    encodeMember({ chatId, userId: user.id, username: user.username, role: membership.role, tokenExpiresAtMs: user.expiresAt * 1000 }),
-  )
-  // The room never sees the token: only the member header and `since`.
+  headers.set(MEMBER_HEADER, encodeMember({ userId: user.id, username: user.username, tokenExpiresAtMs: user.expiresAt * 1000 }))
+  // The room never sees the token: only the member header and `since`. It knows its chat by its name.
   const roomUrl = new URL('https://room.internal/connect')
   if (sinceSeq !== null) roomUrl.searchParams.set('since', String(sinceSeq))
   const res = await env.CHAT_ROOM.getByName(String(chatId)).fetch(new Request(roomUrl, { method: 'GET', headers }))

@@ -6,7 +6,7 @@ import { CLOSE_CODES, MAX_FRAME_BYTES, type AckFrame, type MessageFrame, type Re
 import { issueAccessToken } from '../../auth/access-tokens'
 import { loadConfig } from '../../config'
 import type { SocketAttachment } from '../../rooms/member'
-import { forgetSocket } from '../../rooms/sockets'
+import { forgetSocket } from '../../rooms/object/sockets'
 import {
   addToGroup,
   api,
@@ -60,7 +60,7 @@ describe('GET /ws/chat/<id>/ (upgrade)', () => {
   it('ignores a member header sent by the client', async () => {
     const { chatId, users } = await groupWith(2)
     const stranger = await signUp('forger')
-    const forged = JSON.stringify({ chatId, userId: users[1]!.id, username: 'x', role: 'owner', tokenExpiresAtMs: Date.now() + 60_000 })
+    const forged = JSON.stringify({ userId: users[1]!.id, username: 'x', tokenExpiresAtMs: Date.now() + 60_000 })
     const res = await upgrade(socketPath(chatId, stranger.accessToken), { 'X-Chat-Member': forged })
     expect(await errorCode(res)).toBe('not_member')
   })
@@ -101,7 +101,7 @@ describe('room messaging', () => {
       ['dup', 1, true],
       ['next', 2, false],
     ])
-    expect(await roomOf(chatId).lastSeq(chatId)).toBe(2)
+    expect(await roomOf(chatId).lastSeq()).toBe(2)
   })
 
   it('broadcasts a REST send to connected members', async () => {
@@ -123,7 +123,7 @@ describe('room messaging', () => {
     const errors = () => s.frames.filter((f) => f.type === 'error').map((f) => f.type === 'error' && f.code)
     await s.waitFor(() => errors().length === 6)
     expect(errors().sort()).toEqual(['invalid_json', 'invalid_request', 'invalid_request', 'invalid_request', 'invalid_request', 'invalid_request'])
-    expect(await roomOf(chatId).lastSeq(chatId)).toBe(0)
+    expect(await roomOf(chatId).lastSeq()).toBe(0)
     s.send({ type: 'send', text: 'still here' })
     await s.waitFor(isMessage(1))
   })
@@ -133,7 +133,7 @@ describe('room messaging', () => {
     const s = await openSocket(chatId, users[0]!.accessToken)
     s.send({ type: 'send', text: 'é'.repeat(MAX_FRAME_BYTES) })
     expect(await closeCode(s)).toBe(CLOSE_CODES.tooBig)
-    expect(await roomOf(chatId).lastSeq(chatId)).toBe(0)
+    expect(await roomOf(chatId).lastSeq()).toBe(0)
   })
 
   it('warns a flood with rate_limited frames, then closes it with 4029', async () => {
@@ -153,7 +153,7 @@ describe('room messaging', () => {
     expect(await sb.waitFor((f) => f.type === 'typing')).toEqual({ type: 'typing', user_id: users[0]!.id, username: users[0]!.username })
     await sa.waitFor((f) => f.type === 'pong')
     expect(sa.frames.some((f) => f.type === 'typing')).toBe(false)
-    expect(await roomOf(chatId).lastSeq(chatId)).toBe(0)
+    expect(await roomOf(chatId).lastSeq()).toBe(0)
   })
 
   it('reciprocates a client close', async () => {
@@ -241,7 +241,7 @@ describe('room token expiry and membership', () => {
     await expireSockets(chatId)
     s.send({ type: 'send', text: 'too late' })
     expect(await closeCode(s)).toBe(CLOSE_CODES.tokenExpired)
-    expect(await roomOf(chatId).lastSeq(chatId)).toBe(0)
+    expect(await roomOf(chatId).lastSeq()).toBe(0)
   })
 
   it('renews with an auth frame from the same user and refuses another user with 4002', async () => {

@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { issueAccessToken } from '../auth/access-tokens'
-import { loadConfig } from '../config'
-import { createGroup, openSocket, signUp } from '../test/helpers'
+import { issueAccessToken } from '../../auth/access-tokens'
+import { loadConfig } from '../../config'
+import { createGroup, openSocket, signUp } from '../../test/helpers'
 
 async function alarmOf(chatId: number): Promise<number | null> {
   return runInDurableObject(env.CHAT_ROOM.getByName(String(chatId)), (_instance, state) => state.storage.getAlarm())

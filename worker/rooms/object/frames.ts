@@ -1,13 +1,17 @@
-import type { ErrorCode } from '../../protocol/errors'
-import { CLOSE_CODES, MAX_FRAME_BYTES } from '../../protocol/socket'
-import { AppError } from '../http/errors'
-import { closeSocket, sendFrame } from './fan-out'
-import { takeToken } from './flood'
-import { onAuth, onRead, onResume, onSend, onTyping } from './handlers'
-import type { Member } from './member'
-import { parseClientFrame, SendRefused, type ParsedFrame } from './parse-frame'
+import type { ErrorCode } from '../../../protocol/errors'
+import { CLOSE_CODES, MAX_FRAME_BYTES, type ErrorFrame, type TypingNoticeFrame } from '../../../protocol/socket'
+import { AppError } from '../../errors'
+import { errorFields, log } from '../../log'
+import type { Member } from '../member'
+import { parseClientFrame, SendRefused, type ParsedFrame } from '../parse-frame'
+import { onAuth, onResume } from './admission'
+import { broadcast, closeSocket, sendFrame } from './fan-out'
+import { publishMessage } from './log/commit'
+import { advanceReadCursor } from './log/store'
 import type { Room } from './room'
-import { socketEntry } from './sockets'
+import { socketEntry, takeToken } from './sockets'
+
+// One client frame inside the room: checks in order, then the handler for its type.
 
 const encoder = new TextEncoder()
 
@@ -20,15 +24,18 @@ function byteLength(data: string | ArrayBuffer): number {
 export function dispatch(room: Room, ws: WebSocket, member: Member, frame: ParsedFrame): Promise<void> | void {
   switch (frame.type) {
     case 'send':
-      return onSend(room, ws, member, frame)
+      // The batch acks the sender right after the message's broadcast; awaiting only surfaces a failure.
+      return publishMessage(room, member, frame.text, frame.client_id ?? null, ws).then(() => {})
     case 'resume':
       return onResume(room, ws, frame.since)
     case 'auth':
       return onAuth(room, ws, frame)
     case 'read':
-      return onRead(room, member, frame)
-    case 'typing':
-      return onTyping(room, ws, member)
+      return advanceReadCursor(room.ctx.storage.sql, member.userId, Math.min(frame.seq, room.lastSeq))
+    case 'typing': {
+      const notice: TypingNoticeFrame = { type: 'typing', user_id: member.userId, username: member.username }
+      return broadcast(room.ctx, JSON.stringify(notice), ws)
+    }
     case 'ping':
       return sendFrame(ws, { type: 'pong' })
     default:
@@ -40,8 +47,11 @@ function assertNever(value: never): never {
   throw new Error(`unhandled frame ${JSON.stringify(value)}`)
 }
 
-function sendError(ws: WebSocket, code: ErrorCode, message: string, clientId?: string): void {
-  sendFrame(ws, clientId === undefined ? { type: 'error', code, message } : { type: 'error', code, message, client_id: clientId })
+function sendError(ws: WebSocket, code: ErrorCode, message: string, clientId?: string, field?: string): void {
+  const frame: ErrorFrame = { type: 'error', code, message }
+  if (clientId !== undefined) frame.client_id = clientId
+  if (field !== undefined) frame.field = field
+  sendFrame(ws, frame)
 }
 
 /**
@@ -67,9 +77,9 @@ export async function handleFrame(room: Room, ws: WebSocket, data: string | Arra
     await dispatch(room, ws, socket.member, frame)
   } catch (err) {
     const clientId = err instanceof SendRefused ? err.clientId : frame?.type === 'send' ? frame.client_id : undefined
-    if (err instanceof AppError) return sendError(ws, err.code, err.message, clientId)
+    if (err instanceof AppError) return sendError(ws, err.code, err.message, clientId, err.field)
     // Name and message only: never the frame, which holds the member's text or token.
-    console.error(`room frame failed chat=${room.chatId}: ${err instanceof Error ? `${err.name}: ${err.message}` : 'unknown'}`)
+    log.error('frame_failed', { chat_id: room.chatId, frame: frame?.type, ...errorFields(err) })
     sendError(ws, 'internal', 'The frame could not be processed; try again.', clientId)
   }
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { FRAME_BURST, FRAMES_PER_SECOND } from '../../protocol/socket'
-import { fullBucket, takeToken, type FloodBucket } from './flood'
+import { FRAME_BURST, FRAMES_PER_SECOND } from '../../../protocol/socket'
+import { fullBucket, takeToken, type FloodBucket } from './sockets'
 
 function drain(bucket: FloodBucket, frames: number, nowMs: number) {
   let verdict = 'allow'

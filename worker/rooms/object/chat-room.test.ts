@@ -1,11 +1,13 @@
 import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import type { HistoryResponse } from '../../protocol/http'
-import type { MessageFrame } from '../../protocol/socket'
-import { addToGroup, api, authed, createGroup, openSocket, sendMessage, signUp } from '../test/helpers'
+import type { HistoryResponse } from '../../../protocol/http'
+import type { MessageFrame } from '../../../protocol/socket'
+import { addToGroup, api, authed, createGroup, openSocket, sendMessage, signUp } from '../../test/helpers'
 import { ChatRoom } from './chat-room'
-import { readMember } from './member'
+import { readMember } from '../member'
+import { openLog } from './log/store'
+import { chatIdOf } from './room'
 import { forgetSocket } from './sockets'
 
 function roomOf(chatId: number) {
@@ -82,7 +84,7 @@ describe('ChatRoom hibernation', () => {
       }
       const members = state.getWebSockets().map((ws) => readMember(ws))
       expect(members.map((m) => m?.userId).sort()).toEqual([a.id, b.id].sort())
-      expect(members.find((m) => m?.userId === a.id)).toMatchObject({ chatId, username: a.username, role: 'owner' })
+      expect(members.find((m) => m?.userId === a.id)).toEqual({ userId: a.id, username: a.username, tokenExpiresAtMs: expect.any(Number) })
       const [oldSocket] = state.getWebSockets(String(a.id))
       expect(state.getTags(oldSocket!)).toEqual([String(a.id)])
 
@@ -96,5 +98,45 @@ describe('ChatRoom hibernation', () => {
     const after = await sb.waitFor<MessageFrame>((f) => f.type === 'message' && f.seq === 2)
     expect(after).toMatchObject({ sender: a.username, sender_id: a.id, message: 'after wake-up', client_id: 'after' })
     await sa.waitFor((f) => f.type === 'ack' && f.client_id === 'after' && f.seq === 2)
+  })
+})
+
+/** The RPC's rejection, or null: an RpcPromise handed to `expect().rejects` gets probed into pipelined calls. */
+function rejectionOf(call: Promise<unknown>): Promise<unknown> {
+  return call.then(
+    () => null,
+    (err: unknown) => err,
+  )
+}
+
+describe('ChatRoom chat id', () => {
+  it('takes its chat id from its name and refuses a name that is not a canonical chat id', async () => {
+    const names = ['abc', '07', '0', '-1', '1.5', '1e3', ' 5', '9007199254740993']
+    for (const name of names) {
+      expect([name, await rejectionOf(env.CHAT_ROOM.getByName(name).history(null, 10))]).toEqual([name, expect.any(Error)])
+    }
+    const owner = await signUp('named')
+    const chatId = await createGroup(owner)
+    expect(await rejectionOf(roomOf(chatId).history(null, 10))).toBe(null)
+  })
+
+  it('uses the chat id its first named call recorded when the instance has no name', async () => {
+    const owner = await signUp('nameless')
+    const chatId = await createGroup(owner)
+    await sendMessage(chatId, owner, 'recorded')
+    // What workerd 1.20260426.1 hands an instance that an alarm started: the same storage, no name.
+    const nameless = await runInDurableObject(roomOf(chatId), (_instance, state) => chatIdOf(undefined, openLog(state.storage)))
+    expect(nameless).toBe(chatId)
+  })
+
+  it('refuses to serve with neither a name nor a recorded chat id, or under a name the record contradicts', async () => {
+    const owner = await signUp('unbound')
+    const chatId = await createGroup(owner)
+    await runInDurableObject(roomOf(chatId), (_instance, state) => {
+      const db = openLog(state.storage)
+      expect(() => chatIdOf(undefined, db)).toThrow()
+      expect(chatIdOf(String(chatId), db)).toBe(chatId)
+      expect(() => chatIdOf(String(chatId + 1), db)).toThrow()
+    })
   })
 })

@@ -1,10 +1,12 @@
-import type { MessageBody, SendResponse } from '../../protocol/http'
-import type { MessageFrame } from '../../protocol/socket'
-import { broadcastTo, sendFrame } from './fan-out'
-import { draftsOf, sealAll, type Draft } from './drafts'
-import { toBody, toMessageBody, type Sender } from './messages'
-import type { Room } from './room'
-import { advanceReadCursor, findByClientId, insertMessage, type StoredMessage } from './store'
+import type { MessageBody, SendResponse } from '../../../../protocol/http'
+import type { MessageFrame } from '../../../../protocol/socket'
+import { broadcastTo, sendFrame } from '../fan-out'
+import type { Room } from '../room'
+import type { StoredMessage } from './schema'
+import { sealMessage, toBody, toMessageBody, type Sender } from './seal'
+import { advanceReadCursor, findByClientId, insertMessage } from './store'
+
+// The one write path of the log, for socket and REST sends alike: outbox, group commit, broadcast, ack.
 
 /** One send waiting in the room's outbox for the next group commit. */
 export interface PendingSend {
@@ -43,6 +45,36 @@ async function commitOutbox(room: Room): Promise<void> {
     // confirmed (then the object's storage is broken and the runtime resets it); senders get an error.
     for (const pending of batch) pending.reject(err)
   }
+}
+
+/** A message to store and the sends it answers: the first, then same-batch resends of its client_id. */
+interface Draft {
+  first: PendingSend
+  resends: PendingSend[]
+}
+
+/** Groups a batch by (sender, client_id): a resend inside the same batch is stored once. */
+function draftsOf(batch: PendingSend[]): Draft[] {
+  const drafts: Draft[] = []
+  const byClientId = new Map<string, Draft>()
+  for (const pending of batch) {
+    const key = pending.clientId === null ? null : `${pending.sender.userId}:${pending.clientId}`
+    const original = key === null ? undefined : byClientId.get(key)
+    if (original) {
+      original.resends.push(pending)
+      continue
+    }
+    const draft: Draft = { first: pending, resends: [] }
+    drafts.push(draft)
+    if (key !== null) byClientId.set(key, draft)
+  }
+  return drafts
+}
+
+/** Assigns the next seqs in arrival order and encrypts every text concurrently (the AAD names the seq). */
+function sealAll(room: Room, drafts: Draft[]): Promise<StoredMessage[]> {
+  const createdAtMs = Date.now()
+  return Promise.all(drafts.map(({ first }, i) => sealMessage(room, room.lastSeq + 1 + i, first.sender, first.text, first.clientId, createdAtMs)))
 }
 
 /** Seq order, one transaction, then broadcast and ack each message in seq order. */
@@ -105,12 +137,11 @@ function tryStore(room: Room, stored: StoredMessage[]): boolean {
 
 /** Acks every draft whose client_id is already stored as a duplicate; returns the others. */
 function answerStoredResends(room: Room, drafts: Draft[]): { fresh: Draft[]; answered: Promise<void>[] } {
-  const sql = room.ctx.storage.sql
   const fresh: Draft[] = []
   const answered: Promise<void>[] = []
   for (const draft of drafts) {
     const { first, resends } = draft
-    const existing = first.clientId === null ? null : findByClientId(sql, first.sender.userId, first.clientId)
+    const existing = first.clientId === null ? null : findByClientId(room.db, first.sender.userId, first.clientId)
     if (!existing) {
       fresh.push(draft)
       continue

@@ -1,9 +1,9 @@
 import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import type { AckFrame, MessageFrame } from '../../protocol/socket'
-import { addToGroup, createGroup, openSocket, sendMessage, signUp } from '../test/helpers'
-import type { ChatRoom } from './chat-room'
+import type { AckFrame, MessageFrame } from '../../../../protocol/socket'
+import { addToGroup, createGroup, openSocket, sendMessage, signUp } from '../../../test/helpers'
+import type { ChatRoom } from '../chat-room'
 
 function roomOf(chatId: number) {
   return env.CHAT_ROOM.getByName(String(chatId))
@@ -90,7 +90,7 @@ describe('publishMessage (group commit)', () => {
       ['old-2', 2, false],
       ['old-2', 2, true],
     ])
-    expect(await roomOf(chatId).lastSeq(chatId)).toBe(4)
+    expect(await roomOf(chatId).lastSeq()).toBe(4)
   })
 
   it('orders REST and socket sends into one gap-free sequence', async () => {

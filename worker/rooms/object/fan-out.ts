@@ -1,4 +1,4 @@
-import type { ServerFrame } from '../../protocol/socket'
+import type { ServerFrame } from '../../../protocol/socket'
 
 /** Sends one already-serialized frame to every open socket: one JSON.stringify per message, not per member. */
 export function broadcast(ctx: DurableObjectState, payload: string, except?: WebSocket): void {

@@ -1,0 +1,45 @@
+/**
+ * One JSON object per line, so Workers Logs and `wrangler tail` can filter on fields. The usual
+ * fields are `request_id`, `route` (Hono's pattern, e.g. `/chat/:id/send/`, never the raw URL, whose
+ * query may hold `?token=`), `status`, `duration_ms`, `user_id`, `chat_id`.
+ */
+export type LogFields = Record<string, string | number | boolean | null | undefined>
+
+export type LogLevel = 'info' | 'warn' | 'error'
+
+/** Written in place of a value whose field name says it may be a credential or a member's words. */
+export const REDACTED = '[redacted]'
+
+// Whole words of a field name (snake_case or camelCase): `access_token`, `refreshToken`, `passwordHash`,
+// `message_text`, `Set-Cookie`. Values are flat (no objects), so nothing can hide one level down.
+const SENSITIVE_WORDS = new Set(['token', 'password', 'text', 'message', 'authorization', 'cookie', 'secret'])
+
+function isSensitive(name: string): boolean {
+  return name
+    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+    .split(/[^a-z0-9]+/)
+    .some((word) => SENSITIVE_WORDS.has(word))
+}
+
+/** The line `log[level](event, fields)` writes: level and event first, undefined fields left out. */
+export function formatLine(level: LogLevel, event: string, fields: LogFields = {}): string {
+  const line: LogFields = { level, event }
+  for (const [name, value] of Object.entries(fields)) {
+    if (value === undefined || name === 'level' || name === 'event') continue
+    line[name] = isSensitive(name) ? REDACTED : value
+  }
+  return JSON.stringify(line)
+}
+
+// console.error/warn keep the platform's own level in Workers Logs in step with the `level` field.
+export const log = {
+  info: (event: string, fields?: LogFields) => console.log(formatLine('info', event, fields)),
+  warn: (event: string, fields?: LogFields) => console.warn(formatLine('warn', event, fields)),
+  error: (event: string, fields?: LogFields) => console.error(formatLine('error', event, fields)),
+}
+
+/** Name and message of a thrown value, never its stack or the object (either can carry request data). */
+export function errorFields(err: unknown): LogFields {
+  return err instanceof Error ? { error: err.name, reason: err.message } : { error: 'unknown' }
+}

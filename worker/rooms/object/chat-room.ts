@@ -1,0 +1,100 @@
+import { DurableObject } from 'cloudflare:workers'
+import type { HistoryResponse, SendResponse } from '../../../protocol/http'
+import { CLOSE_CODES } from '../../../protocol/socket'
+import type { Env } from '../../env'
+import { errorResponse } from '../../http/errors'
+import { decodeMember, MEMBER_HEADER, memberTag } from '../member'
+import { acceptSocket, closeExpired } from './admission'
+import { closeSocket } from './fan-out'
+import { handleFrame } from './frames'
+import { publishMessage } from './log/commit'
+import { historyPage, summarize, type ChatSummary } from './log/history'
+import type { Sender } from './log/seal'
+import { lastSeq, migrateLog, openLog, type LogDb } from './log/store'
+import { createExclusive, openRoom, type Room } from './room'
+import { socketEntry } from './sockets'
+
+export type { ChatSummary }
+
+/**
+ * One Durable Object per chat, reached by `CHAT_ROOM.getByName(String(chatId))`; its name is its
+ * chat id (`room.ts`). It holds only the platform entry points; socket identity lives in attachments
+ * and tags, messages and cursors in its SQLite storage, so hibernation loses nothing (what is kept in
+ * memory, `sockets.ts` and `Room`, is a cache of those or rebuilt empty).
+ */
+export class ChatRoom extends DurableObject<Env> {
+  private readonly db: LogDb
+  // Rebuilt on demand: the chain is empty whenever the object can hibernate, the room is a cache
+  // (its seq is re-read from storage). One promise, so concurrent first frames share one room.
+  private readonly exclusive = createExclusive()
+  private opened: Promise<Room> | undefined
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    this.db = openLog(ctx.storage)
+    void ctx.blockConcurrencyWhile(() => migrateLog(this.db))
+  }
+
+  private room(): Promise<Room> {
+    if (!this.opened) {
+      const opened = openRoom(this.ctx, this.env, this.db, this.exclusive)
+      this.opened = opened
+      opened.catch(() => {
+        if (this.opened === opened) this.opened = undefined
+      })
+    }
+    return this.opened
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const member = decodeMember(request.headers.get(MEMBER_HEADER))
+    if (!member || request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
+      return errorResponse('invalid_request', 'Expected a WebSocket upgrade from the worker.')
+    }
+    const since = new URL(request.url).searchParams.get('since')
+    return acceptSocket(await this.room(), member, since === null ? null : Number(since))
+  }
+
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    if (!socketEntry(ws, Date.now())) return closeSocket(ws, CLOSE_CODES.internal, 'Unknown socket.')
+    await handleFrame(await this.room(), ws, data)
+  }
+
+  // Hibernatable sockets get no automatic close reply. 1005 means "no code" and cannot be sent back;
+  // after 1006/1015 there is no peer left to answer (partyserver's closeQuietly).
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    if (code === 1006 || code === 1015) return
+    closeSocket(ws, code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000, '')
+  }
+
+  override async alarm(): Promise<void> {
+    await closeExpired(this.ctx, Date.now())
+  }
+
+  /** Stores and broadcasts a message exactly like a socket `send` (POST /chat/<id>/send/). */
+  async send(sender: Sender, text: string, clientId: string | null): Promise<SendResponse> {
+    return publishMessage(await this.room(), sender, text, clientId)
+  }
+
+  /** A page of history: up to `limit` messages with seq < before (from the newest when null), oldest first. */
+  async history(before: number | null, limit: number): Promise<HistoryResponse> {
+    return historyPage(await this.room(), before, limit)
+  }
+
+  /** The newest message and how many messages from others `userId` has not read. */
+  async summary(userId: number): Promise<ChatSummary> {
+    return summarize(await this.room(), userId)
+  }
+
+  /** Closes every socket of a user whose membership ended (4003). Returns how many were open. */
+  async removeMember(userId: number): Promise<number> {
+    const sockets = this.ctx.getWebSockets(memberTag(userId))
+    for (const ws of sockets) closeSocket(ws, CLOSE_CODES.notMember, 'You are no longer a member of this chat.')
+    return sockets.length
+  }
+
+  /** The highest seq stored so far (0 when empty). */
+  async lastSeq(): Promise<number> {
+    return lastSeq(this.ctx.storage.sql)
+  }
+}

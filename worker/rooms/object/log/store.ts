@@ -1,0 +1,94 @@
+import { and, asc, count, desc, eq, gt, lt, ne } from 'drizzle-orm'
+import { drizzle } from 'drizzle-orm/durable-sqlite'
+import { migrate } from 'drizzle-orm/durable-sqlite/migrator'
+import migrations from './migrations/migrations.js'
+import { messages, readCursors, roomMeta, type StoredMessage } from './schema'
+
+// Queries on the room's SQLite. Every call is synchronous, so a sequence of them with no await in
+// between is atomic inside the object. Three statements stay raw `sql.exec` because they run per
+// message or per frame: building them with drizzle cost about 29 µs (insert) and 10 µs (max) of CPU
+// each, measured in Node, against about 0 for a fixed SQL string that SQLite's statement cache reuses.
+
+export type LogDb = ReturnType<typeof openLog>
+
+/** The drizzle client over this object's storage. */
+export function openLog(storage: DurableObjectStorage) {
+  return drizzle(storage)
+}
+
+/** Applies the migrations in ./migrations not yet recorded in this storage. Run inside blockConcurrencyWhile. */
+export function migrateLog(db: LogDb): Promise<void> {
+  return migrate(db, migrations)
+}
+
+/** The chat id this storage serves, recorded on first use (null before that). */
+export function findChatId(db: LogDb): number | null {
+  return db.select({ value: roomMeta.value }).from(roomMeta).where(eq(roomMeta.key, 'chat_id')).get()?.value ?? null
+}
+
+export function recordChatId(db: LogDb, chatId: number): void {
+  db.insert(roomMeta).values({ key: 'chat_id', value: chatId }).onConflictDoNothing().run()
+}
+
+/** The highest stored seq, 0 when the log is empty. */
+export function lastSeq(sql: SqlStorage): number {
+  return sql.exec<{ seq: number | null }>('SELECT max(seq) AS seq FROM messages').one().seq ?? 0
+}
+
+/**
+ * Inserts one message; false when (sender, client_id) is already stored, i.e. a resend. The conflict
+ * target names the unique index, so a seq collision (a bug) still throws instead of being skipped.
+ * This replaces a lookup before every insert: resends are rare, the lookup was ~8% of the room's CPU.
+ */
+export function insertMessage(sql: SqlStorage, m: StoredMessage): boolean {
+  const cursor = sql.exec(
+    `INSERT INTO messages (seq, id, sender_id, sender, client_id, key_version, iv, ciphertext, created_at_ms)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+     ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING`,
+    m.seq,
+    m.id,
+    m.senderId,
+    m.sender,
+    m.clientId,
+    m.keyVersion,
+    m.iv,
+    m.ciphertext,
+    m.createdAtMs,
+  )
+  return cursor.rowsWritten > 0
+}
+
+/** Cursors only move forward: a late `read` frame from an old tab cannot bring messages back to unread. */
+export function advanceReadCursor(sql: SqlStorage, userId: number, seq: number): void {
+  sql.exec(
+    `INSERT INTO read_cursors (user_id, seq) VALUES (?, ?)
+     ON CONFLICT (user_id) DO UPDATE SET seq = max(seq, excluded.seq)`,
+    userId,
+    seq,
+  )
+}
+
+export function findByClientId(db: LogDb, senderId: number, clientId: string): StoredMessage | null {
+  return db.select().from(messages).where(and(eq(messages.senderId, senderId), eq(messages.clientId, clientId))).get() ?? null
+}
+
+/** Up to `limit` messages with seq > since, oldest first. */
+export function listAfter(db: LogDb, since: number, limit: number): StoredMessage[] {
+  return db.select().from(messages).where(gt(messages.seq, since)).orderBy(asc(messages.seq)).limit(limit).all()
+}
+
+/** The newest `limit` messages with seq < before, returned oldest first. */
+export function listBefore(db: LogDb, before: number, limit: number): StoredMessage[] {
+  return db.select().from(messages).where(lt(messages.seq, before)).orderBy(desc(messages.seq)).limit(limit).all().reverse()
+}
+
+/** How many messages from others `userId` has not read; with no cursor yet, every one of them. */
+export function countUnread(db: LogDb, userId: number): number {
+  const cursor = db.select({ seq: readCursors.seq }).from(readCursors).where(eq(readCursors.userId, userId)).get()?.seq ?? 0
+  const row = db
+    .select({ n: count() })
+    .from(messages)
+    .where(and(gt(messages.seq, cursor), ne(messages.senderId, userId)))
+    .get()
+  return row?.n ?? 0
+}

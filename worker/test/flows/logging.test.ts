@@ -1,0 +1,71 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { api, authed, createGroup, json, openSocket, ORIGIN, refreshCookie, signUp, upgrade } from '../helpers'
+import { captureLogs } from '../logs'
+
+const requestLines = (lines: Record<string, unknown>[]) => lines.filter((line) => line.event === 'request')
+
+describe('request log', () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  it('writes one JSON line per request with id, route pattern, status, duration and user', async () => {
+    const user = await signUp('logged')
+    const chatId = await createGroup(user)
+    const logs = captureLogs()
+    const res = await api(`/chat/${chatId}/history/?limit=5`, authed(user.accessToken))
+    expect(res.status).toBe(200)
+    expect(requestLines(logs.lines())).toEqual([
+      {
+        level: 'info',
+        event: 'request',
+        request_id: res.headers.get('X-Request-Id'),
+        route: '/chat/:id/history/',
+        method: 'GET',
+        status: 200,
+        duration_ms: expect.any(Number),
+        user_id: user.id,
+      },
+    ])
+  })
+
+  it('names the route a guard refused and leaves the user out when there is none', async () => {
+    const logs = captureLogs()
+    const res = await api('/chat/12/send/', json({ message: 'hello there' }))
+    expect(res.status).toBe(401)
+    const lines = requestLines(logs.lines())
+    expect(lines).toEqual([expect.objectContaining({ route: '/chat/:id/send/', status: 401 })])
+    expect(lines[0]).not.toHaveProperty('user_id')
+  })
+
+  it('logs a page or unknown path with no route', async () => {
+    const logs = captureLogs()
+    await api('/users/nope/')
+    expect(requestLines(logs.lines())).toEqual([expect.objectContaining({ route: null, status: 404 })])
+  })
+
+  it('never writes passwords, tokens, cookies or message text', async () => {
+    const logs = captureLogs()
+    const user = await signUp('secretive')
+    const wrongPassword = `wrong-${crypto.randomUUID()}`
+    expect((await api('/login/', json({ Email: user.email, Password: wrongPassword }))).status).toBe(401)
+    const refreshed = await api('/refresh/', { method: 'POST', headers: { Cookie: user.cookie, Origin: ORIGIN } })
+    expect(refreshed.status).toBe(200)
+    const chatId = await createGroup(user)
+    const text = `private words ${crypto.randomUUID()}`
+    expect((await api(`/chat/${chatId}/send/`, authed(user.accessToken, json({ message: text })))).status).toBe(201)
+    const socket = await openSocket(chatId, user.accessToken)
+    socket.send({ type: 'send', text: `${text} again`, client_id: crypto.randomUUID() })
+    await socket.waitFor((frame) => frame.type === 'ack')
+    const refused = await upgrade(`/ws/chat/${chatId}/?token=not.a.valid-${crypto.randomUUID()}`, { Origin: ORIGIN })
+    expect(refused.status).toBe(401)
+    socket.ws.close(1000)
+
+    const written = logs.raw.join('\n')
+    const secrets = [user.password, wrongPassword, user.accessToken, user.cookie.split('=')[1]!, refreshCookie(refreshed)!.split('=')[1]!, text, 'not.a.valid-']
+    for (const secret of secrets) expect(written).not.toContain(secret)
+    expect(written).not.toContain('?token=')
+    const routes = requestLines(logs.lines()).map((line) => `${line.method} ${line.route} ${line.status}`)
+    expect(routes).toEqual(
+      expect.arrayContaining(['POST /login/ 401', 'POST /refresh/ 200', `POST /chat/:id/send/ 201`, 'GET /ws/chat/:id/ 101', 'GET /ws/chat/:id/ 401']),
+    )
+  })
+})
