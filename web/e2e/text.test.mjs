@@ -190,3 +190,100 @@ describe('user text is isolated from the page around it', () => {
     await assertIsolated(reader.locator('.message .sender').first(), sara.username)
   })
 })
+
+describe('one character count: code points, as the server counts', () => {
+  const composer = (page) => page.getByLabel('Message', { exact: true })
+  const sendButton = (page) => page.getByRole('button', { name: 'Send', exact: true })
+  const hint = (page) => page.locator('#composer-hint')
+  /** Bubbles whose whole text is exactly `text`. */
+  const countBubbles = (page, text) => page.locator('.message-list .bubble').evaluateAll((els, text) => els.filter((el) => el.textContent === text).length, text)
+
+  // One character per UTF-8 length (1 to 4 bytes); the emoji and 𠮷 are two UTF-16 units each.
+  const encodings = [
+    ['ASCII', 'a'],
+    ['Latin-1', 'é'],
+    ['CJK', '汉'],
+    ['emoji', '😀'],
+    ['astral CJK', '𠮷'],
+  ]
+
+  it('counts the composer in code points: 4,000 of any character can be sent, 4,001 is 1 over', async () => {
+    const page = pages.ann
+    await page.goto(`/c/${groupId}`)
+    await page.locator('.connection-banner[data-status="open"]').waitFor({ state: 'attached' })
+    for (const [name, char] of encodings) {
+      await composer(page).fill(char.repeat(4001))
+      assert.equal(await hint(page).textContent(), '1 character over the limit', `${name}: one past the limit`)
+      assert.equal(await sendButton(page).isDisabled(), true, `${name}: Send is disabled one past the limit`)
+      await composer(page).fill(char.repeat(4000))
+      assert.equal(await hint(page).textContent(), '0 characters left', `${name}: exactly the limit`)
+      assert.equal(await sendButton(page).isEnabled(), true, `${name}: Send is enabled at the limit`)
+    }
+    await composer(page).fill('😀'.repeat(2001))
+    assert.equal(await sendButton(page).isEnabled(), true, '2,001 emoji can be sent')
+    assert.doesNotMatch(await hint(page).textContent(), /over the limit/)
+    await composer(page).fill('\u200B\u3164 \n')
+    assert.equal(await sendButton(page).isDisabled(), true, 'nothing visible cannot be sent')
+  })
+
+  it('stores a message of exactly 4,000 emoji once and shows it once after a reload', async () => {
+    const page = pages.ann
+    const text = '😀'.repeat(3999) + '🎉'
+    await composer(page).fill(text)
+    await sendButton(page).click()
+    await page.locator('.message.own.is-sent .bubble', { hasText: '🎉' }).waitFor()
+    assert.equal(await countBubbles(page, text), 1)
+    await page.reload()
+    await page.locator('.message-list .bubble', { hasText: '🎉' }).first().waitFor()
+    assert.equal(await countBubbles(page, text), 1, 'stored once (loaded from history)')
+  })
+
+  it('creates a group named with 100 emoji and refuses 101 with a clear message', async () => {
+    const page = pages.ann
+    for (const [count, isAccepted] of [
+      [101, false],
+      [100, true],
+    ]) {
+      const name = '🚀'.repeat(count - 1) + '🌙'
+      await page.goto('/new')
+      await page.getByLabel('Group name').fill(name)
+      assert.equal(await page.getByLabel('Group name').inputValue(), name, `${count} emoji: the field keeps every one`)
+      await page.getByRole('button', { name: 'Create group' }).click()
+      if (isAccepted) {
+        await page.waitForURL(/\/c\/\d+$/)
+        await page.waitForFunction((name) => document.getElementById('room-title')?.textContent === name, name)
+      } else {
+        const alert = page.getByRole('alert')
+        await alert.waitFor()
+        assert.equal(await alert.textContent(), 'Group name must be at most 100 characters (it has 101).')
+        assert.equal(new URL(page.url()).pathname, '/new')
+      }
+    }
+  })
+
+  it('signs up with a 32-character astral username and a 100-emoji password, neither cut short', async () => {
+    const page = await (await newContext(browser, server.baseUrl)).newPage()
+    const base = uniqueUser('kichi')
+    const user = { ...base, username: '𠮷'.repeat(27) + base.username.slice(-5), password: '🔑'.repeat(100) }
+    await page.goto('/signup')
+    await page.getByLabel('Username').fill('𠮷'.repeat(28) + base.username.slice(-5))
+    await page.getByLabel('Email').fill(user.email)
+    await page.getByLabel('Password').fill(user.password)
+    await page.getByRole('button', { name: 'Create account' }).click()
+    assert.equal(await page.getByRole('alert').textContent(), 'Username must be at most 32 characters (it has 33).')
+
+    await page.getByLabel('Username').fill(user.username)
+    assert.equal(await page.getByLabel('Username').inputValue(), user.username)
+    assert.equal(await page.getByLabel('Password').inputValue(), user.password)
+    await page.getByRole('button', { name: 'Create account' }).click()
+    await page.getByRole('heading', { name: `Welcome, ${user.username}` }).waitFor()
+
+    // Signing in again proves the whole password was stored, not its first 64 emoji.
+    await page.getByRole('button', { name: 'Sign out' }).click()
+    await page.getByLabel('Email').fill(user.email)
+    await page.getByLabel('Password').fill(user.password)
+    await page.getByRole('button', { name: 'Sign in' }).click()
+    await page.getByRole('heading', { name: `Welcome, ${user.username}` }).waitFor()
+    await page.context().close()
+  })
+})
