@@ -104,16 +104,18 @@ export const SearchText = text({ kind: 'name', min: 0, max: USER_QUERY_MAX_CHARS
 /** Letters and digits (any script), "_", "." and "-"; 3-32 characters. */
 export const Username = v.pipe(
   text({ kind: 'name', min: USERNAME_MIN_LENGTH, max: USERNAME_MAX_LENGTH }),
+  // Stored in NFC (UAX #15): one encoding per visible character; comparison uses the worker's folded form.
+  v.normalize('NFC'),
   v.regex(/^[\p{L}\p{N}_.-]+$/u, 'may contain letters, digits, "_", "." and "-" only.'),
 )
 
-/** Lowercased; RFC 5321 caps a forward path at 254 characters. */
+/** Stored as typed in NFC; compared by its canonical (folded) form. RFC 5321 caps a forward path at 254 characters. */
 export const Email = v.pipe(
   v.string('must be a string.'),
   v.trim(),
   v.check((s) => s.length > 0, 'must not be empty.'),
   v.check((s) => countChars(s) <= 254, 'must be at most 254 characters.'),
-  v.toLowerCase(),
+  v.normalize('NFC'),
   v.regex(/^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u, 'is not an email address.'),
 )
 

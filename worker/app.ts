@@ -3,6 +3,7 @@ import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { timing } from 'hono/timing'
 import { MAX_BODY_BYTES, PATHS } from '../protocol/http'
+import { identifierBackfill } from './auth/identifier-backfill'
 import { authRoutes } from './auth/routes'
 import { chatRoutes } from './chats/routes'
 import { ConfigError, loadConfig } from './config'
@@ -55,6 +56,7 @@ app.use(async function setDb(c, next) {
   c.set('db', getDb(c.env.DB))
   await next()
 })
+app.use(identifierBackfill())
 app.use(
   bodyLimit({
     maxSize: MAX_BODY_BYTES,

@@ -9,6 +9,7 @@ import { readBearerToken, requireUser } from '../http/require-user'
 import { sameOrigin } from '../http/same-origin'
 import { verifyAccessToken } from './access-tokens'
 import { authenticate, getAccount, registerUser, searchUsers, toUserBody } from './accounts'
+import { canonicalEmail } from './identifiers'
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './cookies'
 import { createSession, findSessionOfToken, revokeSession, rotateRefreshToken } from './refresh-tokens'
 import { listSessions, revokeAllSessions, revokeUserSession } from './sessions'
@@ -29,7 +30,7 @@ authRoutes.post(PATHS.register, async (c) => {
 
 authRoutes.post(PATHS.login, async (c) => {
   const { Email: email, Password: password } = parseInput(LoginRequestSchema, await readBody(c))
-  await enforceRateLimit(c.env.LOGIN_LIMITER, `login:${email}`, 'Too many sign-in attempts for this account; wait a minute.')
+  await enforceRateLimit(c.env.LOGIN_LIMITER, `login:${canonicalEmail(email)}`, 'Too many sign-in attempts for this account; wait a minute.')
   const account = await authenticate(c.var.db, email, password, c.var.config.passwordHashParams)
   const refresh = await createSession(c.var.db, account.id, c.req.header('User-Agent'))
   const tokens = await issueTokens(c.var.config.jwtKey, account, refresh.sessionId)

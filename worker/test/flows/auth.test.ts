@@ -33,7 +33,7 @@ describe('POST /reg_user/', () => {
     expect(fromForm.status).toBe(201)
   })
 
-  it('trims and lower-cases the email, refusing a duplicate with 409 email_taken', async () => {
+  it('trims the email and refuses one that differs only in case with 409 email_taken', async () => {
     const input = registration()
     expect((await api('/reg_user/', json(input))).status).toBe(201)
     const again = await api('/reg_user/', json({ ...input, Username: uniqueName(), Email: `  ${input.Email.toUpperCase()} ` }))
