@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { getDb } from '../db/client'
+import { d1Db } from '../db/client'
 import { users } from '../db/schema'
 import { AppError } from '../http/errors'
 import { uniqueName } from '../test/helpers'
@@ -12,7 +12,7 @@ const STRONGER = { m: 128, t: 2, p: 1 }
 
 describe('authenticate', () => {
   it('replaces a hash weaker than the current parameters after a successful login', async () => {
-    const db = getDb(env.DB)
+    const db = d1Db(env.DB)
     const name = uniqueName()
     const account = await registerUser(db, { username: name, email: `${name}@example.test`, password: 'long enough pw' }, CHEAP)
     await authenticate(db, account.email, 'long enough pw', STRONGER)
@@ -22,7 +22,7 @@ describe('authenticate', () => {
   })
 
   it('keeps the hash when the password is wrong', async () => {
-    const db = getDb(env.DB)
+    const db = d1Db(env.DB)
     const name = uniqueName()
     const account = await registerUser(db, { username: name, email: `${name}@example.test`, password: 'long enough pw' }, CHEAP)
     const before = (await db.select().from(users).where(eq(users.id, account.id)).get())!.passwordHash

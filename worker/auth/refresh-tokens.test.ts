@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { getDb } from '../db/client'
+import { d1Db } from '../db/client'
 import { sessions } from '../db/schema'
 import { uniqueName } from '../test/helpers'
 import { registerUser } from './accounts'
@@ -70,13 +70,13 @@ describe('judgePresentation', () => {
 
 describe('rotateRefreshToken', () => {
   async function login() {
-    const db = getDb(env.DB)
+    const db = d1Db(env.DB)
     const name = uniqueName()
     const user = await registerUser(db, { username: name, email: `${name}@example.test`, password: 'long enough pw' }, { m: 64, t: 1, p: 1 })
     return { db, first: await createSession(db, user.id, 'test', T0) }
   }
 
-  const isRevoked = async (db: ReturnType<typeof getDb>, sessionId: string) =>
+  const isRevoked = async (db: ReturnType<typeof d1Db>, sessionId: string) =>
     (await db.select().from(sessions).where(eq(sessions.id, sessionId)).get())!.revokedAtMs !== null
 
   it('exchanges the replaced token 1 ms before the window closes and keeps the login', async () => {
