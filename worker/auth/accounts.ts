@@ -48,8 +48,10 @@ export function readRegistration(body: Body): Registration {
   return { username, email: readEmail(body), password: readPassword(body) }
 }
 
+// Only the driver's error (D1 or libSQL) is read: drizzle's wrapper quotes the SQL, which names every column.
 function isUniqueViolation(err: unknown, index: string): boolean {
-  const text = err instanceof Error ? `${err.message} ${String(err.cause ?? '')}` : ''
+  const driverError = err instanceof Error && err.cause instanceof Error ? err.cause : err
+  const text = driverError instanceof Error ? driverError.message : ''
   return text.includes('UNIQUE constraint failed') && text.includes(index)
 }
 
