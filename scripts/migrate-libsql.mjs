@@ -35,9 +35,11 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   try {
     const applied = await migrateLibsql({ url, authToken: process.env.LIBSQL_AUTH_TOKEN?.trim() || undefined })
     // The URL names the database; the token is never printed.
-    console.log(`db:migrate:libsql: ${applied} migration(s) applied to ${new URL(url).host || url}`)
+    console.log(`db:migrate:libsql: ${new URL(url).host || url} is up to date (${applied} migration(s) applied in all)`)
   } catch (err) {
-    console.error(`db:migrate:libsql: ${err instanceof Error ? err.message : 'failed'}`)
+    // drizzle's wrapper quotes the SQL; the driver's own error says what went wrong.
+    const cause = err instanceof Error && err.cause instanceof Error ? err.cause : err
+    console.error(`db:migrate:libsql: ${cause instanceof Error ? cause.message : 'failed'}`)
     process.exit(1)
   }
 }
