@@ -1,15 +1,19 @@
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-pool-workers'
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
+
+// The data-layer suite's Node runner; every other worker test runs inside workerd.
+const LIBSQL_TESTS = 'worker/test/data-layer/libsql.test.ts'
 
 // Secrets for the test run only: random per run, never written to disk.
 function randomBase64(bytes: number): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('base64')
 }
 
-// Two projects in one run: the worker and protocol inside workerd, and the web client's
-// browser-less logic (state, api, utils) in plain Node. UI behaviour is tested in Chromium (web/e2e/).
+// Three projects in one run: the worker and protocol inside workerd; the data-layer suite again in
+// Node against a libSQL file (worker/test/data-layer/); and the web client's browser-less logic
+// (state, api, utils) in plain Node. UI behaviour is tested in Chromium (web/e2e/).
 export default defineConfig(async () => {
   // The worker's assets binding needs its directory to exist; worker tests don't need the built client.
   mkdirSync(path.join(import.meta.dirname, 'dist'), { recursive: true })
@@ -36,9 +40,17 @@ export default defineConfig(async () => {
           test: {
             name: 'workerd',
             include: ['worker/**/*.test.ts', 'protocol/**/*.test.ts'],
+            exclude: [...configDefaults.exclude, LIBSQL_TESTS],
             setupFiles: ['./worker/test/apply-migrations.ts'],
             // The worker logs a JSON line per request; show a test's logs only when it fails.
             silent: 'passed-only' as const,
+          },
+        },
+        {
+          test: {
+            name: 'libsql',
+            include: [LIBSQL_TESTS],
+            environment: 'node',
           },
         },
         {

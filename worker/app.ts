@@ -53,7 +53,7 @@ app.use(async function requireConfig(c, next) {
   await next()
 })
 app.use(async function setDb(c, next) {
-  c.set('db', getDb(c.env.DB))
+  c.set('db', getDb(c.var.config.libsql, c.env))
   await next()
 })
 app.use(identifierBackfill())

@@ -1,6 +1,7 @@
 import { parseArgon2Params, type Argon2Params } from './auth/passwords'
 import { base64ToBytes } from './crypto/encoding'
 import { importKeyring, parseKeyringSpec, type Keyring } from './crypto/keys'
+import { parseLibsqlAuthToken, parseLibsqlUrl, type LibsqlSettings } from './db/libsql-settings'
 import type { Env } from './env'
 import { parseAllowedOrigins } from './http/same-origin'
 
@@ -16,13 +17,22 @@ export interface Config {
   allowedOrigins: readonly string[]
   /** PASSWORD_HASH_PARAMS, or OWASP's argon2id minimum when unset: the cost of new password hashes. */
   passwordHashParams: Argon2Params
+  /** LIBSQL_URL and LIBSQL_AUTH_TOKEN: the relational store is this libSQL database; null = the D1 binding. */
+  libsql: LibsqlSettings | null
 }
 
 /** The vars and secrets Config is parsed from. */
-export type ConfigEnv = Pick<Env, 'JWT_SECRET' | 'MESSAGE_KEYS' | 'ALLOWED_ORIGINS' | 'PASSWORD_HASH_PARAMS'>
+export type ConfigEnv = Pick<Env, 'JWT_SECRET' | 'MESSAGE_KEYS' | 'ALLOWED_ORIGINS' | 'PASSWORD_HASH_PARAMS' | 'LIBSQL_URL' | 'LIBSQL_AUTH_TOKEN'>
 export type ConfigVariable = keyof ConfigEnv
 
-const VARIABLES: readonly ConfigVariable[] = ['JWT_SECRET', 'MESSAGE_KEYS', 'ALLOWED_ORIGINS', 'PASSWORD_HASH_PARAMS']
+const VARIABLES: readonly ConfigVariable[] = [
+  'JWT_SECRET',
+  'MESSAGE_KEYS',
+  'ALLOWED_ORIGINS',
+  'PASSWORD_HASH_PARAMS',
+  'LIBSQL_URL',
+  'LIBSQL_AUTH_TOKEN',
+]
 
 /** A var or secret that is missing or malformed. `reason` never contains the value. */
 export class ConfigError extends Error {
@@ -59,7 +69,10 @@ async function buildConfig(env: ConfigEnv): Promise<Config> {
   const keyring = await read(env, 'MESSAGE_KEYS', async (spec) => importKeyring(parseKeyringSpec(spec)))
   const allowedOrigins = await read(env, 'ALLOWED_ORIGINS', parseAllowedOrigins)
   const passwordHashParams = await read(env, 'PASSWORD_HASH_PARAMS', parseArgon2Params)
-  return { jwtKey, keyring, allowedOrigins, passwordHashParams }
+  const libsqlUrl = await read(env, 'LIBSQL_URL', parseLibsqlUrl)
+  const libsqlAuthToken = await read(env, 'LIBSQL_AUTH_TOKEN', (token) => parseLibsqlAuthToken(token, libsqlUrl))
+  const libsql = libsqlUrl && { url: libsqlUrl.href, authToken: libsqlAuthToken }
+  return { jwtKey, keyring, allowedOrigins, passwordHashParams, libsql }
 }
 
 /** Runs one variable's parser, turning whatever it throws into a ConfigError naming that variable. */

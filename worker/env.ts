@@ -20,6 +20,10 @@ export interface Env {
   ALLOWED_ORIGINS?: string
   /** Var: overrides the argon2id cost ("m=19456,t=2,p=1"); only tests lower it. */
   PASSWORD_HASH_PARAMS?: string
+  /** Var: a libSQL database ("libsql://<db>.turso.io") used instead of DB when set (docs/configuration.md). */
+  LIBSQL_URL?: string
+  /** Secret: the bearer token for LIBSQL_URL; required unless LIBSQL_URL is localhost. */
+  LIBSQL_AUTH_TOKEN?: string
 }
 
 /** Who the access token says is calling. */

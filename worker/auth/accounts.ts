@@ -39,8 +39,10 @@ const EMAIL_TAKEN = 'An account with this email already exists.'
 const USERNAME_TAKEN = 'This username is taken.'
 const USERNAME_CONFUSABLE = 'This username looks like one that is taken.'
 
+// Only the driver's error (D1 or libSQL) is read: drizzle's wrapper quotes the SQL, which names every column.
 function isUniqueViolation(err: unknown, index: string): boolean {
-  const text = err instanceof Error ? `${err.message} ${String(err.cause ?? '')}` : ''
+  const driverError = err instanceof Error && err.cause instanceof Error ? err.cause : err
+  const text = driverError instanceof Error ? driverError.message : ''
   return text.includes('UNIQUE constraint failed') && text.includes(index)
 }
 
@@ -52,14 +54,8 @@ function isUniqueViolation(err: unknown, index: string): boolean {
 export async function registerUser(db: Db, input: Registration, params: Argon2Params, nowMs = Date.now()): Promise<Account> {
   assertUsernameAllowed(input.username)
   const ids = { emailCanonical: canonicalEmail(input.email), usernameCanonical: canonicalUsername(input.username), usernameSkeleton: usernameSkeleton(input.username) }
-  const taken = await db
-    .select({ emailCanonical: users.emailCanonical, usernameCanonical: users.usernameCanonical })
-    .from(users)
-    .where(or(eq(users.emailCanonical, ids.emailCanonical), eq(users.usernameCanonical, ids.usernameCanonical), eq(users.usernameSkeleton, ids.usernameSkeleton)))
-    .all()
-  if (taken.some((u) => u.emailCanonical === ids.emailCanonical)) throw new AppError('email_taken', EMAIL_TAKEN)
-  if (taken.some((u) => u.usernameCanonical === ids.usernameCanonical)) throw new AppError('username_taken', USERNAME_TAKEN)
-  if (taken.length > 0) throw new AppError('username_confusable', USERNAME_CONFUSABLE)
+  const taken = await findTaken(db, ids)
+  if (taken) throw taken
   try {
     return await db
       .insert(users)
@@ -67,8 +63,27 @@ export async function registerUser(db: Db, input: Registration, params: Argon2Pa
       .returning({ id: users.id, username: users.username, email: users.email })
       .get()
   } catch (err) {
-    throw toTakenError(err) ?? err
+    // A racing sign-up won. SQLite reports whichever UNIQUE index it checked first (the skeleton's may
+    // fire before the name's), so ask again to give the same answer the check above would have.
+    const raced = toTakenError(err)
+    if (!raced) throw err
+    throw (await findTaken(db, ids)) ?? raced
   }
+}
+
+type CanonicalIds = { emailCanonical: string; usernameCanonical: string; usernameSkeleton: string }
+
+/** The 409 for identifiers another account already holds, most specific first; null when all are free. */
+async function findTaken(db: Db, ids: CanonicalIds): Promise<AppError | null> {
+  const taken = await db
+    .select({ emailCanonical: users.emailCanonical, usernameCanonical: users.usernameCanonical })
+    .from(users)
+    .where(or(eq(users.emailCanonical, ids.emailCanonical), eq(users.usernameCanonical, ids.usernameCanonical), eq(users.usernameSkeleton, ids.usernameSkeleton)))
+    .all()
+  if (taken.some((u) => u.emailCanonical === ids.emailCanonical)) return new AppError('email_taken', EMAIL_TAKEN)
+  if (taken.some((u) => u.usernameCanonical === ids.usernameCanonical)) return new AppError('username_taken', USERNAME_TAKEN)
+  if (taken.length > 0) return new AppError('username_confusable', USERNAME_CONFUSABLE)
+  return null
 }
 
 /** Maps a UNIQUE violation on users to its 409; null for any other error. */

@@ -2,7 +2,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env } from 'cloudflare:workers'
 import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
-import { getDb } from '../db/client'
+import { d1Db } from '../db/client'
 import { users } from '../db/schema'
 import { createRouter } from '../http/router'
 import { authenticate, registerUser, searchUsers, toTakenError } from './accounts'
@@ -25,12 +25,12 @@ async function insertLegacy(username: string, email: string, createdAtMs: number
 }
 
 async function rowOf(id: number) {
-  return (await getDb(env.DB).select().from(users).where(eq(users.id, id)).get())!
+  return (await d1Db(env.DB).select().from(users).where(eq(users.id, id)).get())!
 }
 
 describe('backfillIdentifiers', () => {
   it('keeps the oldest account on each collision, renames or unlinks the others and reports them, resumably', async () => {
-    const db = getDb(env.DB)
+    const db = d1Db(env.DB)
     const d = digits()
     // Inserted out of age order: age (created_at_ms), not id, decides who keeps a name.
     const confusableYounger = await insertLegacy(`\u0430dmin${d}`, `b${d}@x.test`, 4)
@@ -56,7 +56,7 @@ describe('backfillIdentifiers', () => {
   })
 
   it('lets both accounts of an email collision sign in: the oldest by any form, the other by its exact email', async () => {
-    const db = getDb(env.DB)
+    const db = d1Db(env.DB)
     const d = digits()
     const oldest = await insertLegacy(`mail${d}`, `jos\u00e9${d}@x.test`, 1)
     const younger = await insertLegacy(`other${d}`, `jose\u0301${d}@x.test`, 2)
@@ -67,14 +67,14 @@ describe('backfillIdentifiers', () => {
   })
 
   it('lets a not yet backfilled account sign in with the email it registered with', async () => {
-    const db = getDb(env.DB)
+    const db = d1Db(env.DB)
     const d = digits()
     const id = await insertLegacy(`pending${d}`, `pending${d}@x.test`, 1)
     await expect(authenticate(db, `Pending${d}@x.test`, PASSWORD, CHEAP)).resolves.toMatchObject({ id })
   })
 
   it('makes backfilled names taken and findable by folded search', async () => {
-    const db = getDb(env.DB)
+    const db = d1Db(env.DB)
     const d = digits()
     const id = await insertLegacy(`Σοφία${d}`, `sofia${d}@x.test`, 1)
     await backfillIdentifiers(db)
@@ -112,7 +112,7 @@ describe('identifierBackfill middleware', () => {
   function appWith(run: Parameters<typeof identifierBackfill>[0]) {
     const app = createRouter()
     app.use(async (c, next) => {
-      c.set('db', getDb(env.DB))
+      c.set('db', d1Db(env.DB))
       await next()
     })
     app.use(identifierBackfill(run))

@@ -4,7 +4,7 @@ import { REFRESH_TOKEN_TTL_SECONDS } from '../../protocol/http'
 import { timingSafeEqualStrings } from '../crypto/equal'
 import { sha256Hex } from '../crypto/hash'
 import { randomToken } from '../crypto/random'
-import type { Db } from '../db/client'
+import { changedRows, type Db } from '../db/client'
 import { refreshTokens, sessions } from '../db/schema'
 import { AppError } from '../errors'
 
@@ -185,7 +185,7 @@ export async function rotateRefreshToken(
 }
 
 /**
- * One D1 batch (a transaction): point the presented token at a new one, provided it still points at
+ * One batch (a transaction, on D1 and libSQL alike): point the presented token at a new one, provided it still points at
  * `successorId` (null: not replaced) and that successor is still unused; then, only if that claim won,
  * retire every other current token of the family (the unused successor), insert the new token and
  * extend the session. A lost claim writes nothing and resolves null.
@@ -240,7 +240,7 @@ async function exchange(
       .set({ lastUsedAtMs: nowMs, expiresAtMs: row.expiresAtMs, userAgent: userAgent?.slice(0, USER_AGENT_MAX) ?? session.userAgent })
       .where(and(eq(sessions.id, session.id), claimWon)),
   ])
-  return claim.meta.changes === 1 ? { token, sessionId: session.id, expiresAtMs: row.expiresAtMs } : null
+  return changedRows(claim) === 1 ? { token, sessionId: session.id, expiresAtMs: row.expiresAtMs } : null
 }
 
 /** The session a presented refresh token belongs to, if its secret checks out (used by logout). */

@@ -1,6 +1,6 @@
 import { eq, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
-import type { ChatListItem, MessageBody } from '../../protocol/http'
+import type { ChatListItem, ChatVisibility, MemberRole, MessageBody } from '../../protocol/http'
 import type { Db } from '../db/client'
 import { chatMembers, chats, users } from '../db/schema'
 import type { Env } from '../env'
@@ -9,13 +9,22 @@ import type { ChatSummary } from '../rooms/object/chat-room'
 
 const EMPTY: ChatSummary = { lastMessage: null, unreadCount: 0 }
 
-/**
- * The user's chats, newest activity first. Previews and unread counts come from each chat's room
- * (one RPC per chat, in parallel), so sending a message never writes to D1.
- */
-export async function listChats(db: Db, rooms: Env['CHAT_ROOM'], userId: number): Promise<ChatListItem[]> {
+/** One of the user's chats as D1 (or libSQL) knows it: the caller's role and, for a 1:1 chat, the peer. */
+export interface ChatRow {
+  chatId: number
+  isGroup: boolean
+  name: string | null
+  visibility: ChatVisibility | null
+  role: MemberRole
+  joinedAtMs: number
+  peerId: number | null
+  peerName: string | null
+}
+
+/** The chats `userId` is a member of, in no particular order: the relational half of {@link listChats}. */
+export async function listChatRows(db: Db, userId: number): Promise<ChatRow[]> {
   const peer = alias(chatMembers, 'peer')
-  const rows = await db
+  return db
     .select({
       chatId: chats.id,
       isGroup: chats.isGroup,
@@ -32,6 +41,14 @@ export async function listChats(db: Db, rooms: Env['CHAT_ROOM'], userId: number)
     .leftJoin(users, eq(users.id, peer.userId))
     .where(eq(chatMembers.userId, userId))
     .all()
+}
+
+/**
+ * The user's chats, newest activity first. Previews and unread counts come from each chat's room
+ * (one RPC per chat, in parallel), so sending a message never writes to D1.
+ */
+export async function listChats(db: Db, rooms: Env['CHAT_ROOM'], userId: number): Promise<ChatListItem[]> {
+  const rows = await listChatRows(db, userId)
   const summaries = await Promise.all(
     rows.map((row) =>
       rooms
