@@ -2,11 +2,11 @@ import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { timing } from 'hono/timing'
-import { PATHS } from '../protocol/http'
 import { authRoutes } from './auth/routes'
 import { chatRoutes } from './chats/routes'
 import { ConfigError, loadConfig } from './config'
 import { getDb } from './db/client'
+import { healthRoutes } from './health/routes'
 import { isApiPath } from './http/api-paths'
 import { AppError, errorBody, handleError } from './http/errors'
 import { logRequests, requestFields } from './http/log-requests'
@@ -65,7 +65,7 @@ app.use(
   }),
 )
 
-app.get(PATHS.health, (c) => c.json({ ok: true }))
+app.route('/', healthRoutes)
 app.route('/', authRoutes)
 app.route('/', chatRoutes)
 app.route('/', roomRoutes)
