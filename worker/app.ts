@@ -8,6 +8,7 @@ import { ConfigError, loadConfig } from './config'
 import { getDb } from './db/client'
 import { healthRoutes } from './health/routes'
 import { isApiPath } from './http/api-paths'
+import { corsForAllowedOrigins } from './http/cors'
 import { AppError, errorBody, handleError } from './http/errors'
 import { logRequests, requestFields } from './http/log-requests'
 import { createRouter } from './http/router'
@@ -52,6 +53,7 @@ app.use(async function requireConfig(c, next) {
   }
   await next()
 })
+app.use(corsForAllowedOrigins)
 app.use(async function setDb(c, next) {
   c.set('db', getDb(c.env.DB))
   await next()
