@@ -9,7 +9,7 @@ const STRANGER = 'https://evil.test' // not listed
 const ALLOWED = `${CLIENT}, ${SAME_SITE}`
 
 /** The app as deployed with ALLOWED_ORIGINS = `allowed` (real D1 and objects; only the var differs). */
-function fetchWith(allowed: string, path: string, init: RequestInit = {}): Promise<Response> {
+async function fetchWith(allowed: string, path: string, init: RequestInit = {}): Promise<Response> {
   return app.fetch(new Request(new URL(path, ORIGIN), init), { ...env, ALLOWED_ORIGINS: allowed })
 }
 
