@@ -19,12 +19,14 @@ export function refreshCookieSameSite(origin: string | undefined, requestUrl: st
 }
 
 // HttpOnly keeps the refresh token away from page scripts (XSS); SameSite=Strict keeps other sites
-// from sending it (None only for a listed cross-site client, see above); Secure is honoured on http://localhost by browsers, so dev behaves like production.
-// A cross-site client's None cookie is still safe to send everywhere: the cookie routes refuse any
-// Origin not listed (http/same-origin.ts), and CORS lets no other page read their answers.
+// from sending it; Secure is honoured on http://localhost by browsers, so dev behaves like production.
+// A listed cross-site client's cookie must be SameSite=None, which is still safe: the cookie routes
+// refuse any Origin not listed (http/same-origin.ts), and CORS lets no other page read their answers.
+// It is also Partitioned (CHIPS), kept in a jar keyed to the client's site: it works where third-party
+// cookies are blocked (they are in our headless Chromium), and is sent only when that client is the page.
 function cookieOptions(c: Context<AppEnv>) {
   const sameSite = refreshCookieSameSite(c.req.header('Origin'), c.req.url, c.var.config.allowedOrigins)
-  return { httpOnly: true, secure: true, sameSite, path: '/' } as const
+  return { httpOnly: true, secure: true, sameSite, partitioned: sameSite === 'None', path: '/' } as const
 }
 
 /** Every refresh token lives REFRESH_TOKEN_TTL_SECONDS from its issue, so the cookie does too. */
@@ -36,7 +38,8 @@ export function readRefreshCookie(c: Context): string | undefined {
   return getCookie(c, REFRESH_COOKIE_NAME) || undefined
 }
 
-// Same attributes as the cookie it clears: a browser drops a Strict Set-Cookie from a cross-site response.
+// Same attributes as the cookie it clears: a browser drops a Strict Set-Cookie from a cross-site
+// response, and a partitioned cookie is only replaced by a partitioned one.
 export function clearRefreshCookie(c: Context<AppEnv>): void {
   deleteCookie(c, REFRESH_COOKIE_NAME, cookieOptions(c))
 }

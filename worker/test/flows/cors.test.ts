@@ -116,7 +116,7 @@ describe('refresh cookie SameSite', () => {
     ['a cross-site origin, called from our own origin', 'Strict', CLIENT, ORIGIN],
     ['a cross-site origin, called with no Origin header', 'Strict', CLIENT, undefined],
     ['our host over https, called from it', 'None', 'https://chat.test', 'https://chat.test'],
-  ])('with %s is %s on login, refresh and logout', async (_, expected, allowed, origin) => {
+  ])('with %s is %s (and Partitioned when None) on login, refresh and logout', async (_, expected, allowed, origin) => {
     const user = await signUp('cookie')
     const headers: Record<string, string> = origin ? { Origin: origin } : {}
     const login = await fetchWith(allowed, '/login/', json({ Email: user.email, Password: user.password }, headers))
@@ -126,8 +126,10 @@ describe('refresh cookie SameSite', () => {
     const logout = await fetchWith(allowed, '/logout/', { method: 'POST', headers: { ...headers, Cookie: refreshCookie(refresh)! } })
     expect(logout.status).toBe(200)
     for (const res of [login, refresh, logout]) {
+      const cookie = res.headers.getSetCookie().find((c) => c.startsWith('refresh_token='))
       expect(sameSiteOf(res)).toBe(expected)
-      expect(res.headers.getSetCookie().find((c) => c.startsWith('refresh_token='))).toMatch(/;\s*Secure/i)
+      expect(cookie).toMatch(/;\s*Secure(;|$)/i)
+      expect(/;\s*Partitioned(;|$)/i.test(cookie!)).toBe(expected === 'None')
     }
   })
 })
