@@ -5,6 +5,8 @@
 export const ERROR_STATUS = {
   invalid_request: 400,
   invalid_json: 400,
+  /** A username mixing writing systems beyond UTS #39 "Highly Restrictive" (e.g. Latin with Cyrillic). */
+  username_mixed_script: 400,
   missing_token: 401,
   invalid_token: 401,
   token_expired: 401,
@@ -16,6 +18,8 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   email_taken: 409,
   username_taken: 409,
+  /** The username's UTS #39 confusable skeleton matches a taken one ("аdmin" with a Cyrillic "а"). */
+  username_confusable: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,
@@ -26,9 +30,12 @@ export const ERROR_STATUS = {
 
 export type ErrorCode = keyof typeof ERROR_STATUS
 
-/** The one error body: `{ "error": { "code", "message" } }`. */
+/**
+ * The one error body: `{ "error": { "code", "message" } }`. `field` is set on `invalid_request`
+ * when one input field is at fault: its path in the body, query or frame (`"text"`, `"user_id"`).
+ */
 export interface ErrorBody {
-  error: { code: ErrorCode; message: string }
+  error: { code: ErrorCode; message: string; field?: string }
 }
 
 export function isErrorCode(value: unknown): value is ErrorCode {

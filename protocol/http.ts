@@ -3,18 +3,33 @@
  * (existing clients use them); everything inside the worker is camelCase and mapped at the route.
  */
 
+import { MAX_WIRE_BYTES_PER_CHAR } from './text'
+
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60
 export const REFRESH_TOKEN_TTL_SECONDS = 7 * 24 * 60 * 60
 export const REFRESH_COOKIE_NAME = 'refresh_token'
 
+// Text limits count Unicode code points (`countChars` in text.ts), on the server and in every client.
 export const USERNAME_MIN_LENGTH = 3
 export const USERNAME_MAX_LENGTH = 32
 export const PASSWORD_MIN_LENGTH = 8
 export const PASSWORD_MAX_LENGTH = 128
 export const CHAT_NAME_MAX_LENGTH = 100
 export const MESSAGE_MAX_CHARS = 4000
+/** Longest `q` of GET /users/. */
+export const USER_QUERY_MAX_CHARS = 64
 export const HISTORY_PAGE_MAX = 100
 export const USERS_PAGE_MAX = 50
+
+/** Room for everything around the longest text in a body or frame: other fields, names, punctuation. */
+export const ENVELOPE_BYTES = 2048
+/**
+ * Largest request body, in bytes. The longest valid message in its worst encoding is 4,000 astral
+ * characters at 12 bytes each (`\uD83D\uDE00` in JSON, `%F0%9F%98%80` in a form) = 48,000 bytes,
+ * plus ENVELOPE_BYTES (a `\u`-escaped 64-character client_id is 384) = 50,048. So no text valid by
+ * the rule is refused with 413; over-long text gets 400 `invalid_request` instead.
+ */
+export const MAX_BODY_BYTES = MESSAGE_MAX_CHARS * MAX_WIRE_BYTES_PER_CHAR + ENVELOPE_BYTES
 
 /** API paths, so the web client never spells one twice. */
 export const PATHS = {
@@ -60,22 +75,15 @@ export const PARAM_PATH_PREFIXES: Record<ParamPathName, string> = {
 
 // Auth
 
+// Request bodies, queries and path parameters: schemas and types in requests.ts.
+
 /** POST /reg_user/ (JSON or form). */
-export interface RegisterRequest {
-  Username: string
-  Email: string
-  Password: string
-}
 export interface RegisterResponse {
   msg: string
   data: { Userid: number; Username: string }
 }
 
 /** POST /login/ (JSON or form). The refresh token arrives as an HttpOnly cookie, never in the body. */
-export interface LoginRequest {
-  Email: string
-  Password: string
-}
 export interface UserBody {
   userid: number
   username: string
@@ -122,8 +130,10 @@ export interface UsersResponse {
 
 // Chats
 
-export type ChatVisibility = 'public' | 'private'
-export type MemberRole = 'owner' | 'admin' | 'member'
+export const CHAT_VISIBILITIES = ['public', 'private'] as const
+export type ChatVisibility = (typeof CHAT_VISIBILITIES)[number]
+export const MEMBER_ROLES = ['owner', 'admin', 'member'] as const
+export type MemberRole = (typeof MEMBER_ROLES)[number]
 
 /** POST /chat/private/ with `user_id`. */
 export interface PrivateChatResponse {

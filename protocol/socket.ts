@@ -4,7 +4,8 @@
  * after it, an `error` frame (the socket stays open) or one of the close codes below.
  */
 import type { ErrorCode } from './errors'
-import type { MessageBody } from './http'
+import { ENVELOPE_BYTES, MESSAGE_MAX_CHARS, type MessageBody } from './http'
+import { MAX_WIRE_BYTES_PER_CHAR } from './text'
 
 /** Close codes 4000-4999 are ours; 1000/1008/1009/1011 keep their RFC 6455 meaning. */
 export const CLOSE_CODES = {
@@ -26,8 +27,13 @@ export const CLOSE_CODES = {
   rateLimited: 4029,
 } as const
 
-/** Bytes; a larger frame closes the socket with 1009. */
-export const MAX_FRAME_BYTES = 32 * 1024
+/**
+ * Largest frame, in bytes; a larger one closes the socket with 1009. Derived like MAX_BODY_BYTES:
+ * 4,000 characters × 12 bytes (an astral character `\u`-escaped in JSON) + ENVELOPE_BYTES = 50,048,
+ * so a frame carrying text valid by the rule is never closed for its size; over-long text gets an
+ * `invalid_request` error frame instead.
+ */
+export const MAX_FRAME_BYTES = MESSAGE_MAX_CHARS * MAX_WIRE_BYTES_PER_CHAR + ENVELOPE_BYTES
 
 /**
  * Flood control per socket, a token bucket: up to FRAME_BURST frames at once, refilled at
@@ -37,41 +43,8 @@ export const MAX_FRAME_BYTES = 32 * 1024
 export const FRAMES_PER_SECOND = 25
 export const FRAME_BURST = 50
 
-// Client -> server
-
-/** The seed app's frame: send `message` as text. */
-export interface LegacySendFrame {
-  message: string
-}
-/** Send `text`; `client_id` (1-64 chars) makes a resend idempotent and is echoed in the ack. */
-export interface SendFrame {
-  type: 'send'
-  client_id?: string
-  text: string
-}
-/** Deliver every stored message with seq > since, in order, then a `resumed` frame. */
-export interface ResumeFrame {
-  type: 'resume'
-  since: number
-}
-/** Renew the socket's authentication with a fresh access token before the old one expires. */
-export interface AuthFrame {
-  type: 'auth'
-  token: string
-}
-/** Mark messages up to `seq` as read (drives unread counts). */
-export interface ReadFrame {
-  type: 'read'
-  seq: number
-}
-/** The sender is typing; relayed to the other members, never stored. */
-export interface TypingFrame {
-  type: 'typing'
-}
-export interface PingFrame {
-  type: 'ping'
-}
-export type ClientFrame = LegacySendFrame | SendFrame | ResumeFrame | AuthFrame | ReadFrame | TypingFrame | PingFrame
+// Client -> server: schemas and types in frames.ts.
+export type { AuthFrame, ClientFrame, LegacySendFrame, PingFrame, ReadFrame, ResumeFrame, SendFrame, TypingFrame } from './frames'
 
 // Server -> client
 
@@ -120,6 +93,8 @@ export interface ErrorFrame {
   message: string
   /** Set when the error refers to a `send` frame that carried one. */
   client_id?: string
+  /** Set on `invalid_request` when one field of the frame is at fault (`"text"`, `"seq"`). */
+  field?: string
 }
 export type ServerFrame =
   | ReadyFrame

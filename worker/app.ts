@@ -2,21 +2,22 @@ import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { timing } from 'hono/timing'
+import { MAX_BODY_BYTES } from '../protocol/http'
+import { identifierBackfill } from './auth/identifier-backfill'
 import { authRoutes } from './auth/routes'
 import { chatRoutes } from './chats/routes'
 import { ConfigError, loadConfig } from './config'
 import { getDb } from './db/client'
+import { AppError, errorBody } from './errors'
 import { healthRoutes } from './health/routes'
 import { isApiPath } from './http/api-paths'
 import { corsForAllowedOrigins } from './http/cors'
-import { AppError, errorBody, handleError } from './http/errors'
+import { handleError } from './http/errors'
 import { logRequests, requestFields } from './http/log-requests'
 import { createRouter } from './http/router'
 import { log } from './log'
 import { roomRoutes } from './rooms/routes'
 
-/** Largest accepted request body; a 4,000-character message in 4-byte UTF-8 plus JSON fits with room to spare. */
-export const MAX_BODY_BYTES = 32 * 1024
 
 export const app = createRouter()
 
@@ -58,6 +59,7 @@ app.use(async function setDb(c, next) {
   c.set('db', getDb(c.env.DB))
   await next()
 })
+app.use(identifierBackfill())
 app.use(
   bodyLimit({
     maxSize: MAX_BODY_BYTES,

@@ -1,11 +1,22 @@
 import { SignJWT, errors as joseErrors, jwtVerify } from 'jose'
+import * as v from 'valibot'
+import { Id } from '../../protocol/fields'
 import { ACCESS_TOKEN_TTL_SECONDS } from '../../protocol/http'
 import type { AuthUser } from '../env'
-import { AppError } from '../http/errors'
+import { AppError } from '../errors'
 
 export const TOKEN_ISSUER = 'edge-chat'
 export const TOKEN_AUDIENCE = 'edge-chat-api'
 const ALGORITHM = 'HS256'
+
+/** The claims we read once jose has checked signature, issuer, audience and times; `sub` is the user id (we sign it as a decimal string). */
+const AccessClaimsSchema = v.object({
+  type: v.literal('access'),
+  sub: Id,
+  name: v.string(),
+  sid: v.string(),
+  exp: v.number(),
+})
 
 export interface IssuedAccessToken {
   token: string
@@ -44,18 +55,10 @@ export async function verifyAccessToken(key: Uint8Array, token: string): Promise
       requiredClaims: ['exp', 'iat', 'sub'],
       clockTolerance: 5,
     })
-    const id = Number(payload.sub)
-    if (
-      payload.type !== 'access' ||
-      !Number.isSafeInteger(id) ||
-      id <= 0 ||
-      typeof payload.name !== 'string' ||
-      typeof payload.sid !== 'string' ||
-      typeof payload.exp !== 'number'
-    ) {
-      throw new AppError('invalid_token', 'The access token is not valid.')
-    }
-    return { id, username: payload.name, sessionId: payload.sid, expiresAt: payload.exp }
+    const claims = v.safeParse(AccessClaimsSchema, payload)
+    if (!claims.success) throw new AppError('invalid_token', 'The access token is not valid.')
+    const { sub, name, sid, exp } = claims.output
+    return { id: sub, username: name, sessionId: sid, expiresAt: exp }
   } catch (err) {
     if (err instanceof AppError) throw err
     if (err instanceof joseErrors.JWTExpired) throw new AppError('token_expired', 'The access token has expired.')

@@ -3,7 +3,7 @@ import { eq } from 'drizzle-orm'
 import { describe, expect, it } from 'vitest'
 import { getDb } from '../db/client'
 import { users } from '../db/schema'
-import { AppError } from '../http/errors'
+import { AppError } from '../errors'
 import { uniqueName } from '../test/helpers'
 import { authenticate, registerUser } from './accounts'
 

@@ -1,22 +1,13 @@
-import { and, asc, eq, ne, sql } from 'drizzle-orm'
-import {
-  PASSWORD_MAX_LENGTH,
-  PASSWORD_MIN_LENGTH,
-  USERNAME_MAX_LENGTH,
-  USERNAME_MIN_LENGTH,
-  type UserBody,
-  type UserSummaryBody,
-} from '../../protocol/http'
+import { and, asc, eq, isNull, ne, or, sql } from 'drizzle-orm'
+import type { UserBody, UserSummaryBody } from '../../protocol/http'
 import type { Db } from '../db/client'
 import { users } from '../db/schema'
-import type { Body } from '../http/body'
-import { AppError } from '../http/errors'
-import { requireString } from '../http/validate'
+import { AppError } from '../errors'
+import { canonicalEmail, canonicalUsername, foldIdentifier, hasInvisibleCharacters, usernameSkeleton } from './identifiers'
 import { dummyHash, hashPassword, needsRehash, verifyPassword, type Argon2Params } from './passwords'
+import { isHighlyRestrictive } from './scripts'
 
-const EMAIL_MAX_LENGTH = 254
-const USERNAME_PATTERN = /^[\p{L}\p{N}_.-]+$/u
-
+/** A sign-up after RegisterRequestSchema: username and email trimmed and in NFC (UAX #15), as typed otherwise. */
 export interface Registration {
   username: string
   email: string
@@ -29,59 +20,80 @@ export interface Account {
   email: string
 }
 
-export function readEmail(body: Body): string {
-  const email = requireString(body, 'Email', { max: EMAIL_MAX_LENGTH }).toLowerCase()
-  if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) throw new AppError('invalid_request', '"Email" is not an email address.')
-  return email
-}
-
-/** NIST 800-63B: length limits only, no composition rules, never trimmed. */
-export function readPassword(body: Body, min = PASSWORD_MIN_LENGTH): string {
-  return requireString(body, 'Password', { min, max: PASSWORD_MAX_LENGTH, trim: false })
-}
-
-export function readRegistration(body: Body): Registration {
-  const username = requireString(body, 'Username', { min: USERNAME_MIN_LENGTH, max: USERNAME_MAX_LENGTH })
-  if (!USERNAME_PATTERN.test(username)) {
-    throw new AppError('invalid_request', '"Username" may contain letters, digits, "_", "." and "-" only.')
+/**
+ * The username rules the shared schema cannot carry, because their Unicode data must stay out of the
+ * web bundle: no invisible characters inside the name (Default_Ignorable_Code_Point, e.g. U+3164
+ * HANGUL FILLER, which is a letter to `\p{L}`), and one writing system (UTS #39 §5.2 "Highly
+ * Restrictive"). Throws 400 `invalid_request` or 400 `username_mixed_script`.
+ */
+export function assertUsernameAllowed(username: string): void {
+  if (hasInvisibleCharacters(username)) {
+    throw new AppError('invalid_request', '"Username" may contain letters, digits, "_", "." and "-" only.', 'Username')
   }
-  return { username, email: readEmail(body), password: readPassword(body) }
+  if (!isHighlyRestrictive(username)) {
+    throw new AppError('username_mixed_script', '"Username" mixes writing systems (for example Latin and Cyrillic letters).', 'Username')
+  }
 }
+
+const EMAIL_TAKEN = 'An account with this email already exists.'
+const USERNAME_TAKEN = 'This username is taken.'
+const USERNAME_CONFUSABLE = 'This username looks like one that is taken.'
 
 function isUniqueViolation(err: unknown, index: string): boolean {
   const text = err instanceof Error ? `${err.message} ${String(err.cause ?? '')}` : ''
   return text.includes('UNIQUE constraint failed') && text.includes(index)
 }
 
+/**
+ * Creates an account. Refuses with 409 `email_taken` when the canonical email is taken, 409
+ * `username_taken` when the canonical username is, and 409 `username_confusable` when the name's
+ * UTS #39 skeleton matches another account's. The UNIQUE indexes on those columns decide races.
+ */
 export async function registerUser(db: Db, input: Registration, params: Argon2Params, nowMs = Date.now()): Promise<Account> {
+  assertUsernameAllowed(input.username)
+  const ids = { emailCanonical: canonicalEmail(input.email), usernameCanonical: canonicalUsername(input.username), usernameSkeleton: usernameSkeleton(input.username) }
   const taken = await db
-    .select({ email: users.email, username: users.username })
+    .select({ emailCanonical: users.emailCanonical, usernameCanonical: users.usernameCanonical })
     .from(users)
-    .where(sql`${users.email} = ${input.email} OR lower(${users.username}) = lower(${input.username})`)
+    .where(or(eq(users.emailCanonical, ids.emailCanonical), eq(users.usernameCanonical, ids.usernameCanonical), eq(users.usernameSkeleton, ids.usernameSkeleton)))
     .all()
-  if (taken.some((u) => u.email === input.email)) throw new AppError('email_taken', 'An account with this email already exists.')
-  if (taken.length > 0) throw new AppError('username_taken', 'This username is taken.')
+  if (taken.some((u) => u.emailCanonical === ids.emailCanonical)) throw new AppError('email_taken', EMAIL_TAKEN)
+  if (taken.some((u) => u.usernameCanonical === ids.usernameCanonical)) throw new AppError('username_taken', USERNAME_TAKEN)
+  if (taken.length > 0) throw new AppError('username_confusable', USERNAME_CONFUSABLE)
   try {
-    const row = await db
+    return await db
       .insert(users)
-      .values({ username: input.username, email: input.email, passwordHash: hashPassword(input.password, params), createdAtMs: nowMs })
+      .values({ username: input.username, email: input.email, ...ids, passwordHash: hashPassword(input.password, params), createdAtMs: nowMs })
       .returning({ id: users.id, username: users.username, email: users.email })
       .get()
-    return row
   } catch (err) {
-    // Two sign-ups racing past the check above: the unique indexes decide.
-    if (isUniqueViolation(err, 'email')) throw new AppError('email_taken', 'An account with this email already exists.')
-    if (isUniqueViolation(err, 'username')) throw new AppError('username_taken', 'This username is taken.')
-    throw err
+    throw toTakenError(err) ?? err
   }
 }
 
+/** Maps a UNIQUE violation on users to its 409; null for any other error. */
+export function toTakenError(err: unknown): AppError | null {
+  if (isUniqueViolation(err, 'email')) return new AppError('email_taken', EMAIL_TAKEN)
+  if (isUniqueViolation(err, 'username_skeleton')) return new AppError('username_confusable', USERNAME_CONFUSABLE)
+  if (isUniqueViolation(err, 'username')) return new AppError('username_taken', USERNAME_TAKEN)
+  return null
+}
+
 /**
- * Checks credentials. An unknown email is verified against a dummy hash so both failures cost one
- * argon2id and answer the same 401. A hash weaker than today's parameters is replaced on success.
+ * Checks credentials. `email` is as typed (trimmed) and found by its canonical form; an account
+ * whose email collided in the identifier backfill (email_canonical NULL) is found by the exact email
+ * it registered with, lower-cased as the old rule stored it. An unknown email is verified against a
+ * dummy hash so both failures cost one argon2id and answer the same 401. A hash weaker than today's
+ * parameters is replaced on success.
  */
 export async function authenticate(db: Db, email: string, password: string, params: Argon2Params): Promise<Account> {
-  const user = await db.select().from(users).where(eq(users.email, email)).get()
+  const candidates = await db
+    .select()
+    .from(users)
+    .where(or(eq(users.emailCanonical, canonicalEmail(email)), and(isNull(users.emailCanonical), eq(users.email, email.toLowerCase()))))
+    .limit(2)
+    .all()
+  const user = candidates.find((u) => u.emailCanonical === null) ?? candidates[0]
   const ok = verifyPassword(password, user?.passwordHash ?? dummyHash(params))
   if (!user || !ok) throw new AppError('invalid_credentials', 'The email or password is incorrect.')
   if (needsRehash(user.passwordHash, params)) {
@@ -110,14 +122,18 @@ export interface UserSearch {
   offset: number
 }
 
-/** Other people, by username; never emails or hashes. `query` matches anywhere in the name, case-insensitively. */
+/**
+ * Other people, by username; never emails or hashes. `query` matches anywhere in the name after both
+ * are folded the same way (`foldIdentifier`: every script's case, compatibility forms); "%" and "_"
+ * in it are literal.
+ */
 export async function searchUsers(db: Db, selfId: number, search: UserSearch): Promise<{ users: UserSummaryBody[]; nextOffset: number | null }> {
-  const pattern = `%${search.query.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`
+  const pattern = `%${foldIdentifier(search.query).replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`
   const rows = await db
     .select({ userid: users.id, username: users.username })
     .from(users)
-    .where(and(ne(users.id, selfId), search.query ? sql`${users.username} LIKE ${pattern} ESCAPE '\\'` : undefined))
-    .orderBy(asc(sql`lower(${users.username})`), asc(users.id))
+    .where(and(ne(users.id, selfId), search.query ? sql`${users.usernameCanonical} LIKE ${pattern} ESCAPE '\\'` : undefined))
+    .orderBy(asc(users.usernameCanonical), asc(users.id))
     .limit(search.limit + 1)
     .offset(search.offset)
     .all()

@@ -6,7 +6,7 @@ import { sha256Hex } from '../crypto/hash'
 import { randomToken } from '../crypto/random'
 import type { Db } from '../db/client'
 import { refreshTokens, sessions } from '../db/schema'
-import { AppError } from '../http/errors'
+import { AppError } from '../errors'
 
 const REFRESH_TTL_MS = REFRESH_TOKEN_TTL_SECONDS * 1000
 const USER_AGENT_MAX = 256

@@ -1,13 +1,15 @@
-import { PATHS, USERS_PAGE_MAX, type LoginResponse, type RefreshResponse, type RegisterResponse } from '../../protocol/http'
-import { AppError } from '../http/errors'
+import { PATHS, type LoginResponse, type RefreshResponse, type RegisterResponse } from '../../protocol/http'
+import { LoginRequestSchema, RegisterRequestSchema, SessionIdSchema, UsersQuerySchema } from '../../protocol/requests'
+import { AppError } from '../errors'
 import { readBody } from '../http/body'
+import { parseInput } from '../input'
 import { enforceRateLimit } from '../http/rate-limit'
 import { createRouter } from '../http/router'
 import { readBearerToken, requireUser } from '../http/require-user'
 import { sameOrigin } from '../http/same-origin'
-import { optionalString, parseCount } from '../http/validate'
 import { verifyAccessToken } from './access-tokens'
-import { authenticate, getAccount, readEmail, readPassword, readRegistration, registerUser, searchUsers, toUserBody } from './accounts'
+import { authenticate, getAccount, registerUser, searchUsers, toUserBody } from './accounts'
+import { canonicalEmail } from './identifiers'
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './cookies'
 import { createSession, findSessionOfToken, revokeSession, rotateRefreshToken } from './refresh-tokens'
 import { listSessions, revokeAllSessions, revokeUserSession } from './sessions'
@@ -20,16 +22,15 @@ for (const path of [PATHS.register, PATHS.login, PATHS.refresh, PATHS.logout]) a
 for (const path of ['/sessions/*', PATHS.users, PATHS.me]) authRoutes.use(path, requireUser)
 
 authRoutes.post(PATHS.register, async (c) => {
-  const input = readRegistration(await readBody(c))
+  const body = parseInput(RegisterRequestSchema, await readBody(c))
+  const input = { username: body.Username, email: body.Email, password: body.Password }
   const account = await registerUser(c.var.db, input, c.var.config.passwordHashParams)
   return c.json<RegisterResponse>({ msg: 'Registered.', data: { Userid: account.id, Username: account.username } }, 201)
 })
 
 authRoutes.post(PATHS.login, async (c) => {
-  const body = await readBody(c)
-  const email = readEmail(body)
-  const password = readPassword(body, 1)
-  await enforceRateLimit(c.env.LOGIN_LIMITER, `login:${email}`, 'Too many sign-in attempts for this account; wait a minute.')
+  const { Email: email, Password: password } = parseInput(LoginRequestSchema, await readBody(c))
+  await enforceRateLimit(c.env.LOGIN_LIMITER, `login:${canonicalEmail(email)}`, 'Too many sign-in attempts for this account; wait a minute.')
   const account = await authenticate(c.var.db, email, password, c.var.config.passwordHashParams)
   const refresh = await createSession(c.var.db, account.id, c.req.header('User-Agent'))
   const tokens = await issueTokens(c.var.config.jwtKey, account, refresh.sessionId)
@@ -70,15 +71,14 @@ authRoutes.delete(PATHS.sessions, async (c) => {
 })
 
 authRoutes.delete('/sessions/:id/', async (c) => {
-  await revokeUserSession(c.var.db, c.var.user.id, c.req.param('id'))
+  const sessionId = parseInput(SessionIdSchema, c.req.param('id'), { root: 'id' })
+  await revokeUserSession(c.var.db, c.var.user.id, sessionId)
   return c.json({ success: true, msg: 'Session revoked.' })
 })
 
 authRoutes.get(PATHS.users, async (c) => {
-  const query = optionalString({ q: c.req.query('q') }, 'q', { min: 0, max: 64 }) ?? ''
-  const limit = Math.max(1, parseCount(c.req.query('limit'), 'limit', 20, USERS_PAGE_MAX))
-  const offset = parseCount(c.req.query('offset'), 'offset', 0, 1_000_000)
-  const page = await searchUsers(c.var.db, c.var.user.id, { query, limit, offset })
+  const { q, limit, offset } = parseInput(UsersQuerySchema, c.req.query())
+  const page = await searchUsers(c.var.db, c.var.user.id, { query: q, limit, offset })
   return c.json({ users: page.users, next_offset: page.nextOffset })
 })
 

@@ -2,7 +2,7 @@ import { and, desc, eq, gt, isNull } from 'drizzle-orm'
 import type { SessionBody } from '../../protocol/http'
 import type { Db } from '../db/client'
 import { refreshTokens, sessions } from '../db/schema'
-import { AppError } from '../http/errors'
+import { AppError } from '../errors'
 import { revokeSession } from './refresh-tokens'
 
 const iso = (ms: number) => new Date(ms).toISOString()

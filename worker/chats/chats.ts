@@ -1,14 +1,13 @@
 import { and, eq, sql } from 'drizzle-orm'
-import { CHAT_NAME_MAX_LENGTH, type ChatVisibility, type MemberRole } from '../../protocol/http'
+import type { ChatVisibility, MemberRole } from '../../protocol/http'
 import type { Db } from '../db/client'
 import { chatMembers, chats, users } from '../db/schema'
 import type { AuthUser } from '../env'
-import type { Body } from '../http/body'
-import { AppError } from '../http/errors'
-import { parseBoolean, requireString } from '../http/validate'
+import { AppError } from '../errors'
 import { canAddPeople, canLeave, canRemove } from '../../protocol/roles'
 import { requireChat, requireMember, type ChatRecord } from './membership'
 
+/** A new group after CreateGroupRequestSchema: name trimmed and checked by the text rule. */
 export interface GroupInput {
   name: string
   visibility: ChatVisibility
@@ -20,18 +19,6 @@ export interface MemberChange {
   role: MemberRole
   /** False when nothing changed (already a member). */
   changed: boolean
-}
-
-export function readGroupInput(body: Body): GroupInput {
-  if (!parseBoolean(body.is_group ?? true, 'is_group')) {
-    throw new AppError('invalid_request', 'Use /chat/private/ with "user_id" for a 1:1 chat.')
-  }
-  const name = requireString(body, 'name', { max: CHAT_NAME_MAX_LENGTH })
-  const visibility = body.visibility ?? 'public'
-  if (visibility !== 'public' && visibility !== 'private') {
-    throw new AppError('invalid_request', '"visibility" must be "public" or "private".')
-  }
-  return { name, visibility }
 }
 
 export async function requireUserName(db: Db, userId: number): Promise<string> {

@@ -4,23 +4,13 @@ import { byRank, canChangeRole } from '../../protocol/roles'
 import type { Db } from '../db/client'
 import { chatMembers, users } from '../db/schema'
 import type { AuthUser } from '../env'
-import type { Body } from '../http/body'
-import { AppError } from '../http/errors'
-import { requireId } from '../http/validate'
+import { AppError } from '../errors'
 import type { MemberChange } from './chats'
 import { requireMember } from './membership'
 
 export interface RoleChange {
   userId: number
   role: Exclude<MemberRole, 'owner'>
-}
-
-export function readRoleChange(body: Body): RoleChange {
-  const userId = requireId(body, 'user_id')
-  if (body.role !== 'admin' && body.role !== 'member') {
-    throw new AppError('invalid_request', '"role" must be "admin" or "member".')
-  }
-  return { userId, role: body.role }
 }
 
 /**

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import { getDb } from '../db/client'
-import { AppError } from '../http/errors'
+import { AppError } from '../errors'
 import { createGroup, signUp } from '../test/helpers'
 import { requireMember } from './membership'
 

@@ -3,7 +3,7 @@ import type { ChatVisibility, MemberRole } from '../../protocol/http'
 import { hasRole } from '../../protocol/roles'
 import type { Db } from '../db/client'
 import { chatMembers, chats } from '../db/schema'
-import { AppError } from '../http/errors'
+import { AppError } from '../errors'
 
 export interface ChatRecord {
   id: number

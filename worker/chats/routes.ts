@@ -1,5 +1,4 @@
 import {
-  HISTORY_PAGE_MAX,
   PATHS,
   type AddMemberResponse,
   type ChatListResponse,
@@ -12,19 +11,32 @@ import {
   type SendResponse,
   type SetRoleResponse,
 } from '../../protocol/http'
+import {
+  ChatIdSchema,
+  CreateGroupRequestSchema,
+  HistoryQuerySchema,
+  MemberRequestSchema,
+  PrivateChatRequestSchema,
+  SendRequestSchema,
+  SetRoleRequestSchema,
+} from '../../protocol/requests'
 import { readBody } from '../http/body'
 import { createRouter } from '../http/router'
 import { requireUser } from '../http/require-user'
-import { parseCount, parseId, requireId } from '../http/validate'
-import { parseClientId, parseMessageText } from '../rooms/parse-frame'
-import { addMember, createGroup, exploreGroups, joinGroup, openPrivateChat, readGroupInput, removeMember, type MemberChange } from './chats'
+import { parseInput } from '../input'
+import { addMember, createGroup, exploreGroups, joinGroup, openPrivateChat, removeMember, type MemberChange } from './chats'
 import { listChats } from './list'
 import { requireMember } from './membership'
-import { listMembers, readRoleChange, setMemberRole } from './members'
+import { listMembers, setMemberRole } from './members'
 
 /** /chat/* REST routes: the seed's paths and fields, mapped here. */
 export const chatRoutes = createRouter()
 chatRoutes.use('/chat/*', requireUser)
+
+/** The chat id in the path; named `chat_id` in errors, as in every body. */
+function parseChatId(raw: string): number {
+  return parseInput(ChatIdSchema, raw, { root: 'chat_id' })
+}
 
 function toAddBody(change: MemberChange): AddMemberResponse {
   const msg = change.changed ? 'Added to the group.' : 'Already a member'
@@ -32,14 +44,15 @@ function toAddBody(change: MemberChange): AddMemberResponse {
 }
 
 chatRoutes.post(PATHS.chatPrivate, async (c) => {
-  const otherId = requireId(await readBody(c), 'user_id')
-  const chat = await openPrivateChat(c.var.db, c.var.user, otherId)
+  const { user_id } = parseInput(PrivateChatRequestSchema, await readBody(c))
+  const chat = await openPrivateChat(c.var.db, c.var.user, user_id)
   const body: PrivateChatResponse = { chat_id: chat.chatId, is_group: false, name: chat.peerName, created: chat.created }
   return c.json(body, chat.created ? 201 : 200)
 })
 
 chatRoutes.post(PATHS.chatCreate, async (c) => {
-  const chat = await createGroup(c.var.db, c.var.user, readGroupInput(await readBody(c)))
+  const { name, visibility } = parseInput(CreateGroupRequestSchema, await readBody(c))
+  const chat = await createGroup(c.var.db, c.var.user, { name, visibility })
   return c.json<CreateGroupResponse>({ chat_id: chat.id, is_group: true, name: chat.name ?? '', visibility: chat.visibility ?? 'public' }, 201)
 })
 
@@ -53,49 +66,46 @@ chatRoutes.get(PATHS.chatExplore, async (c) => {
 })
 
 chatRoutes.post('/chat/:id/add/', async (c) => {
-  const chatId = parseId(c.req.param('id'), 'chat_id')
-  const body = await readBody(c)
+  const chatId = parseChatId(c.req.param('id'))
+  const { user_id } = parseInput(MemberRequestSchema, await readBody(c))
   const change =
-    body.user_id === undefined
-      ? await joinGroup(c.var.db, chatId, c.var.user)
-      : await addMember(c.var.db, chatId, c.var.user, requireId(body, 'user_id'))
+    user_id === undefined ? await joinGroup(c.var.db, chatId, c.var.user) : await addMember(c.var.db, chatId, c.var.user, user_id)
   return c.json(toAddBody(change), change.changed ? 201 : 200)
 })
 
 chatRoutes.post('/chat/:id/remove/', async (c) => {
-  const chatId = parseId(c.req.param('id'), 'chat_id')
-  const body = await readBody(c)
-  const change = await removeMember(c.var.db, chatId, c.var.user, body.user_id === undefined ? null : requireId(body, 'user_id'))
+  const chatId = parseChatId(c.req.param('id'))
+  const { user_id } = parseInput(MemberRequestSchema, await readBody(c))
+  const change = await removeMember(c.var.db, chatId, c.var.user, user_id ?? null)
   await c.env.CHAT_ROOM.getByName(String(chatId)).removeMember(change.userId)
   return c.json<RemoveMemberResponse>({ msg: 'Removed from the group.', chat_id: chatId, user_id: change.userId, removed: true })
 })
 
 chatRoutes.get('/chat/:id/members/', async (c) => {
-  const chatId = parseId(c.req.param('id'), 'chat_id')
+  const chatId = parseChatId(c.req.param('id'))
   return c.json<MembersResponse>({ members: await listMembers(c.var.db, chatId, c.var.user) })
 })
 
 chatRoutes.post('/chat/:id/role/', async (c) => {
-  const chatId = parseId(c.req.param('id'), 'chat_id')
-  const change = await setMemberRole(c.var.db, chatId, c.var.user, readRoleChange(await readBody(c)))
+  const chatId = parseChatId(c.req.param('id'))
+  const { user_id, role } = parseInput(SetRoleRequestSchema, await readBody(c))
+  const change = await setMemberRole(c.var.db, chatId, c.var.user, { userId: user_id, role })
   const msg = change.changed ? `Role changed to ${change.role}.` : `Already ${change.role}.`
   return c.json<SetRoleResponse>({ msg, chat_id: chatId, user_id: change.userId, role: change.role, changed: change.changed })
 })
 
 chatRoutes.get('/chat/:id/history/', async (c) => {
-  const chatId = parseId(c.req.param('id'), 'chat_id')
-  const before = c.req.query('before') === undefined ? null : parseId(c.req.query('before'), 'before')
-  const limit = Math.max(1, parseCount(c.req.query('limit'), 'limit', HISTORY_PAGE_MAX, HISTORY_PAGE_MAX))
+  const chatId = parseChatId(c.req.param('id'))
+  const { before, limit } = parseInput(HistoryQuerySchema, c.req.query())
   await requireMember(c.var.db, chatId, c.var.user.id)
-  return c.json<HistoryResponse>(await c.env.CHAT_ROOM.getByName(String(chatId)).history(before, limit))
+  return c.json<HistoryResponse>(await c.env.CHAT_ROOM.getByName(String(chatId)).history(before ?? null, limit))
 })
 
 chatRoutes.post('/chat/:id/send/', async (c) => {
-  const chatId = parseId(c.req.param('id'), 'chat_id')
-  const body = await readBody(c)
-  const text = parseMessageText(body.message, 'message')
-  const clientId = parseClientId(body.client_id)
+  const chatId = parseChatId(c.req.param('id'))
+  const { message, client_id } = parseInput(SendRequestSchema, await readBody(c))
   await requireMember(c.var.db, chatId, c.var.user.id)
-  const result = await c.env.CHAT_ROOM.getByName(String(chatId)).send({ userId: c.var.user.id, username: c.var.user.username }, text, clientId)
+  const sender = { userId: c.var.user.id, username: c.var.user.username }
+  const result = await c.env.CHAT_ROOM.getByName(String(chatId)).send(sender, message, client_id)
   return c.json<SendResponse>(result, result.duplicate ? 200 : 201)
 })

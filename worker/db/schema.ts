@@ -11,11 +11,21 @@ export const users = sqliteTable(
     email: text('email').notNull(),
     passwordHash: text('password_hash').notNull(),
     createdAtMs: integer('created_at_ms').notNull(),
+    // The comparison forms (worker/auth/identifiers.ts). Nullable only for rows older than them until
+    // the identifier backfill fills them; a NULL email_canonical afterwards marks an old account whose
+    // email collided with an older one (it signs in by its exact email; see docs/security.md).
+    emailCanonical: text('email_canonical'),
+    usernameCanonical: text('username_canonical'),
+    usernameSkeleton: text('username_skeleton'),
   },
   (t) => [
     uniqueIndex('users_email_unique').on(t.email),
-    // Usernames are what people search for and see; two people called "Ana" and "ana" would be indistinguishable.
+    // Superseded by users_username_canonical_unique; kept so that rows not yet backfilled keep their ASCII-case guard.
     uniqueIndex('users_username_unique').on(sql`lower(${t.username})`),
+    // The database, not only the code, refuses a second "José"/"JOSÉ"/"jose\u0301" or an "аdmin" (Cyrillic а) look-alike.
+    uniqueIndex('users_email_canonical_unique').on(t.emailCanonical),
+    uniqueIndex('users_username_canonical_unique').on(t.usernameCanonical),
+    uniqueIndex('users_username_skeleton_unique').on(t.usernameSkeleton),
   ],
 )
 

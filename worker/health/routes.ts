@@ -1,5 +1,5 @@
 import { PATHS } from '../../protocol/http'
-import { errorBody } from '../http/errors'
+import { errorBody } from '../errors'
 import { requestFields } from '../http/log-requests'
 import { createRouter } from '../http/router'
 import { isDatabaseUp, versionOf, type HealthyBody } from './health'

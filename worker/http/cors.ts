@@ -2,7 +2,7 @@ import { cors } from 'hono/cors'
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
 import { isApiPath } from './api-paths'
-import { AppError } from './errors'
+import { AppError } from '../errors'
 
 /** Every method an API route answers (worker/*\/routes.ts); a preflight for any other is not granted. */
 export const CORS_METHODS = ['GET', 'POST', 'DELETE'] as const

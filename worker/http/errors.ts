@@ -1,33 +1,11 @@
 import type { Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
-import type { ContentfulStatusCode } from 'hono/utils/http-status'
-import { ERROR_STATUS, type ErrorBody, type ErrorCode } from '../../protocol/errors'
+import { ERROR_STATUS, type ErrorCode } from '../../protocol/errors'
 import type { AppEnv } from '../env'
+import { AppError, errorBody } from '../errors'
 import { errorFields, log } from '../log'
 import { requestFields } from './log-requests'
 
-/** A refusal the caller can act on. Its code decides the HTTP status (protocol/errors.ts). */
-export class AppError extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message)
-    this.name = 'AppError'
-  }
-
-  get status(): ContentfulStatusCode {
-    return ERROR_STATUS[this.code]
-  }
-}
-
-export function errorBody(code: ErrorCode, message: string): ErrorBody {
-  return { error: { code, message } }
-}
-
-export function errorResponse(code: ErrorCode, message: string, headers?: HeadersInit): Response {
-  return Response.json(errorBody(code, message), { status: ERROR_STATUS[code], headers })
-}
 
 const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
   400: 'invalid_request',
@@ -42,7 +20,7 @@ const HTTP_STATUS_CODES: Partial<Record<number, ErrorCode>> = {
 
 /** app.onError: AppError and Hono's HTTPException become the error body; anything else is a logged 500 with no detail. */
 export function handleError(err: Error, c: Context<AppEnv>): Response {
-  if (err instanceof AppError) return c.json(errorBody(err.code, err.message), err.status)
+  if (err instanceof AppError) return c.json(errorBody(err.code, err.message, err.field), err.status)
   if (err instanceof HTTPException) {
     const code = HTTP_STATUS_CODES[err.status] ?? 'internal'
     const message = code === 'payload_too_large' ? 'The request body is too large.' : err.message || code

@@ -1,4 +1,4 @@
-import { AppError } from './errors'
+import { AppError } from '../errors'
 
 /** Throws `rate_limited` (429) when `key` is over the limiter's budget. */
 export async function enforceRateLimit(limiter: RateLimit, key: string, message: string): Promise<void> {

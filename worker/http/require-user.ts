@@ -1,7 +1,7 @@
 import { createMiddleware } from 'hono/factory'
 import { verifyAccessToken } from '../auth/access-tokens'
 import type { AppEnv } from '../env'
-import { AppError } from './errors'
+import { AppError } from '../errors'
 
 /** Pulls the token from `Authorization: Bearer <token>`; null when absent. */
 export function readBearerToken(header: string | undefined): string | null {

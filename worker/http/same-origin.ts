@@ -1,6 +1,6 @@
 import { createMiddleware } from 'hono/factory'
 import type { AppEnv } from '../env'
-import { AppError } from './errors'
+import { AppError } from '../errors'
 
 /**
  * ALLOWED_ORIGINS "https://a.example, http://localhost:5173" -> origins; unset, empty or blank

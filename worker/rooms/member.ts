@@ -1,10 +1,16 @@
+import * as v from 'valibot'
+import { jsonInteger } from '../../protocol/fields'
+
+const PositiveInt = jsonInteger({ min: 1, message: 'must be a positive integer.' })
+
 /** Who a socket (or an RPC caller) is, as verified by the worker before it reached the room. */
-export interface Member {
-  userId: number
-  username: string
+const MemberSchema = v.object({
+  userId: PositiveInt,
+  username: v.string(),
   /** When the access token that opened (or last renewed) the socket expires. */
-  tokenExpiresAtMs: number
-}
+  tokenExpiresAtMs: PositiveInt,
+})
+export type Member = v.InferOutput<typeof MemberSchema>
 
 /** A socket's attachment: who it is, so hibernation keeps it. Older attachments also held a flood bucket. */
 export interface SocketAttachment {
@@ -13,7 +19,6 @@ export interface SocketAttachment {
 
 /** The worker puts the verified member here; it deletes any copy the client sent first. */
 export const MEMBER_HEADER = 'X-Chat-Member'
-
 
 export function encodeMember(member: Member): string {
   return JSON.stringify(member)
@@ -28,26 +33,15 @@ export function decodeMember(raw: string | null): Member | null {
   }
 }
 
-function isPositiveInt(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value)
-}
-
 function toMember(value: unknown): Member | null {
-  if (!isRecord(value)) return null
-  const { userId, username, tokenExpiresAtMs } = value
-  if (!isPositiveInt(userId) || !isPositiveInt(tokenExpiresAtMs)) return null
-  if (typeof username !== 'string') return null
-  return { userId, username, tokenExpiresAtMs }
+  const result = v.safeParse(MemberSchema, value)
+  return result.success ? result.output : null
 }
 
 /** The socket's member, or null when its attachment is missing or malformed (as partyserver does). */
 export function readMember(ws: WebSocket): Member | null {
   const raw: unknown = ws.deserializeAttachment()
-  return isRecord(raw) ? toMember(raw.member) : null
+  return typeof raw === 'object' && raw !== null && 'member' in raw ? toMember(raw.member) : null
 }
 
 export function writeMember(ws: WebSocket, member: Member): void {

@@ -1,11 +1,12 @@
+import { ChatIdSchema, SocketQuerySchema } from '../../protocol/requests'
 import { verifyAccessToken } from '../auth/access-tokens'
 import { requireMember } from '../chats/membership'
 import type { Config } from '../config'
 import type { Db } from '../db/client'
 import type { Env } from '../env'
-import { AppError } from '../http/errors'
+import { AppError } from '../errors'
 import { assertSameOrigin } from '../http/same-origin'
-import { parseCount, parseId } from '../http/validate'
+import { parseInput } from '../input'
 import { encodeMember, MEMBER_HEADER } from './member'
 
 /**
@@ -14,7 +15,7 @@ import { encodeMember, MEMBER_HEADER } from './member'
  * request handed to the chat's room, with the verified member in MEMBER_HEADER.
  */
 export async function admitToRoom(env: Env, config: Config, db: Db, request: Request, rawChatId: string): Promise<Response> {
-  const chatId = parseId(rawChatId, 'chat_id')
+  const chatId = parseInput(ChatIdSchema, rawChatId, { root: 'chat_id' })
   if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
     throw new AppError('invalid_request', 'This path only accepts a WebSocket upgrade.')
   }
@@ -23,8 +24,7 @@ export async function admitToRoom(env: Env, config: Config, db: Db, request: Req
   const url = new URL(request.url)
   const token = url.searchParams.get('token')
   if (!token) throw new AppError('missing_token', 'Add the access token as the `token` query parameter.')
-  const since = url.searchParams.get('since')
-  const sinceSeq = since === null ? null : parseCount(since, 'since', 0)
+  const sinceSeq = parseInput(SocketQuerySchema, { since: url.searchParams.get('since') ?? undefined }).since ?? null
   const user = await verifyAccessToken(config.jwtKey, token)
   await requireMember(db, chatId, user.id)
 

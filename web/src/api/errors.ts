@@ -34,6 +34,8 @@ const HUMAN: Partial<Record<ClientErrorCode, string>> = {
   invalid_credentials: "That email and password don't match an account.",
   email_taken: 'An account with this email already exists. Try signing in instead.',
   username_taken: 'That username is taken. Try another one.',
+  username_confusable: 'That username looks too much like one that is taken. Try another one.',
+  username_mixed_script: 'Use letters from one writing system in your username (for example, not Latin and Cyrillic together).',
   missing_token: 'Your session has ended. Please sign in again.',
   invalid_token: 'Your session has ended. Please sign in again.',
   token_expired: 'Your session has ended. Please sign in again.',

@@ -1,6 +1,7 @@
 import { useLocation } from 'preact-iso'
 import { signOut, user } from '../state/session'
 import { ThemeToggle } from './theme-toggle'
+import { UserText } from './user-text'
 
 const LINKS = [
   { href: '/', label: 'Chats' },
@@ -34,7 +35,7 @@ export function AppHeader() {
       <div class="header-tools">
         <ThemeToggle />
         <span class="me" title={user.value?.email}>
-          {user.value?.username}
+          {user.value && <UserText text={user.value.username} />}
         </span>
         <button type="button" class="button subtle" onClick={onSignOut}>
           Sign out

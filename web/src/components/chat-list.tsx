@@ -2,6 +2,7 @@ import type { ChatListItem } from '../../../protocol'
 import { chats, chatsError, chatsStatus } from '../state/chats'
 import { user } from '../state/session'
 import { TimeLabel } from './time-label'
+import { UserText } from './user-text'
 
 export function ChatList({ activeChatId }: { activeChatId?: number }) {
   const list = chats.value
@@ -34,8 +35,8 @@ export function ChatList({ activeChatId }: { activeChatId?: number }) {
 
 function ChatRow({ chat, isActive }: { chat: ChatListItem; isActive: boolean }) {
   const last = chat.last_message
-  const who = last ? (last.sender_id === user.value?.userid ? 'You' : chat.is_group ? last.sender : null) : null
-  const preview = last ? (last.message ?? 'Message unavailable') : chat.is_group ? 'No messages yet' : 'Say hello'
+  const who = last ? (last.sender_id === user.value?.userid ? 'You' : chat.is_group ? <UserText text={last.sender} /> : null) : null
+  const preview = last ? (last.message === null ? 'Message unavailable' : <UserText text={last.message} />) : chat.is_group ? 'No messages yet' : 'Say hello'
   const unread = chat.unread_count
   return (
     <li>
@@ -46,7 +47,7 @@ function ChatRow({ chat, isActive }: { chat: ChatListItem; isActive: boolean }) 
         <span class="chat-row-body">
           <span class="chat-row-top">
             <span class="chat-title">
-              <span class="chat-name">{chat.name}</span>
+              <UserText class="chat-name" text={chat.name} />
               {chat.is_group && <span class="tag">{chat.visibility === 'private' ? 'private' : 'group'}</span>}
             </span>
             <TimeLabel class="chat-time" iso={chat.last_activity_at} />
@@ -69,6 +70,10 @@ function ChatRow({ chat, isActive }: { chat: ChatListItem; isActive: boolean }) 
   )
 }
 
+/** The avatar's letter: the first code point that shows (never half an emoji, never a bidi control). */
 export function initial(name: string): string {
-  return (name.trim()[0] ?? '?').toUpperCase()
+  return (name.match(VISIBLE_CHAR)?.[0] ?? '?').toUpperCase()
 }
+
+// Skips white space and format characters (Cf: bidi controls, zero-width joiners, ...).
+const VISIBLE_CHAR = /[^\p{White_Space}\p{Cf}]/u

@@ -1,17 +1,14 @@
 import { useRef, useState } from 'preact/hooks'
-import { MESSAGE_MAX_CHARS } from '../../../protocol'
+import { checkDraft } from '../state/draft'
 import { noteTyping, sendMessage } from '../state/room'
 
-/** Show the counter once this close to the limit. */
-const COUNTER_FROM_CHARS = MESSAGE_MAX_CHARS - 500
 const MAX_HEIGHT_PX = 200
 
 export function Composer({ isDisabled }: { isDisabled?: boolean }) {
   const [text, setText] = useState('')
   const input = useRef<HTMLTextAreaElement>(null)
-  const left = MESSAGE_MAX_CHARS - text.length
-  const isTooLong = left < 0
-  const canSend = !isDisabled && text.trim().length > 0 && !isTooLong
+  const draft = checkDraft(text)
+  const canSend = !isDisabled && draft.canSend
 
   const resize = () => {
     const el = input.current
@@ -49,7 +46,8 @@ export function Composer({ isDisabled }: { isDisabled?: boolean }) {
         value={text}
         placeholder="Write a message"
         aria-describedby="composer-hint"
-        aria-invalid={isTooLong}
+        dir="auto"
+        aria-invalid={draft.isError}
         onInput={(ev) => {
           setText(ev.currentTarget.value)
           resize()
@@ -60,8 +58,8 @@ export function Composer({ isDisabled }: { isDisabled?: boolean }) {
       <button class="button primary" type="submit" disabled={!canSend}>
         Send
       </button>
-      <p id="composer-hint" class={`composer-hint${isTooLong ? ' error' : ''}`} aria-live="polite">
-        {text.length >= COUNTER_FROM_CHARS ? (isTooLong ? `${-left} characters over the limit` : `${left} characters left`) : <span class="visually-hidden">Enter to send, Shift+Enter for a new line.</span>}
+      <p id="composer-hint" class={`composer-hint${draft.isError ? ' error' : ''}`} aria-live="polite">
+        {draft.hint ?? <span class="visually-hidden">Enter to send, Shift+Enter for a new line.</span>}
       </p>
     </form>
   )

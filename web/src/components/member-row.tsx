@@ -3,6 +3,7 @@ import type { MemberBody, MemberRole } from '../../../protocol'
 import { ROLE_LABEL, canChangeRole, canLeave, canRemove } from '../state/roles'
 import { initial } from './chat-list'
 import type { MembersPanel } from './members-panel'
+import { UserText } from './user-text'
 
 interface RowProps {
   member: MemberBody
@@ -22,7 +23,7 @@ export function MemberRow(props: RowProps) {
         {initial(member.username)}
       </span>
       <span class="member-name">
-        {member.username}
+        <UserText text={member.username} />
         {isMe && <span class="muted"> (you)</span>}
         <span class={`role-badge is-${member.role}`}>{ROLE_LABEL[member.role]}</span>
       </span>
@@ -67,7 +68,9 @@ function ConfirmActions({ member, isMe, chatName, panel }: RowProps) {
   const isBusy = panel.action.busy.value === member.userid
   return (
     <>
-      <span class="small">{isMe ? `Leave ${chatName}?` : `Remove ${member.username}?`}</span>
+      <span class="small">
+        {isMe ? 'Leave' : 'Remove'} <UserText text={isMe ? chatName : member.username} />?
+      </span>
       <button type="button" ref={yes} class="button small danger" disabled={isBusy} onClick={() => panel.confirm(member, isMe)}>
         {isBusy ? 'Working…' : isMe ? 'Yes, leave' : 'Yes, remove'}
       </button>

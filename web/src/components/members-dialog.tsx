@@ -4,6 +4,7 @@ import { canAddPeople } from '../state/roles'
 import { AddPeopleDialog } from './add-people-dialog'
 import { MemberRow } from './member-row'
 import { useMembersPanel } from './members-panel'
+import { UserText } from './user-text'
 
 /**
  * The group's members with their roles, and what the signed-in user may do to each. A native modal
@@ -28,7 +29,7 @@ export function MembersDialog({ chatId, chatName, onClose, onLeft }: { chatId: n
     <dialog ref={dialog} class="dialog card members-dialog" aria-labelledby="members-title" onClose={onClose}>
       <div class="dialog-head">
         <h2 id="members-title" ref={heading} tabIndex={-1}>
-          Members of {chatName}
+          Members of <UserText text={chatName} />
         </h2>
         <button type="button" class="icon-button" onClick={() => dialog.current?.close()} aria-label="Close">
           ✕

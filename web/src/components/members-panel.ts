@@ -1,15 +1,16 @@
-import type { RefObject } from 'preact'
+import { Fragment, h, type ComponentChildren, type RefObject } from 'preact'
 import { useEffect, useRef, useState } from 'preact/hooks'
 import type { MemberBody } from '../../../protocol'
 import { useAction, type Action } from '../state/action'
 import { changeRole, leaveGroup, removeFromGroup } from '../state/members'
+import { UserText } from './user-text'
 
 /** What the Members dialog's rows share: one action at a time, its result line, the in-place confirmation. */
 export interface MembersPanel {
   /** Keyed by the member acted on; its error is shown above the list. */
   action: Action<number>
   /** The last success, announced in the dialog's `role="status"` line. */
-  notice: string | null
+  notice: ComponentChildren
   /** The member whose Remove (or own Leave) is waiting for "Yes" or "Cancel". */
   confirmingId: number | null
   askToConfirm(member: MemberBody, triggerId: string): void
@@ -29,7 +30,7 @@ interface PanelProps {
 
 export function useMembersPanel({ chatId, chatName, onLeft, heading }: PanelProps): MembersPanel {
   const action = useAction<number>()
-  const [notice, setNotice] = useState<string | null>(null)
+  const [notice, setNotice] = useState<ComponentChildren>(null)
   const [confirmingId, setConfirmingId] = useState<number | null>(null)
   const returnFocusTo = useRef<string | null>(null)
 
@@ -40,7 +41,7 @@ export function useMembersPanel({ chatId, chatName, onLeft, heading }: PanelProp
     returnFocusTo.current = null
   }, [confirmingId])
 
-  const act = async (member: MemberBody, task: () => Promise<unknown>, done: string, isRowGone = false) => {
+  const act = async (member: MemberBody, task: () => Promise<unknown>, done: ComponentChildren, isRowGone = false) => {
     setNotice(null)
     if (!(await action.run(member.userid, task))) return
     setNotice(done)
@@ -61,12 +62,17 @@ export function useMembersPanel({ chatId, chatName, onLeft, heading }: PanelProp
     cancelConfirm: () => setConfirmingId(null),
     toggleAdmin(member) {
       const name = member.username
-      if (member.role === 'admin') void act(member, () => changeRole(chatId, member.userid, 'member'), `${name} is no longer an admin.`)
-      else void act(member, () => changeRole(chatId, member.userid, 'admin'), `${name} is now an admin.`)
+      if (member.role === 'admin') void act(member, () => changeRole(chatId, member.userid, 'member'), naming('', name, ' is no longer an admin.'))
+      else void act(member, () => changeRole(chatId, member.userid, 'admin'), naming('', name, ' is now an admin.'))
     },
     confirm(member, isMe) {
-      if (isMe) void act(member, async () => (await leaveGroup(chatId), onLeft()), `You left ${chatName}.`)
-      else void act(member, () => removeFromGroup(chatId, member.userid), `${member.username} was removed.`, true)
+      if (isMe) void act(member, async () => (await leaveGroup(chatId), onLeft()), naming('You left ', chatName, '.'))
+      else void act(member, () => removeFromGroup(chatId, member.userid), naming('', member.username, ' was removed.'), true)
     },
   }
+}
+
+/** A sentence naming a person or group, the name isolated (`UserText`) from the words around it. */
+function naming(before: string, name: string, after: string) {
+  return h(Fragment, null, before, h(UserText, { text: name }), after)
 }

@@ -1,13 +1,15 @@
 import { retryMessage } from '../state/room'
 import type { ViewMessage } from '../state/messages'
 import { TimeLabel } from './time-label'
+import { UserText } from './user-text'
 
 export function MessageItem({ message, isOwn, showSender }: { message: ViewMessage; isOwn: boolean; showSender: boolean }) {
   return (
     <li class={`message${isOwn ? ' own' : ''} is-${message.status}`} data-seq={message.seq ?? undefined}>
-      {showSender && !isOwn && <span class="sender">{message.sender}</span>}
-      {/* Text children only: Preact escapes it, so markup in a message is shown, never run. */}
-      <p class={`bubble${message.text === null ? ' unavailable' : ''}`}>{message.text ?? 'This message is unavailable.'}</p>
+      {showSender && !isOwn && <UserText class="sender" text={message.sender} />}
+      {/* Text children only: Preact escapes it, so markup in a message is shown, never run. dir="auto"
+          gives each message its own direction (CSS: unicode-bidi: plaintext, per line). */}
+      <p class={`bubble${message.text === null ? ' unavailable' : ''}`} dir="auto">{message.text ?? 'This message is unavailable.'}</p>
       <span class="meta">
         {isOwn && <span class="visually-hidden">You, </span>}
         <TimeLabel iso={message.createdAt} />

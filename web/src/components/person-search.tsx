@@ -3,6 +3,7 @@ import type { UserSummaryBody } from '../../../protocol'
 import { useAction } from '../state/action'
 import { people, peopleError, peopleQuery, peopleStatus, searchPeople } from '../state/people'
 import { initial } from './chat-list'
+import { UserText } from './user-text'
 
 /** Search box plus results; `onPick` does the action (start a chat, add to a group) and may fail. */
 export function PersonSearch({ actionLabel, onPick, inputId }: { actionLabel: string; onPick: (person: UserSummaryBody) => Promise<void>; inputId: string }) {
@@ -26,14 +27,16 @@ export function PersonSearch({ actionLabel, onPick, inputId }: { actionLabel: st
             <span class="avatar" aria-hidden="true">
               {initial(person.username)}
             </span>
-            <span class="person-name">{person.username}</span>
+            <UserText class="person-name" text={person.username} />
             <button type="button" class="button small" disabled={busyId !== null} onClick={() => pick(person)} aria-label={`${actionLabel} ${person.username}`}>
               {busyId === person.userid ? 'Working…' : actionLabel}
             </button>
           </li>
         ))}
       </ul>
-      {peopleStatus.value === 'ready' && people.value.length === 0 && <p class="muted">Nobody matches “{peopleQuery.value}”.</p>}
+      {peopleStatus.value === 'ready' && people.value.length === 0 && <p class="muted">
+          Nobody matches “<UserText text={peopleQuery.value} />”.
+        </p>}
     </div>
   )
 }

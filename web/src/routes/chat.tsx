@@ -6,8 +6,10 @@ import { Composer } from '../components/composer'
 import { ConnectionBanner } from '../components/connection-banner'
 import { ApiError, describeError } from '../api/errors'
 import { MessageList } from '../components/message-list'
+import { UserText } from '../components/user-text'
 import { chats } from '../state/chats'
 import { closeRoom, connection, historyStatus, openRoom, roomError, typingName } from '../state/room'
+import { isolate } from '../utils/bidi'
 
 // The members panel is a rare action: it (and the add-people dialog inside it) loads on first use.
 type MembersDialogComponent = typeof import('../components/members-dialog').MembersDialog
@@ -35,7 +37,7 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
   const chat = found ?? (lastSeen.current?.chat_id === chatId ? lastSeen.current : undefined)
   const title = chat?.name ?? 'Chat'
   useEffect(() => {
-    document.title = `${title} · Edge Chat`
+    document.title = `${isolate(title)} · Edge Chat`
     return () => (document.title = 'Edge Chat')
   }, [title])
 
@@ -63,9 +65,13 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
             {initial(title)}
           </span>
           <div class="room-title">
-            <h1 id="room-title">{title}</h1>
+            <h1 id="room-title">{chat ? <UserText text={chat.name} /> : title}</h1>
             <p class="muted small" aria-live="polite">
-              {typingName.value ? `${typingName.value} is typing…` : chat?.is_group ? (chat.visibility === 'private' ? 'Private group' : 'Public group') : chat ? 'Direct message' : ''}
+              {typingName.value ? (
+                <>
+                  <UserText text={typingName.value} /> is typing…
+                </>
+              ) : chat?.is_group ? (chat.visibility === 'private' ? 'Private group' : 'Public group') : chat ? 'Direct message' : ''}
             </p>
           </div>
           {canSeeMembers && (

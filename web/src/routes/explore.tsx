@@ -1,6 +1,7 @@
 import { useEffect } from 'preact/hooks'
 import { useLocation } from 'preact-iso'
 import { initial } from '../components/chat-list'
+import { UserText } from '../components/user-text'
 import { useAction } from '../state/action'
 import { exploreError, exploreList, exploreStatus, joinExploredGroup, loadExplore } from '../state/chats'
 
@@ -39,7 +40,7 @@ export function ExploreRoute() {
               {initial(group.name)}
             </span>
             <span class="group-info">
-              <span class="chat-name">{group.name}</span>
+              <UserText class="chat-name" text={group.name} />
               <span class="muted small">
                 {group.member_count} {group.member_count === 1 ? 'member' : 'members'}
               </span>

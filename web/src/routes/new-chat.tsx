@@ -39,7 +39,9 @@ function GroupForm({ onCreated }: { onCreated: (chatId: number) => void }) {
         </p>
       )}
       <label for="group-name">Group name</label>
-      <input id="group-name" name="name" required maxLength={CHAT_NAME_MAX_LENGTH} autoComplete="off" />
+      {/* No maxLength: it counts UTF-16 units and would cut 100 emoji to 50; createGroupChat counts code points. */}
+      <input id="group-name" name="name" required autoComplete="off" aria-describedby="group-name-hint" aria-invalid={error ? true : undefined} />
+      <p id="group-name-hint" class="hint">Up to {CHAT_NAME_MAX_LENGTH} characters.</p>
       <fieldset>
         <legend>Who can join</legend>
         <label class="radio">

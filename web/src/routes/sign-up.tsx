@@ -15,15 +15,18 @@ export function SignUpRoute() {
       }
     >
       <label for="username">Username</label>
-      <input id="username" name="username" autoComplete="username" required minLength={USERNAME_MIN_LENGTH} maxLength={USERNAME_MAX_LENGTH} autoFocus aria-describedby="username-hint" />
+      {/* No minLength/maxLength: they count UTF-16 units, not the server's code points; signUp checks. */}
+      <input id="username" name="username" autoComplete="username" required autoFocus aria-describedby="username-hint" />
       <p id="username-hint" class="hint">
         {USERNAME_MIN_LENGTH}–{USERNAME_MAX_LENGTH} characters. Others find you by it.
       </p>
       <label for="email">Email</label>
       <input id="email" name="email" type="email" autoComplete="email" required />
       <label for="password">Password</label>
-      <input id="password" name="password" type="password" autoComplete="new-password" required minLength={PASSWORD_MIN_LENGTH} maxLength={PASSWORD_MAX_LENGTH} aria-describedby="password-hint" />
-      <p id="password-hint" class="hint">At least {PASSWORD_MIN_LENGTH} characters. A long passphrase is best.</p>
+      <input id="password" name="password" type="password" autoComplete="new-password" required aria-describedby="password-hint" />
+      <p id="password-hint" class="hint">
+        {PASSWORD_MIN_LENGTH}–{PASSWORD_MAX_LENGTH} characters. A long passphrase is best.
+      </p>
     </AuthForm>
   )
 }

@@ -1,6 +1,7 @@
 import { effect } from '@preact/signals'
 import type { ChatListItem, ChatVisibility, ExploreGroup, MessageBody } from '../../../protocol'
 import * as api from '../api/chats'
+import { GROUP_NAME_RULE, requireValidFields } from '../utils/text-field'
 import { createLoadable } from './loadable'
 import { user } from './session'
 
@@ -56,6 +57,7 @@ export async function startPrivateChat(userId: number): Promise<number> {
 }
 
 export async function createGroupChat(name: string, visibility: ChatVisibility): Promise<number> {
+  requireValidFields([['Group name', name, GROUP_NAME_RULE]])
   const res = await api.createGroup(name.trim(), visibility)
   void loadChats()
   return res.chat_id

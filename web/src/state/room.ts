@@ -1,9 +1,10 @@
 import { signal } from '@preact/signals'
-import { MESSAGE_MAX_CHARS, type ServerFrame } from '../../../protocol'
+import type { ServerFrame } from '../../../protocol'
 import { fetchHistory } from '../api/chats'
 import { ApiError, describeError } from '../api/errors'
 import { connectRoom, type ConnectionStatus, type RoomConnection } from '../api/socket'
 import { loadChats, markChatRead, notePreview } from './chats'
+import { checkDraft } from './draft'
 import { applyAck, firstSeq, fromBody, lastSeq, mergeStored, pendingMessage, setStatus, type ViewMessage } from './messages'
 import { user } from './session'
 
@@ -154,7 +155,7 @@ function flushPending(): void {
 
 export function sendMessage(text: string): boolean {
   const me = user.value
-  if (!me || roomChatId.value === null || !text.trim() || text.length > MESSAGE_MAX_CHARS) return false
+  if (!me || roomChatId.value === null || !checkDraft(text).canSend) return false
   const clientId = crypto.randomUUID()
   messages.value = [...messages.value, pendingMessage(clientId, text, me, new Date().toISOString())]
   transmit(clientId, text)

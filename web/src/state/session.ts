@@ -3,6 +3,7 @@ import type { UserBody } from '../../../protocol'
 import * as auth from '../api/auth'
 import { ApiError, describeError } from '../api/errors'
 import { onSessionEnd } from '../api/http'
+import { NEW_PASSWORD_RULE, USERNAME_RULE, requireValidFields } from '../utils/text-field'
 
 export type AuthStatus = 'checking' | 'signed-in' | 'signed-out'
 
@@ -43,6 +44,10 @@ export async function signIn(email: string, password: string): Promise<void> {
 }
 
 export async function signUp(username: string, email: string, password: string): Promise<void> {
+  requireValidFields([
+    ['Username', username, USERNAME_RULE],
+    ['Password', password, NEW_PASSWORD_RULE],
+  ])
   await auth.register({ Username: username.trim(), Email: email.trim(), Password: password })
   await signIn(email, password)
 }

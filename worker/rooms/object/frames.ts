@@ -1,6 +1,6 @@
 import type { ErrorCode } from '../../../protocol/errors'
-import { CLOSE_CODES, MAX_FRAME_BYTES, type TypingNoticeFrame } from '../../../protocol/socket'
-import { AppError } from '../../http/errors'
+import { CLOSE_CODES, MAX_FRAME_BYTES, type ErrorFrame, type TypingNoticeFrame } from '../../../protocol/socket'
+import { AppError } from '../../errors'
 import { errorFields, log } from '../../log'
 import type { Member } from '../member'
 import { parseClientFrame, SendRefused, type ParsedFrame } from '../parse-frame'
@@ -47,8 +47,11 @@ function assertNever(value: never): never {
   throw new Error(`unhandled frame ${JSON.stringify(value)}`)
 }
 
-function sendError(ws: WebSocket, code: ErrorCode, message: string, clientId?: string): void {
-  sendFrame(ws, clientId === undefined ? { type: 'error', code, message } : { type: 'error', code, message, client_id: clientId })
+function sendError(ws: WebSocket, code: ErrorCode, message: string, clientId?: string, field?: string): void {
+  const frame: ErrorFrame = { type: 'error', code, message }
+  if (clientId !== undefined) frame.client_id = clientId
+  if (field !== undefined) frame.field = field
+  sendFrame(ws, frame)
 }
 
 /**
@@ -74,7 +77,7 @@ export async function handleFrame(room: Room, ws: WebSocket, data: string | Arra
     await dispatch(room, ws, socket.member, frame)
   } catch (err) {
     const clientId = err instanceof SendRefused ? err.clientId : frame?.type === 'send' ? frame.client_id : undefined
-    if (err instanceof AppError) return sendError(ws, err.code, err.message, clientId)
+    if (err instanceof AppError) return sendError(ws, err.code, err.message, clientId, err.field)
     // Name and message only: never the frame, which holds the member's text or token.
     log.error('frame_failed', { chat_id: room.chatId, frame: frame?.type, ...errorFields(err) })
     sendError(ws, 'internal', 'The frame could not be processed; try again.', clientId)

@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { SignJWT, UnsecuredJWT } from 'jose'
 import { describe, expect, it } from 'vitest'
-import type { LoginResponse, RefreshResponse, SessionsResponse, UsersResponse } from '../../../protocol/http'
+import { MAX_BODY_BYTES, type LoginResponse, type RefreshResponse, type SessionsResponse, type UsersResponse } from '../../../protocol/http'
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../auth/access-tokens'
 import { base64ToBytes } from '../../crypto/encoding'
 import { api, authed, errorCode, form, json, ORIGIN, refreshCookie, signUp, uniqueName } from '../helpers'
@@ -33,7 +33,7 @@ describe('POST /reg_user/', () => {
     expect(fromForm.status).toBe(201)
   })
 
-  it('trims and lower-cases the email, refusing a duplicate with 409 email_taken', async () => {
+  it('trims the email and refuses one that differs only in case with 409 email_taken', async () => {
     const input = registration()
     expect((await api('/reg_user/', json(input))).status).toBe(201)
     const again = await api('/reg_user/', json({ ...input, Username: uniqueName(), Email: `  ${input.Email.toUpperCase()} ` }))
@@ -87,7 +87,7 @@ describe('POST /reg_user/', () => {
   })
 
   it('answers an oversized body with 413 payload_too_large', async () => {
-    const res = await api('/reg_user/', json(registration({ Password: 'p'.repeat(40_000) })))
+    const res = await api('/reg_user/', json(registration({ Password: 'p'.repeat(MAX_BODY_BYTES) })))
     expect(res.status).toBe(413)
     expect(await errorCode(res)).toBe('payload_too_large')
   })
