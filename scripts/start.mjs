@@ -3,7 +3,10 @@
 // the web client built into dist/, local D1 with every migration applied, then `wrangler dev`
 // (worker + assets + Durable Objects in workerd).
 //
-//   node scripts/start.mjs [--port 8787] [--persist-to DIR] [--no-build]
+//   node scripts/start.mjs [--port 8787] [--persist-to DIR] [--no-build] [--var NAME:VALUE ...]
+//
+// --var overrides a [vars] entry for this run (wrangler dev's own flag), e.g.
+// --var ALLOWED_ORIGINS:http://localhost:5173 for a client served from another origin.
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { existsSync, writeFileSync } from 'node:fs'
@@ -18,6 +21,7 @@ const { values: args } = parseArgs({
     port: { type: 'string', default: process.env.PORT ?? '8787' },
     'persist-to': { type: 'string' },
     'no-build': { type: 'boolean', default: false },
+    var: { type: 'string', multiple: true, default: [] },
   },
 })
 
@@ -50,11 +54,18 @@ if (!existsSync(devVars)) {
 if (!args['no-build']) run(bin('vite'), ['build', '--logLevel', 'warn'])
 
 const persist = args['persist-to'] ? ['--persist-to', args['persist-to']] : []
+for (const pair of args.var) {
+  if (!/^[A-Z][A-Z0-9_]*:/.test(pair)) {
+    console.error(`start: --var takes NAME:VALUE, got "${pair.split(':')[0]}"`)
+    process.exit(2)
+  }
+}
+const vars = args.var.flatMap((pair) => ['--var', pair])
 run(bin('wrangler'), ['d1', 'migrations', 'apply', 'DB', '--local', ...persist])
 
 const dev = spawn(
   bin('wrangler'),
-  ['dev', '--port', args.port, '--ip', '127.0.0.1', '--show-interactive-dev-session=false', ...persist],
+  ['dev', '--port', args.port, '--ip', '127.0.0.1', '--show-interactive-dev-session=false', ...persist, ...vars],
   { cwd: root, env, stdio: 'inherit' },
 )
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal))

@@ -2,14 +2,16 @@ import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
 import { timing } from 'hono/timing'
-import { MAX_BODY_BYTES, PATHS } from '../protocol/http'
+import { MAX_BODY_BYTES } from '../protocol/http'
 import { identifierBackfill } from './auth/identifier-backfill'
 import { authRoutes } from './auth/routes'
 import { chatRoutes } from './chats/routes'
 import { ConfigError, loadConfig } from './config'
 import { getDb } from './db/client'
 import { AppError, errorBody } from './errors'
+import { healthRoutes } from './health/routes'
 import { isApiPath } from './http/api-paths'
+import { corsForAllowedOrigins } from './http/cors'
 import { handleError } from './http/errors'
 import { logRequests, requestFields } from './http/log-requests'
 import { createRouter } from './http/router'
@@ -52,6 +54,7 @@ app.use(async function requireConfig(c, next) {
   }
   await next()
 })
+app.use(corsForAllowedOrigins)
 app.use(async function setDb(c, next) {
   c.set('db', getDb(c.var.config.libsql, c.env))
   await next()
@@ -66,7 +69,7 @@ app.use(
   }),
 )
 
-app.get(PATHS.health, (c) => c.json({ ok: true }))
+app.route('/', healthRoutes)
 app.route('/', authRoutes)
 app.route('/', chatRoutes)
 app.route('/', roomRoutes)

@@ -12,6 +12,8 @@ export interface Env {
   ASSETS: Fetcher
   /** 10 login attempts per account per minute. */
   LOGIN_LIMITER: RateLimit
+  /** Which build is running (`[version_metadata]`): id, tag, timestamp. Reported by GET /health. */
+  CF_VERSION_METADATA: WorkerVersionMetadata
   /** Secret: HS256 key for access tokens, at least 32 bytes (base64/base64url encoded). */
   JWT_SECRET: string
   /** Secret: "v2:<base64 key>,v1:<base64 key>", newest first; 32-byte AES-256-GCM keys. */

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { errorFields, formatLine, log, REDACTED } from './log'
+import { errorFields, formatLine, log, REDACTED, redactValue } from './log'
 import { captureLogs } from './test/logs'
 
 describe('formatLine', () => {
@@ -37,6 +37,24 @@ describe('formatLine', () => {
   it('puts level and event first, leaves undefined fields out and cannot be made to lie about either', () => {
     const line = formatLine('warn', 'ev', { level: 'info', event: 'other', user_id: undefined, route: null })
     expect(line).toBe('{"level":"warn","event":"ev","route":null}')
+  })
+
+  const jwt = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiI3In0.c2lnbmF0dXJl'
+  it.each([
+    ['a socket URL', `GET /ws/chat/12/?token=${jwt}&since=4`, `GET /ws/chat/12/?token=${REDACTED}&since=4`],
+    ['a token after another parameter', '/ws/chat/1/?since=0&token=abc.def-ghi', `/ws/chat/1/?since=0&token=${REDACTED}`],
+    ['an access_token parameter', 'https://x.test/cb?access_token=s3cr3t#frag', `https://x.test/cb?access_token=${REDACTED}#frag`],
+    ['a refresh_token parameter', '?refresh_token=r3fr3sh', `?refresh_token=${REDACTED}`],
+    ['an upper-case parameter', '?TOKEN=abc', `?TOKEN=${REDACTED}`],
+    ['a Bearer header', 'Authorization: Bearer abc.def.ghi', `Authorization: Bearer ${REDACTED}`],
+    ['a bare JWT', `token was ${jwt}, refused`, `token was ${REDACTED}, refused`],
+  ])('redacts the credential in %s wherever it sits', (_, value, expected) => {
+    expect(redactValue(value)).toBe(expected)
+    expect(JSON.parse(formatLine('error', 'failed', { reason: value })).reason).toBe(expected)
+  })
+
+  it.each(['/ws/chat/12/?since=4', '/chat/:id/send/', 'tokenizer=v2', 'no such table: users', 'eyJust.kidding'])('leaves %s as it is', (value) => {
+    expect(redactValue(value)).toBe(value)
   })
 
   it('writes one line whatever a value holds', () => {

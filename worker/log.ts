@@ -22,12 +22,30 @@ function isSensitive(name: string): boolean {
     .some((word) => SENSITIVE_WORDS.has(word))
 }
 
-/** The line `log[level](event, fields)` writes: level and event first, undefined fields left out. */
+// Credentials that can sit inside any string value (an error's message quoting a URL or a header):
+// `?token=`/`&access_token=` query values (socket URLs carry the access token there, since browsers
+// cannot set headers on a WebSocket), `Bearer <token>`, and anything shaped like a JWT (RFC 7519 §3).
+const SENSITIVE_IN_VALUES: readonly [RegExp, string][] = [
+  [/([?&](?:[a-z_]*_)?token=)[^&#\s"']*/gi, `$1${REDACTED}`],
+  [/(bearer\s+)[^\s,"']+/gi, `$1${REDACTED}`],
+  [/\beyJ[\w-]*\.[\w-]*\.[\w-]*/g, REDACTED],
+]
+
+/** `value` with every credential SENSITIVE_IN_VALUES recognises replaced by REDACTED. */
+export function redactValue(value: string): string {
+  return SENSITIVE_IN_VALUES.reduce((text, [pattern, replacement]) => text.replace(pattern, replacement), value)
+}
+
+/**
+ * The line `log[level](event, fields)` writes: level and event first, undefined fields left out, a
+ * field whose name says it is sensitive written as REDACTED, and credentials inside other string
+ * values redacted in place.
+ */
 export function formatLine(level: LogLevel, event: string, fields: LogFields = {}): string {
   const line: LogFields = { level, event }
   for (const [name, value] of Object.entries(fields)) {
     if (value === undefined || name === 'level' || name === 'event') continue
-    line[name] = isSensitive(name) ? REDACTED : value
+    line[name] = isSensitive(name) ? REDACTED : typeof value === 'string' ? redactValue(value) : value
   }
   return JSON.stringify(line)
 }

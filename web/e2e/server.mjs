@@ -58,13 +58,18 @@ function freePort() {
   })
 }
 
-export async function startServer() {
+/**
+ * Starts the app on a free port and resolves once /health answers 200. `vars` override wrangler.toml
+ * [vars] for this run (`{ ALLOWED_ORIGINS: 'http://localhost:5173' }`).
+ */
+export async function startServer({ vars = {} } = {}) {
   await ensureBuilt()
   const port = await freePort()
+  const varArgs = Object.entries(vars).flatMap(([name, value]) => ['--var', `${name}:${value}`])
   const persistDir = mkdtempSync(path.join(tmpdir(), 'edge-chat-e2e-'))
   const output = []
   // Detached: its own process group, so teardown can stop wrangler and workerd with it.
-  const child = spawn(process.execPath, ['scripts/start.mjs', '--port', String(port), '--persist-to', persistDir, '--no-build'], {
+  const child = spawn(process.execPath, ['scripts/start.mjs', '--port', String(port), '--persist-to', persistDir, '--no-build', ...varArgs], {
     cwd: root,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],

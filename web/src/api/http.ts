@@ -1,4 +1,5 @@
 import { PATHS, type ErrorCode, type RefreshResponse } from '../../../protocol'
+import { apiCredentials, apiUrl } from './base'
 import { ApiError, toApiError } from './errors'
 import { reconnectDelayMs } from './backoff'
 import { singleFlight, withCrossTabLock } from './single-flight'
@@ -87,7 +88,7 @@ if (typeof window !== 'undefined') {
 }
 
 async function postRefresh(): Promise<RefreshResponse> {
-  const res = await fetchOrThrow(PATHS.refresh, { method: 'POST', credentials: 'same-origin' })
+  const res = await fetchOrThrow(PATHS.refresh, { method: 'POST', credentials: apiCredentials() })
   if (!res.ok) throw await toApiError(res)
   return (await res.json()) as RefreshResponse
 }
@@ -125,7 +126,7 @@ export async function getAccessToken(): Promise<AccessToken> {
 
 async function fetchOrThrow(path: string, init: RequestInit): Promise<Response> {
   try {
-    return await fetch(path, init)
+    return await fetch(apiUrl(path), init)
   } catch {
     throw new ApiError('network', 'network error')
   }
@@ -144,7 +145,7 @@ export async function request<T>(method: string, path: string, options: RequestO
     if (options.body !== undefined) headers['Content-Type'] = 'application/json'
     if (token) headers.Authorization = `Bearer ${token}`
     const body = options.body === undefined ? undefined : JSON.stringify(options.body)
-    return fetchOrThrow(path, { method, headers, body, credentials: 'same-origin' })
+    return fetchOrThrow(path, { method, headers, body, credentials: apiCredentials() })
   }
   let res = await send(isAuth ? (await getAccessToken()).token : null)
   if (isAuth && res.status === 401) {

@@ -1,5 +1,6 @@
 import { CLOSE_CODES, PATHS, type ClientFrame, type ServerFrame } from '../../../protocol'
 import { reconnectDelayMs } from './backoff'
+import { socketUrl } from './base'
 import { getAccessToken, isSessionEnded, onAccessTokenChange, refreshAccessToken, TOKEN_EXPIRY_MARGIN_MS, type AccessToken } from './http'
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'closed'
@@ -256,18 +257,17 @@ export class RoomSocket {
   }
 }
 
-/** Opens a room socket on this page's origin, wired to the browser's online state and token renewals. */
+/** Opens a room socket on the API's origin (this page's by default), wired to the browser's online state and token renewals. */
 export function connectRoom(
   options: Pick<RoomSocketOptions, 'chatId' | 'getSinceSeq' | 'onFrame' | 'onStatus'>,
 ): RoomConnection {
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
   const signedOutAsNull = (err: unknown) => {
     if (isSessionEnded(err)) return null
     throw err
   }
   const room = new RoomSocket({
     ...options,
-    createSocket: (path) => new WebSocket(`${scheme}//${location.host}${path}`) as unknown as SocketLike,
+    createSocket: (path) => new WebSocket(socketUrl(path)) as unknown as SocketLike,
     getToken: () => getAccessToken().catch(signedOutAsNull),
     refreshToken: () => refreshAccessToken().catch(signedOutAsNull),
     isOnline: () => navigator.onLine,

@@ -1,10 +1,42 @@
-import { exports } from 'cloudflare:workers'
-import { describe, expect, it } from 'vitest'
+import { env, exports } from 'cloudflare:workers'
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { app } from '../../app'
+import { errorCode, ORIGIN } from '../helpers'
+import { captureLogs } from '../logs'
 
 describe('GET /health', () => {
-  it('answers ok', async () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  it('answers ok with the build version once the database answers', async () => {
     const res = await exports.default.fetch('http://chat.test/health')
     expect(res.status).toBe(200)
-    expect(await res.json()).toEqual({ ok: true })
+    expect(await res.json()).toEqual({ ok: true, version: env.CF_VERSION_METADATA.id, database: 'ok' })
+  })
+
+  it('reports the deploy tag when the version has one', async () => {
+    const tagged = { ...env.CF_VERSION_METADATA, tag: 'abc1234' }
+    const res = await app.fetch(new Request(`${ORIGIN}/health`), { ...env, CF_VERSION_METADATA: tagged })
+    expect(await res.json()).toMatchObject({ ok: true, version: 'abc1234' })
+  })
+
+  // A stub stands in for D1 here only because this test is about the route's mapping of a failed
+  // query: local D1 answers SELECT 1 whatever state it is in, so a real outage cannot be staged.
+  it('answers 503 unavailable with the reason, and logs the driver error only to the log', async () => {
+    const driverError = 'D1_ERROR: Network connection lost to 10.0.0.7'
+    const broken = {
+      prepare() {
+        throw new Error(driverError)
+      },
+    }
+    const logs = captureLogs()
+    const res = await app.fetch(new Request(`${ORIGIN}/health`), { ...env, DB: broken as unknown as D1Database })
+    expect(res.status).toBe(503)
+    const body = await res.clone().json()
+    expect(await errorCode(res)).toBe('unavailable')
+    expect(body).toMatchObject({ ok: false, version: env.CF_VERSION_METADATA.id, database: 'down' })
+    expect(JSON.stringify(body)).not.toContain('10.0.0.7')
+    const lines = logs.lines()
+    expect(lines).toContainEqual(expect.objectContaining({ event: 'health_database_down', route: '/health', error: 'Error', reason: driverError }))
+    expect(lines).toContainEqual(expect.objectContaining({ event: 'request', route: '/health', status: 503, level: 'error' }))
   })
 })

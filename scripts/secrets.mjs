@@ -1,0 +1,33 @@
+#!/usr/bin/env node
+// Prints fresh values for every secret the worker reads, with the commands that store them. Nothing
+// is written to disk; paste each value at wrangler's prompt so it stays out of shell history too.
+//
+//   npm run secrets [-- --env staging|production]
+import { randomBytes } from 'node:crypto'
+import { parseArgs } from 'node:util'
+
+const { values: args } = parseArgs({ options: { env: { type: 'string', default: '' } } })
+if (args.env !== '' && !['staging', 'production'].includes(args.env)) {
+  console.error('secrets: --env must be staging or production')
+  process.exit(2)
+}
+const envFlag = args.env ? ` --env ${args.env}` : ''
+const key = () => randomBytes(32).toString('base64')
+const messageKey = key()
+
+console.log(`# Fresh secrets${args.env ? ` for ${args.env}` : ''}. Run each command and paste its value at the prompt.
+
+# JWT_SECRET: HS256 key for access tokens (32 random bytes, base64). Replacing it voids every access
+# token at once; clients renew theirs through the refresh cookie, so nobody is signed out.
+npx wrangler secret put JWT_SECRET${envFlag}
+${key()}
+
+# MESSAGE_KEYS: the message-encryption keyring, newest first. For a NEW environment only:
+npx wrangler secret put MESSAGE_KEYS${envFlag}
+v1:${messageKey}
+# For an environment that already has messages, never replace the keyring (its messages would become
+# unreadable): prepend the next version to the current value, e.g. "v2:${messageKey},v1:<current>"
+# (docs/architecture.md#rotating-the-message-key).
+
+# LIBSQL_AUTH_TOKEN (only when the database is libSQL/Turso): issued by your libSQL provider, not
+# generated here: npx wrangler secret put LIBSQL_AUTH_TOKEN${envFlag}`)
