@@ -57,16 +57,15 @@ chatRoutes.post('/chat/:id/add/', async (c) => {
   const body = await readBody(c)
   const change =
     body.user_id === undefined
-      ? await joinGroup(c.var.db, chatId, c.var.user)
-      : await addMember(c.var.db, chatId, c.var.user, requireId(body, 'user_id'))
+      ? await joinGroup(c.var.db, c.env.CHAT_ROOM, chatId, c.var.user)
+      : await addMember(c.var.db, c.env.CHAT_ROOM, chatId, c.var.user, requireId(body, 'user_id'))
   return c.json(toAddBody(change), change.changed ? 201 : 200)
 })
 
 chatRoutes.post('/chat/:id/remove/', async (c) => {
   const chatId = parseId(c.req.param('id'), 'chat_id')
   const body = await readBody(c)
-  const change = await removeMember(c.var.db, chatId, c.var.user, body.user_id === undefined ? null : requireId(body, 'user_id'))
-  await c.env.CHAT_ROOM.getByName(String(chatId)).removeMember(change.userId)
+  const change = await removeMember(c.var.db, c.env.CHAT_ROOM, chatId, c.var.user, body.user_id === undefined ? null : requireId(body, 'user_id'))
   return c.json<RemoveMemberResponse>({ msg: 'Removed from the group.', chat_id: chatId, user_id: change.userId, removed: true })
 })
 
