@@ -28,16 +28,19 @@ export class ChatRoom extends DurableObject<Env> {
   // (its seq is re-read from storage). One promise, so concurrent first frames share one room.
   private readonly exclusive = createExclusive()
   private opened: Promise<Room> | undefined
+  private readonly migrated: Promise<void>
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.db = openLog(ctx.storage)
-    void ctx.blockConcurrencyWhile(() => migrateLog(this.db))
+    this.migrated = ctx.blockConcurrencyWhile(() => migrateLog(this.db))
   }
 
   private room(): Promise<Room> {
     if (!this.opened) {
-      const opened = openRoom(this.ctx, this.env, this.db, this.exclusive)
+      // The runtime holds events until the migrations ran; a caller holding the instance itself (a
+      // test) is not held, and opening reads tables a migration may still have to create.
+      const opened = this.migrated.then(() => openRoom(this.ctx, this.env, this.db, this.exclusive))
       this.opened = opened
       opened.catch(() => {
         if (this.opened === opened) this.opened = undefined
