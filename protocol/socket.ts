@@ -105,3 +105,13 @@ export type ServerFrame =
   | TypingNoticeFrame
   | PongFrame
   | ErrorFrame
+
+/**
+ * The WebSocket subprotocol (RFC 6455 §1.9, `Sec-WebSocket-Protocol`) of the frames above. A client
+ * that offers it gets it selected in the 101 response and speaks this protocol; a socket that offers
+ * no subprotocol is a client of the seed's API and gets only `LegacyMessageFrame`s.
+ */
+export const SUBPROTOCOL = 'edge-chat.v1'
+
+/** What a socket without a subprotocol receives: a stored message in the seed's shape (no `type`). */
+export type LegacyMessageFrame = MessageBody

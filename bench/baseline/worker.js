@@ -112,7 +112,10 @@ export class BroadcastRoom extends DurableObject {
     this.ctx.acceptWebSocket(pair[1])
     pair[1].serializeAttachment({ mode })
     pair[1].send(JSON.stringify({ type: 'ready', chat_id: 1, user_id: 1, last_seq: this.seq }))
-    return new Response(null, { status: 101, webSocket: pair[0] })
+    // The same handshake as the app's: the client asks for edge-chat.v1 and the 101 selects it.
+    const offered = request.headers.get('Sec-WebSocket-Protocol')?.split(',').map((name) => name.trim()) ?? []
+    const headers = offered.includes('edge-chat.v1') ? { 'Sec-WebSocket-Protocol': 'edge-chat.v1' } : {}
+    return new Response(null, { status: 101, webSocket: pair[0], headers })
   }
 
   async webSocketMessage(ws, data) {

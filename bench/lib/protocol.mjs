@@ -18,6 +18,16 @@ export const FLOOD = {
 }
 export const HISTORY_PAGE_MAX = constant('http.ts', 'HISTORY_PAGE_MAX')
 
+function stringConstant(file, name) {
+  const source = readFileSync(path.join(root, 'protocol', file), 'utf8')
+  const match = new RegExp(`export const ${name} = '([^']+)'`).exec(source)
+  if (!match) throw new Error(`bench: ${name} not found in protocol/${file}`)
+  return match[1]
+}
+
+/** The socket subprotocol the app's clients ask for (Sec-WebSocket-Protocol). */
+export const SUBPROTOCOL = stringConstant('socket.ts', 'SUBPROTOCOL')
+
 /** Paths from protocol/http.ts PATHS (checked against the source at start-up). */
 export const PATHS = {
   register: '/reg_user/',

@@ -2,16 +2,18 @@
 // Frames are read with string searches instead of JSON.parse on the hot path: at saturation the
 // client receives tens of thousands of frames per second and must not become the bottleneck.
 import WebSocket from 'ws'
+import { SUBPROTOCOL } from './protocol.mjs'
 import { withDeadline } from './stats.mjs'
 
 /**
- * Opens a socket and resolves once the server's 'ready' frame arrives.
+ * Opens a socket and resolves once the server's 'ready' frame arrives. It asks for the app's
+ * subprotocol, as the web client does (the baseline selects it too, so both pay the same handshake).
  * `onFrame(kind, clientId, text)` is then called for every frame: kind is 'message', 'ack',
  * 'resumed', 'error' or 'other'.
  */
 export function openSocket(url, { origin, timeoutMs = 10000, onFrame = () => {} } = {}) {
   const startedAt = performance.now()
-  const ws = new WebSocket(url, { headers: origin ? { Origin: origin } : {}, skipUTF8Validation: true, perMessageDeflate: false })
+  const ws = new WebSocket(url, [SUBPROTOCOL], { headers: origin ? { Origin: origin } : {}, skipUTF8Validation: true, perMessageDeflate: false })
   const socket = { ws, onFrame, readyAt: 0, readyFrame: null, closed: null }
   const ready = new Promise((resolve, reject) => {
     ws.on('unexpected-response', (_req, res) => {

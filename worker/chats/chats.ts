@@ -66,43 +66,69 @@ export async function openPrivateChat(db: Db, me: AuthUser, otherId: number, now
   return { chatId: chat.id, peerName: otherName, created: inserted.length > 0 }
 }
 
-async function insertMember(db: Db, chatId: number, userId: number, role: MemberRole, nowMs: number): Promise<MemberChange> {
-  const rows = await db
-    .insert(chatMembers)
-    .values({ chatId, userId, role, joinedAtMs: nowMs })
-    .onConflictDoNothing()
-    .returning({ role: chatMembers.role })
-  if (rows[0]) return { chatId, userId, role: rows[0].role, changed: true }
-  const existing = await db
+/**
+ * What a membership change needs from the chats' rooms: `env.CHAT_ROOM` in the worker. Narrowed to
+ * the two calls so the data layer can run where no Durable Object does (the libSQL data-layer tests).
+ */
+export interface RoomGate {
+  getByName(name: string): { admit(userId: number): Promise<unknown>; removeMember(userId: number): Promise<unknown> }
+}
+
+async function findRole(db: Db, chatId: number, userId: number): Promise<MemberRole | null> {
+  const row = await db
     .select({ role: chatMembers.role })
     .from(chatMembers)
     .where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, userId)))
     .get()
-  return { chatId, userId, role: existing?.role ?? role, changed: false }
+  return row?.role ?? null
+}
+
+/**
+ * Starts a membership in an existing chat: the room first (`admit`: the user's read cursor moves to
+ * the room's last seq and a removal mark is cleared), then the D1 row. In this order no failure can
+ * leave a D1 member whose whole history counts as unread; a message stored between the two counts,
+ * as it is in the history they see on opening the chat. An existing member is left alone, so adding
+ * them again does not mark their unread messages read. New chats (a group's creator, a new 1:1) need
+ * no call: chat ids are never reused (AUTOINCREMENT), so their room holds no message yet.
+ */
+async function startMembership(db: Db, rooms: RoomGate, chatId: number, userId: number, nowMs: number): Promise<MemberChange> {
+  const existing = await findRole(db, chatId, userId)
+  if (existing) return { chatId, userId, role: existing, changed: false }
+  await rooms.getByName(String(chatId)).admit(userId)
+  const rows = await db
+    .insert(chatMembers)
+    .values({ chatId, userId, role: 'member', joinedAtMs: nowMs })
+    .onConflictDoNothing()
+    .returning({ role: chatMembers.role })
+  if (rows[0]) return { chatId, userId, role: rows[0].role, changed: true }
+  // Joined concurrently by another request: still one membership, and the cursor is as fresh.
+  return { chatId, userId, role: (await findRole(db, chatId, userId)) ?? 'member', changed: false }
 }
 
 /** Joining on one's own: public groups only. 1:1 chats and private groups are never open by id. */
-export async function joinGroup(db: Db, chatId: number, user: AuthUser, nowMs = Date.now()): Promise<MemberChange> {
+export async function joinGroup(db: Db, rooms: RoomGate, chatId: number, user: AuthUser, nowMs = Date.now()): Promise<MemberChange> {
   const chat = await requireChat(db, chatId)
   if (!chat.isGroup) throw new AppError('forbidden', 'Nobody can join a 1:1 chat.')
   if (chat.visibility !== 'public') throw new AppError('forbidden', 'This group is private: an owner or admin must add you.')
-  return insertMember(db, chatId, user.id, 'member', nowMs)
+  return startMembership(db, rooms, chatId, user.id, nowMs)
 }
 
 /** An owner or admin adds someone to a group. */
-export async function addMember(db: Db, chatId: number, actor: AuthUser, userId: number, nowMs = Date.now()): Promise<MemberChange> {
+export async function addMember(db: Db, rooms: RoomGate, chatId: number, actor: AuthUser, userId: number, nowMs = Date.now()): Promise<MemberChange> {
   const { chat, role } = await requireMember(db, chatId, actor.id)
   if (!chat.isGroup) throw new AppError('forbidden', 'Nobody can be added to a 1:1 chat.')
   if (!canAddPeople(role)) throw new AppError('forbidden', 'Only a group owner or admin can add members.')
   await requireUserName(db, userId)
-  return insertMember(db, chatId, userId, 'member', nowMs)
+  return startMembership(db, rooms, chatId, userId, nowMs)
 }
 
 /**
  * Ends a group membership: `userId` null (or oneself) leaves, otherwise an owner or admin removes
- * someone of lower rank. The owner cannot leave. The caller then closes the user's sockets.
+ * someone of lower rank. The owner cannot leave. The room hears first (`removeMember`: recorded,
+ * sockets closed with 4003), then the D1 row goes: if the delete fails, the user keeps a D1 row the
+ * room refuses (a retry finishes it), never an open socket after D1 says they left.
  */
-export async function removeMember(db: Db, chatId: number, actor: AuthUser, userId: number | null): Promise<MemberChange> {
+export async function removeMember(db: Db, rooms: RoomGate, chatId: number, actor: AuthUser, userId: number | null): Promise<MemberChange> {
   const { chat, role } = await requireMember(db, chatId, actor.id)
   if (!chat.isGroup) throw new AppError('forbidden', 'Nobody can leave or be removed from a 1:1 chat.')
   const targetId = userId ?? actor.id
@@ -110,15 +136,12 @@ export async function removeMember(db: Db, chatId: number, actor: AuthUser, user
   if (targetId === actor.id) {
     if (!canLeave(role)) throw new AppError('forbidden', 'The owner cannot leave the group.')
   } else {
-    const target = await db
-      .select({ role: chatMembers.role })
-      .from(chatMembers)
-      .where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, targetId)))
-      .get()
+    const target = await findRole(db, chatId, targetId)
     if (!target) throw new AppError('not_found', 'That user is not a member of this chat.')
-    if (!canRemove(role, target.role)) throw new AppError('forbidden', 'You cannot remove this member.')
-    targetRole = target.role
+    if (!canRemove(role, target)) throw new AppError('forbidden', 'You cannot remove this member.')
+    targetRole = target
   }
+  await rooms.getByName(String(chatId)).removeMember(targetId)
   await db.delete(chatMembers).where(and(eq(chatMembers.chatId, chatId), eq(chatMembers.userId, targetId)))
   return { chatId, userId: targetId, role: targetRole, changed: true }
 }

@@ -69,15 +69,16 @@ chatRoutes.post('/chat/:id/add/', async (c) => {
   const chatId = parseChatId(c.req.param('id'))
   const { user_id } = parseInput(MemberRequestSchema, await readBody(c))
   const change =
-    user_id === undefined ? await joinGroup(c.var.db, chatId, c.var.user) : await addMember(c.var.db, chatId, c.var.user, user_id)
+    user_id === undefined
+      ? await joinGroup(c.var.db, c.env.CHAT_ROOM, chatId, c.var.user)
+      : await addMember(c.var.db, c.env.CHAT_ROOM, chatId, c.var.user, user_id)
   return c.json(toAddBody(change), change.changed ? 201 : 200)
 })
 
 chatRoutes.post('/chat/:id/remove/', async (c) => {
   const chatId = parseChatId(c.req.param('id'))
   const { user_id } = parseInput(MemberRequestSchema, await readBody(c))
-  const change = await removeMember(c.var.db, chatId, c.var.user, user_id ?? null)
-  await c.env.CHAT_ROOM.getByName(String(chatId)).removeMember(change.userId)
+  const change = await removeMember(c.var.db, c.env.CHAT_ROOM, chatId, c.var.user, user_id ?? null)
   return c.json<RemoveMemberResponse>({ msg: 'Removed from the group.', chat_id: chatId, user_id: change.userId, removed: true })
 })
 

@@ -8,6 +8,7 @@ import { AppError } from '../errors'
 import { assertSameOrigin } from '../http/same-origin'
 import { parseInput } from '../input'
 import { encodeMember, MEMBER_HEADER } from './member'
+import { chooseSubprotocol } from './subprotocol'
 
 /**
  * The worker decides who gets in: a WebSocket upgrade, an allowed Origin, a valid token from the
@@ -19,6 +20,7 @@ export async function admitToRoom(env: Env, config: Config, db: Db, request: Req
   if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
     throw new AppError('invalid_request', 'This path only accepts a WebSocket upgrade.')
   }
+  const subprotocol = chooseSubprotocol(request.headers.get('Sec-WebSocket-Protocol'))
   // A cross-site page can open a WebSocket with the user's token if it has one; Origin is the only tell.
   assertSameOrigin(request.headers.get('Origin') ?? undefined, request.url, config.allowedOrigins)
   const url = new URL(request.url)
@@ -34,7 +36,11 @@ export async function admitToRoom(env: Env, config: Config, db: Db, request: Req
   // The room never sees the token: only the member header and `since`. It knows its chat by its name.
   const roomUrl = new URL('https://room.internal/connect')
   if (sinceSeq !== null) roomUrl.searchParams.set('since', String(sinceSeq))
+  if (subprotocol !== null) roomUrl.searchParams.set('subprotocol', subprotocol)
   const res = await env.CHAT_ROOM.getByName(String(chatId)).fetch(new Request(roomUrl, { method: 'GET', headers }))
   // A stub's response has immutable headers; the app's header middleware must be able to add its own.
-  return new Response(res.body, { status: res.status, headers: res.headers, webSocket: res.webSocket })
+  const reply = new Response(res.body, { status: res.status, headers: res.headers, webSocket: res.webSocket })
+  // The client fails the handshake unless the 101 names the subprotocol it asked for (RFC 6455 §4.1).
+  if (subprotocol !== null && reply.status === 101) reply.headers.set('Sec-WebSocket-Protocol', subprotocol)
+  return reply
 }

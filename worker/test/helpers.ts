@@ -1,7 +1,7 @@
 import { exports } from 'cloudflare:workers'
 import type { ErrorBody, ErrorCode } from '../../protocol/errors'
 import type { LoginResponse, RegisterResponse } from '../../protocol/http'
-import type { ServerFrame } from '../../protocol/socket'
+import { SUBPROTOCOL, type ServerFrame } from '../../protocol/socket'
 
 export const ORIGIN = 'http://chat.test'
 
@@ -122,9 +122,18 @@ export function upgrade(path: string, headers: Record<string, string> = {}): Pro
   return api(path, { headers: { Upgrade: 'websocket', ...headers } })
 }
 
-/** Opens a room socket and records every frame from the first one on, so none is missed. */
-export async function openSocket(chatId: number, token: string, options: { since?: number } = {}): Promise<TestSocket> {
-  const res = await upgrade(socketPath(chatId, token, options.since), { Origin: ORIGIN })
+/**
+ * Opens a room socket and records every frame from the first one on, so none is missed. It offers
+ * `edge-chat.v1` unless `subprotocol` says otherwise (null: no header, a client of the seed's API).
+ */
+export async function openSocket(chatId: number, token: string, options: { since?: number; subprotocol?: string | null } = {}): Promise<TestSocket> {
+  const offer = options.subprotocol === undefined ? SUBPROTOCOL : options.subprotocol
+  const res = await upgrade(socketPath(chatId, token, options.since), offer === null ? { Origin: ORIGIN } : { Origin: ORIGIN, 'Sec-WebSocket-Protocol': offer })
+  return recordSocket(res)
+}
+
+/** Accepts the socket of a 101 response and records every frame it receives. */
+export async function recordSocket(res: Response): Promise<TestSocket> {
   if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade refused: ${res.status} ${await res.text()}`)
   const ws = res.webSocket
   const frames: ServerFrame[] = []

@@ -1,4 +1,4 @@
-import { CLOSE_CODES, PATHS, type ClientFrame, type ServerFrame } from '../../../protocol'
+import { CLOSE_CODES, PATHS, SUBPROTOCOL, type ClientFrame, type ServerFrame } from '../../../protocol'
 import { reconnectDelayMs } from './backoff'
 import { socketUrl } from './base'
 import { getAccessToken, isSessionEnded, onAccessTokenChange, refreshAccessToken, TOKEN_EXPIRY_MARGIN_MS, type AccessToken } from './http'
@@ -267,7 +267,8 @@ export function connectRoom(
   }
   const room = new RoomSocket({
     ...options,
-    createSocket: (path) => new WebSocket(socketUrl(path)) as unknown as SocketLike,
+    // Asking for edge-chat.v1 gets our frames; a socket without it is treated as the seed's client.
+    createSocket: (path) => new WebSocket(socketUrl(path), [SUBPROTOCOL]) as unknown as SocketLike,
     getToken: () => getAccessToken().catch(signedOutAsNull),
     refreshToken: () => refreshAccessToken().catch(signedOutAsNull),
     isOnline: () => navigator.onLine,

@@ -1,44 +1,56 @@
 import { CLOSE_CODES, type AuthFrame } from '../../../protocol/socket'
 import { verifyAccessToken } from '../../auth/access-tokens'
-import { memberTag, readMember, type Member } from '../member'
-import { closeSocket, sendFrame } from './fan-out'
+import { memberTag, type Member } from '../member'
+import { closeNow, closeWhenSettled, sendFrame } from './fan-out'
 import { toMessageBody } from './log/seal'
-import { listAfter } from './log/store'
+import { listAfter, recordRemoval, startMembership } from './log/store'
 import type { Room } from './room'
-import { setMember, socketEntry } from './sockets'
+import { addSocket, LEGACY_TAG, renewMember, socketEntry, type SocketEntry } from './sockets'
 
-// Who is in the room and until when: accepting a socket the worker admitted (with replay from
-// `since`), renewing its token, and the alarm that closes sockets whose token expired.
+// Who is in the room and until when: memberships starting and ending (`admit`, `removeMember`),
+// accepting a socket the worker admitted (with replay from `since`), renewing its token, and the
+// alarm that closes sockets whose token expired.
 
 /** Messages per replay page: decrypted together, then sent in order. */
 const REPLAY_PAGE = 200
 
 /**
- * Accepts a socket the worker has already admitted. With `since`, accepting and replaying happen in
- * one exclusive section: a message stored meanwhile is either in the replay or broadcast after it,
- * never both and never neither. Without `since` no section is needed: a batch advances `lastSeq`
- * and lists the sockets for its broadcast in one synchronous step, so the ready frame's `last_seq`
- * is either before the batch (and the socket gets its broadcast) or after it.
+ * Accepts a socket the worker has already admitted; null when the member was removed since the
+ * worker's D1 check (the caller answers 403 `not_member`). The removal check and the accept are one
+ * synchronous step, and `removeMember` runs in the exclusive section: a removal either comes first
+ * (refused here) or closes the accepted socket, whatever the order the two arrive in.
+ * With `since`, accepting and replaying happen in one exclusive section: a message stored meanwhile
+ * is either in the replay or broadcast after it, never both and never neither. Without `since` no
+ * section is needed: a batch advances `lastSeq` and lists the sockets for its broadcast in one
+ * synchronous step, so the ready frame's `last_seq` is either before the batch (and the socket gets
+ * its broadcast) or after it. A `legacy` socket (no subprotocol) gets no ready or resumed frame.
  */
-export async function acceptSocket(room: Room, member: Member, since: number | null): Promise<Response> {
+export async function acceptSocket(room: Room, member: Member, since: number | null, legacy: boolean): Promise<Response | null> {
   const { 0: client, 1: server } = new WebSocketPair()
-  const accept = () => {
-    room.ctx.acceptWebSocket(server, [memberTag(member.userId)])
-    setMember(server, member, Date.now())
-    sendFrame(server, {
-      type: 'ready',
-      chat_id: room.chatId,
-      user_id: member.userId,
-      last_seq: room.lastSeq,
-      token_expires_at: new Date(member.tokenExpiresAtMs).toISOString(),
-    })
+  const accept = (): SocketEntry | null => {
+    if (room.removed.has(member.userId)) return null
+    room.ctx.acceptWebSocket(server, legacy ? [memberTag(member.userId), LEGACY_TAG] : [memberTag(member.userId)])
+    const socket = addSocket(server, member, legacy, Date.now())
+    if (!legacy) {
+      sendFrame(server, {
+        type: 'ready',
+        chat_id: room.chatId,
+        user_id: member.userId,
+        last_seq: room.lastSeq,
+        token_expires_at: new Date(member.tokenExpiresAtMs).toISOString(),
+      })
+    }
+    return socket
   }
-  if (since === null) accept()
-  else
-    await room.exclusive(async () => {
-      accept()
-      await replayUnlocked(room, server, since)
-    })
+  const accepted =
+    since === null
+      ? accept() !== null
+      : await room.exclusive(async () => {
+          const socket = accept()
+          if (socket) await replayUnlocked(room, server, socket, since)
+          return socket !== null
+        })
+  if (!accepted) return null
   await expireNoLaterThan(room.ctx, member.tokenExpiresAtMs)
   return new Response(null, { status: 101, webSocket: client })
 }
@@ -47,35 +59,63 @@ export async function acceptSocket(room: Room, member: Member, since: number | n
  * Sends every message with seq > since, oldest first, then `resumed`. Call it inside
  * `room.exclusive` so no message is stored (and broadcast) halfway through the replay.
  */
-async function replayUnlocked(room: Room, ws: WebSocket, since: number): Promise<void> {
+async function replayUnlocked(room: Room, ws: WebSocket, socket: SocketEntry, since: number): Promise<void> {
   let cursor = since
   for (;;) {
     const page = listAfter(room.db, cursor, REPLAY_PAGE)
     const bodies = await Promise.all(page.map((m) => toMessageBody(room, m)))
-    for (const body of bodies) sendFrame(ws, { type: 'message', ...body })
+    for (const body of bodies) sendFrame(ws, socket.legacy ? body : { type: 'message', ...body })
     if (page.length < REPLAY_PAGE) break
     cursor = page[page.length - 1]!.seq
   }
-  sendFrame(ws, { type: 'resumed', last_seq: room.lastSeq })
+  if (!socket.legacy) sendFrame(ws, { type: 'resumed', last_seq: room.lastSeq })
 }
 
 /** The `resume` frame: a replay on an open socket. */
-export function onResume(room: Room, ws: WebSocket, since: number): Promise<void> {
-  return room.exclusive(() => replayUnlocked(room, ws, since))
+export function onResume(room: Room, ws: WebSocket, socket: SocketEntry, since: number): Promise<void> {
+  return room.exclusive(() => replayUnlocked(room, ws, socket, since))
 }
 
 /** Renews the socket's token; a token that fails or names someone else closes the socket with 4002. */
-export async function onAuth(room: Room, ws: WebSocket, frame: AuthFrame): Promise<void> {
+export async function onAuth(room: Room, ws: WebSocket, socket: SocketEntry, frame: AuthFrame): Promise<void> {
   const user = await verifyAccessToken(room.jwtKey, frame.token).catch(() => null)
-  const socket = socketEntry(ws, Date.now())
-  if (!socket) return
   if (!user || user.id !== socket.member.userId) {
-    return closeSocket(ws, CLOSE_CODES.invalidToken, 'The token is not valid for this socket.')
+    return closeWhenSettled(ws, socket, CLOSE_CODES.invalidToken, 'The token is not valid for this socket.')
   }
   const tokenExpiresAtMs = user.expiresAt * 1000
-  setMember(ws, { ...socket.member, username: user.username, tokenExpiresAtMs }, Date.now())
-  sendFrame(ws, { type: 'auth_ok', token_expires_at: new Date(tokenExpiresAtMs).toISOString() })
+  renewMember(ws, socket, { ...socket.member, username: user.username, tokenExpiresAtMs })
+  if (!socket.legacy) sendFrame(ws, { type: 'auth_ok', token_expires_at: new Date(tokenExpiresAtMs).toISOString() })
   await expireNoLaterThan(room.ctx, tokenExpiresAtMs)
+}
+
+/**
+ * A membership of `userId` starts (a join, an add, a re-join): their read cursor moves to the room's
+ * last seq, so only later messages count as unread, and any removal mark is cleared. Inside the
+ * exclusive section, so a batch being stored counts as before the join. Returns that seq.
+ */
+export function admitMember(room: Room, userId: number): Promise<number> {
+  return room.exclusive(async () => {
+    startMembership(room.db, userId, room.lastSeq)
+    room.removed.delete(userId)
+    return room.lastSeq
+  })
+}
+
+/**
+ * A membership of `userId` ends: the removal is recorded (so a socket the worker admitted before it
+ * is refused) and their sockets close at once with 4003, inside the exclusive section, so it falls
+ * between batches and replays: the removed user gets nothing stored after it, and their sends not
+ * yet stored are refused by the commit. Returns how many sockets were open.
+ */
+export function removeMember(room: Room, userId: number): Promise<number> {
+  return room.exclusive(async () => {
+    recordRemoval(room.db, userId)
+    room.removed.add(userId)
+    const sockets = room.ctx.getWebSockets(memberTag(userId))
+    const nowMs = Date.now()
+    for (const ws of sockets) closeNow(ws, socketEntry(room.ctx, ws, nowMs), CLOSE_CODES.notMember, 'You are no longer a member of this chat.')
+    return sockets.length
+  })
 }
 
 /**
@@ -96,12 +136,12 @@ export async function closeExpired(ctx: DurableObjectState, nowMs: number): Prom
   let closed = 0
   let earliestMs = Infinity
   for (const ws of ctx.getWebSockets()) {
-    const member = readMember(ws)
-    if (!member) continue
-    if (member.tokenExpiresAtMs <= nowMs) {
-      closeSocket(ws, CLOSE_CODES.tokenExpired, 'The access token expired.')
+    const socket = socketEntry(ctx, ws, nowMs)
+    if (!socket) continue
+    if (socket.member.tokenExpiresAtMs <= nowMs) {
+      closeWhenSettled(ws, socket, CLOSE_CODES.tokenExpired, 'The access token expired.')
       closed++
-    } else if (ws.readyState === WebSocket.OPEN) earliestMs = Math.min(earliestMs, member.tokenExpiresAtMs)
+    } else if (ws.readyState === WebSocket.OPEN) earliestMs = Math.min(earliestMs, socket.member.tokenExpiresAtMs)
   }
   if (earliestMs < Infinity) await expireNoLaterThan(ctx, earliestMs)
   return closed

@@ -1,10 +1,10 @@
 import { DurableObject } from 'cloudflare:workers'
 import type { HistoryResponse, SendResponse } from '../../../protocol/http'
-import { CLOSE_CODES } from '../../../protocol/socket'
+import { CLOSE_CODES, SUBPROTOCOL } from '../../../protocol/socket'
 import type { Env } from '../../env'
 import { errorResponse } from '../../errors'
-import { decodeMember, MEMBER_HEADER, memberTag } from '../member'
-import { acceptSocket, closeExpired } from './admission'
+import { decodeMember, MEMBER_HEADER } from '../member'
+import { acceptSocket, admitMember, closeExpired, removeMember } from './admission'
 import { closeSocket } from './fan-out'
 import { handleFrame } from './frames'
 import { publishMessage } from './log/commit'
@@ -28,16 +28,19 @@ export class ChatRoom extends DurableObject<Env> {
   // (its seq is re-read from storage). One promise, so concurrent first frames share one room.
   private readonly exclusive = createExclusive()
   private opened: Promise<Room> | undefined
+  private readonly migrated: Promise<void>
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     this.db = openLog(ctx.storage)
-    void ctx.blockConcurrencyWhile(() => migrateLog(this.db))
+    this.migrated = ctx.blockConcurrencyWhile(() => migrateLog(this.db))
   }
 
   private room(): Promise<Room> {
     if (!this.opened) {
-      const opened = openRoom(this.ctx, this.env, this.db, this.exclusive)
+      // The runtime holds events until the migrations ran; a caller holding the instance itself (a
+      // test) is not held, and opening reads tables a migration may still have to create.
+      const opened = this.migrated.then(() => openRoom(this.ctx, this.env, this.db, this.exclusive))
       this.opened = opened
       opened.catch(() => {
         if (this.opened === opened) this.opened = undefined
@@ -51,12 +54,16 @@ export class ChatRoom extends DurableObject<Env> {
     if (!member || request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
       return errorResponse('invalid_request', 'Expected a WebSocket upgrade from the worker.')
     }
-    const since = new URL(request.url).searchParams.get('since')
-    return acceptSocket(await this.room(), member, since === null ? null : Number(since))
+    const query = new URL(request.url).searchParams
+    const since = query.get('since')
+    // The worker chose the protocol from Sec-WebSocket-Protocol (`rooms/subprotocol.ts`) and selects it in the 101.
+    const legacy = query.get('subprotocol') !== SUBPROTOCOL
+    const accepted = await acceptSocket(await this.room(), member, since === null ? null : Number(since), legacy)
+    return accepted ?? errorResponse('not_member', 'You are not a member of this chat.')
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
-    if (!socketEntry(ws, Date.now())) return closeSocket(ws, CLOSE_CODES.internal, 'Unknown socket.')
+    if (!socketEntry(this.ctx, ws, Date.now())) return closeSocket(ws, CLOSE_CODES.internal, 'Unknown socket.')
     await handleFrame(await this.room(), ws, data)
   }
 
@@ -86,11 +93,22 @@ export class ChatRoom extends DurableObject<Env> {
     return summarize(await this.room(), userId)
   }
 
-  /** Closes every socket of a user whose membership ended (4003). Returns how many were open. */
+  /**
+   * A membership of `userId` starts (self-join, added by an owner/admin, a re-join): their read
+   * cursor moves to the last seq, so unread counts start at 0, and a removal mark is cleared. The
+   * worker calls it before writing the membership to D1 (`chats/chats.ts`). Returns that seq.
+   */
+  async admit(userId: number): Promise<number> {
+    return admitMember(await this.room(), userId)
+  }
+
+  /**
+   * A membership of `userId` ends: recorded in storage, so a socket the worker admitted before the
+   * D1 change is refused, and their open sockets close with 4003 between two batches. The worker
+   * calls it before deleting the membership from D1. Returns how many sockets were open.
+   */
   async removeMember(userId: number): Promise<number> {
-    const sockets = this.ctx.getWebSockets(memberTag(userId))
-    for (const ws of sockets) closeSocket(ws, CLOSE_CODES.notMember, 'You are no longer a member of this chat.')
-    return sockets.length
+    return removeMember(await this.room(), userId)
   }
 
   /** The highest seq stored so far (0 when empty). */

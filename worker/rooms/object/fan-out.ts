@@ -1,11 +1,30 @@
-import type { ServerFrame } from '../../../protocol/socket'
+import type { LegacyMessageFrame, ServerFrame } from '../../../protocol/socket'
+import { LEGACY_TAG, type SocketEntry } from './sockets'
 
-/** Sends one already-serialized frame to every open socket: one JSON.stringify per message, not per member. */
-export function broadcast(ctx: DurableObjectState, payload: string, except?: WebSocket): void {
-  broadcastTo(ctx.getWebSockets(), payload, except)
+/** The room's open sockets by protocol: `current` speaks `edge-chat.v1`, `legacy` the seed's frames. */
+export interface SocketLists {
+  current: WebSocket[]
+  legacy: WebSocket[]
 }
 
-/** Like `broadcast` to sockets listed once per batch: `getWebSockets` builds every socket object per call. */
+/**
+ * Lists the sockets once per batch: `getWebSockets` builds every socket object per call. With no
+ * legacy socket (the usual case) this costs one extra listing of zero sockets and no filtering.
+ */
+export function listSockets(ctx: DurableObjectState): SocketLists {
+  const all = ctx.getWebSockets()
+  const legacy = ctx.getWebSockets(LEGACY_TAG)
+  if (legacy.length === 0) return { current: all, legacy }
+  const isLegacy = new Set(legacy)
+  return { current: all.filter((ws) => !isLegacy.has(ws)), legacy }
+}
+
+/** Sends one already-serialized frame to every `edge-chat.v1` socket: one JSON.stringify per frame, not per member. */
+export function broadcast(ctx: DurableObjectState, payload: string, except?: WebSocket): void {
+  broadcastTo(listSockets(ctx).current, payload, except)
+}
+
+/** Like `broadcast` to sockets already listed (`listSockets`). */
 export function broadcastTo(sockets: WebSocket[], payload: string, except?: WebSocket): void {
   for (const ws of sockets) {
     if (ws === except) continue
@@ -13,7 +32,7 @@ export function broadcastTo(sockets: WebSocket[], payload: string, except?: WebS
   }
 }
 
-export function sendFrame(ws: WebSocket, frame: ServerFrame): void {
+export function sendFrame(ws: WebSocket, frame: ServerFrame | LegacyMessageFrame): void {
   sendRaw(ws, JSON.stringify(frame))
 }
 
@@ -28,4 +47,37 @@ export function closeSocket(ws: WebSocket, code: number, reason: string): void {
   try {
     ws.close(code, reason)
   } catch {}
+}
+
+/**
+ * A close the server decided (1009, 4001, 4002, 4029, 1011 on a frame or the expiry alarm). Frames
+ * taken before it are answered first: a send waiting for its batch gets its ack (or error frame),
+ * then the close goes out, from `settleFrame` once the last of them is done. From now on the socket's
+ * frames are ignored (`handleFrame`), so nothing is stored that the client will not see confirmed.
+ * The first close decided wins.
+ */
+export function closeWhenSettled(ws: WebSocket, socket: SocketEntry, code: number, reason: string): void {
+  if (socket.closing) return
+  socket.closing = { code, reason, sent: false }
+  if (socket.inFlight === 0) sendClose(ws, socket)
+}
+
+/** Closes at once, without waiting for frames in flight: a removed member must not see one more message. */
+export function closeNow(ws: WebSocket, socket: SocketEntry | null, code: number, reason: string): void {
+  if (!socket) return closeSocket(ws, code, reason)
+  socket.closing = { code, reason, sent: false }
+  sendClose(ws, socket)
+}
+
+/** One frame of the socket is fully answered; the last one out sends a pending close. */
+export function settleFrame(ws: WebSocket, socket: SocketEntry): void {
+  socket.inFlight -= 1
+  if (socket.inFlight === 0 && socket.closing) sendClose(ws, socket)
+}
+
+function sendClose(ws: WebSocket, socket: SocketEntry): void {
+  const closing = socket.closing
+  if (!closing || closing.sent) return
+  closing.sent = true
+  closeSocket(ws, closing.code, closing.reason)
 }

@@ -2,14 +2,13 @@ import type { ErrorCode } from '../../../protocol/errors'
 import { CLOSE_CODES, MAX_FRAME_BYTES, type ErrorFrame, type TypingNoticeFrame } from '../../../protocol/socket'
 import { AppError } from '../../errors'
 import { errorFields, log } from '../../log'
-import type { Member } from '../member'
 import { parseClientFrame, SendRefused, type ParsedFrame } from '../parse-frame'
 import { onAuth, onResume } from './admission'
-import { broadcast, closeSocket, sendFrame } from './fan-out'
+import { broadcast, closeSocket, closeWhenSettled, sendFrame, settleFrame } from './fan-out'
 import { publishMessage } from './log/commit'
 import { advanceReadCursor } from './log/store'
 import type { Room } from './room'
-import { socketEntry, takeToken } from './sockets'
+import { socketEntry, takeToken, type SocketEntry } from './sockets'
 
 // One client frame inside the room: checks in order, then the handler for its type.
 
@@ -21,15 +20,17 @@ function byteLength(data: string | ArrayBuffer): number {
   return data.length * 3 <= MAX_FRAME_BYTES ? data.length : encoder.encode(data).byteLength
 }
 
-export function dispatch(room: Room, ws: WebSocket, member: Member, frame: ParsedFrame): Promise<void> | void {
+export function dispatch(room: Room, ws: WebSocket, socket: SocketEntry, frame: ParsedFrame): Promise<void> | void {
+  const { member } = socket
   switch (frame.type) {
     case 'send':
       // The batch acks the sender right after the message's broadcast; awaiting only surfaces a failure.
-      return publishMessage(room, member, frame.text, frame.client_id ?? null, ws).then(() => {})
+      // A legacy socket is never acked: the seed's client would show the ack as a message.
+      return publishMessage(room, member, frame.text, frame.client_id ?? null, socket.legacy ? null : ws).then(() => {})
     case 'resume':
-      return onResume(room, ws, frame.since)
+      return onResume(room, ws, socket, frame.since)
     case 'auth':
-      return onAuth(room, ws, frame)
+      return onAuth(room, ws, socket, frame)
     case 'read':
       return advanceReadCursor(room.ctx.storage.sql, member.userId, Math.min(frame.seq, room.lastSeq))
     case 'typing': {
@@ -37,7 +38,7 @@ export function dispatch(room: Room, ws: WebSocket, member: Member, frame: Parse
       return broadcast(room.ctx, JSON.stringify(notice), ws)
     }
     case 'ping':
-      return sendFrame(ws, { type: 'pong' })
+      return socket.legacy ? undefined : sendFrame(ws, { type: 'pong' })
     default:
       return assertNever(frame)
   }
@@ -47,7 +48,9 @@ function assertNever(value: never): never {
   throw new Error(`unhandled frame ${JSON.stringify(value)}`)
 }
 
-function sendError(ws: WebSocket, code: ErrorCode, message: string, clientId?: string, field?: string): void {
+/** An error frame; a legacy socket gets none (the seed's client would show it as a message), its frame is dropped. */
+function sendError(ws: WebSocket, socket: SocketEntry, code: ErrorCode, message: string, clientId?: string, field?: string): void {
+  if (socket.legacy) return
   const frame: ErrorFrame = { type: 'error', code, message }
   if (clientId !== undefined) frame.client_id = clientId
   if (field !== undefined) frame.field = field
@@ -55,31 +58,37 @@ function sendError(ws: WebSocket, code: ErrorCode, message: string, clientId?: s
 }
 
 /**
- * One socket frame, in order: expiry and size checks, flood control, parse, handler. A bad frame
- * gets an error frame and the socket stays open; only expiry, size and a sustained flood close it.
+ * One socket frame, in order: a pending close, expiry and size checks, flood control, parse, handler.
+ * A bad frame gets an error frame and the socket stays open; only expiry, size and a sustained flood
+ * close it, and only after every frame taken before has been answered (`closeWhenSettled`).
  */
 export async function handleFrame(room: Room, ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
   // Frames of one socket may be handled concurrently once a handler awaits: everything up to the
   // dispatch is synchronous, so the bucket is read and replaced without another frame in between.
   const nowMs = Date.now()
-  const socket = socketEntry(ws, nowMs)
+  const socket = socketEntry(room.ctx, ws, nowMs)
   if (!socket) return closeSocket(ws, CLOSE_CODES.internal, 'Unknown socket.')
-  if (socket.member.tokenExpiresAtMs <= nowMs) return closeSocket(ws, CLOSE_CODES.tokenExpired, 'The access token expired.')
-  if (byteLength(data) > MAX_FRAME_BYTES) return closeSocket(ws, CLOSE_CODES.tooBig, 'The frame is too large.')
+  // The server is closing this socket: frames after that decision are neither stored nor answered.
+  if (socket.closing) return
+  if (socket.member.tokenExpiresAtMs <= nowMs) return closeWhenSettled(ws, socket, CLOSE_CODES.tokenExpired, 'The access token expired.')
+  if (byteLength(data) > MAX_FRAME_BYTES) return closeWhenSettled(ws, socket, CLOSE_CODES.tooBig, 'The frame is too large.')
   const { bucket, verdict } = takeToken(socket.flood, nowMs)
   socket.flood = bucket
-  if (verdict === 'close') return closeSocket(ws, CLOSE_CODES.rateLimited, 'Too many frames.')
-  if (verdict === 'refuse') return sendError(ws, 'rate_limited', 'Too many frames; slow down.')
-  if (typeof data !== 'string') return sendError(ws, 'invalid_request', 'Binary frames are not accepted; send JSON text.')
+  if (verdict === 'close') return closeWhenSettled(ws, socket, CLOSE_CODES.rateLimited, 'Too many frames.')
+  if (verdict === 'refuse') return sendError(ws, socket, 'rate_limited', 'Too many frames; slow down.')
+  if (typeof data !== 'string') return sendError(ws, socket, 'invalid_request', 'Binary frames are not accepted; send JSON text.')
+  socket.inFlight += 1
   let frame: ParsedFrame | undefined
   try {
     frame = parseClientFrame(data)
-    await dispatch(room, ws, socket.member, frame)
+    await dispatch(room, ws, socket, frame)
   } catch (err) {
     const clientId = err instanceof SendRefused ? err.clientId : frame?.type === 'send' ? frame.client_id : undefined
-    if (err instanceof AppError) return sendError(ws, err.code, err.message, clientId, err.field)
+    if (err instanceof AppError) return sendError(ws, socket, err.code, err.message, clientId, err.field)
     // Name and message only: never the frame, which holds the member's text or token.
     log.error('frame_failed', { chat_id: room.chatId, frame: frame?.type, ...errorFields(err) })
-    sendError(ws, 'internal', 'The frame could not be processed; try again.', clientId)
+    sendError(ws, socket, 'internal', 'The frame could not be processed; try again.', clientId)
+  } finally {
+    settleFrame(ws, socket)
   }
 }

@@ -2,7 +2,7 @@ import { loadConfig } from '../../config'
 import type { Keyring } from '../../crypto/keys'
 import type { Env } from '../../env'
 import type { PendingSend } from './log/commit'
-import { findChatId, lastSeq, recordChatId, type LogDb } from './log/store'
+import { findChatId, lastSeq, listRemoved, recordChatId, type LogDb } from './log/store'
 
 /** What the room's plain functions need: the object's state and log, secrets, its chat id and two caches. */
 export interface Room {
@@ -24,6 +24,11 @@ export interface Room {
   lastSeq: number
   /** Sends waiting for the next group commit; empty whenever the object can hibernate. */
   outbox: PendingSend[]
+  /**
+   * Users whose membership ended (`removed_members`): a cache read when the room opens and changed
+   * only together with storage, by `removeMember` and `admit`, so the commit can check it for free.
+   */
+  removed: Set<number>
 }
 
 /**
@@ -43,7 +48,7 @@ export function createExclusive(): Room['exclusive'] {
 export async function openRoom(ctx: DurableObjectState, env: Env, db: LogDb, exclusive: Room['exclusive']): Promise<Room> {
   const { keyring, jwtKey } = await loadConfig(env)
   const chatId = chatIdOf(ctx.id.name, db)
-  return { ctx, db, keyring, jwtKey, chatId, exclusive, lastSeq: lastSeq(ctx.storage.sql), outbox: [] }
+  return { ctx, db, keyring, jwtKey, chatId, exclusive, lastSeq: lastSeq(ctx.storage.sql), outbox: [], removed: new Set(listRemoved(db)) }
 }
 
 /**

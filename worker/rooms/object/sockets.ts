@@ -1,12 +1,34 @@
 import { FRAME_BURST, FRAMES_PER_SECOND } from '../../../protocol/socket'
 import { readMember, writeMember, type Member } from '../member'
 
-// Per-socket state inside the room: who the socket is (attachment + cache) and its flood bucket.
+// Per-socket state inside the room: who the socket is (attachment + cache), which protocol it
+// speaks (tag), its flood bucket, and the frames still being answered before a close.
+
+/**
+ * The tag of a socket that asked for no subprotocol: a client of the seed's API, sent message frames
+ * only, in the seed's shape. A tag, not an attachment field: it is set once at accept, survives
+ * hibernation, cannot be lost by a renewal rewriting the attachment, and `getWebSockets(LEGACY_TAG)`
+ * lists these sockets without touching the others. User ids are numeric tags, so it cannot collide.
+ */
+export const LEGACY_TAG = 'legacy'
 
 /** What the room needs on every frame of a socket. */
 export interface SocketEntry {
   member: Member
   flood: FloodBucket
+  /** Tagged LEGACY_TAG: gets only message frames (no ready, ack, error, typing, pong...). */
+  legacy: boolean
+  /** Frames of this socket still being handled (a send waits for its batch's commit and ack). */
+  inFlight: number
+  /** A close the server decided; it is sent once `inFlight` reaches 0 (`fan-out.ts`). */
+  closing: PendingClose | null
+}
+
+export interface PendingClose {
+  code: number
+  reason: string
+  /** The close frame went out. */
+  sent: boolean
 }
 
 /**
@@ -18,26 +40,36 @@ export interface SocketEntry {
  * - `flood` lives only here. An object hibernates only after its sockets were idle, by which time a
  *   bucket has refilled anyway, so a wake-up starts with a full one and loses nothing. An eviction
  *   mid-flood (a deploy, a crash) gives a flooder at most one more burst before refusals resume.
+ * - `inFlight` and `closing` live only here too: a socket with a frame being handled keeps the
+ *   object awake, so a hibernated socket has neither.
  */
 const entries = new WeakMap<WebSocket, SocketEntry>()
 
-/** The socket's entry, rebuilt from its attachment on a miss; null when the attachment is invalid. */
-export function socketEntry(ws: WebSocket, nowMs: number): SocketEntry | null {
+/** The socket's entry, rebuilt from its attachment and tags on a miss; null when the attachment is invalid. */
+export function socketEntry(ctx: DurableObjectState, ws: WebSocket, nowMs: number): SocketEntry | null {
   const cached = entries.get(ws)
   if (cached) return cached
   const member = readMember(ws)
   if (!member) return null
-  const entry: SocketEntry = { member, flood: fullBucket(nowMs) }
-  entries.set(ws, entry)
-  return entry
+  return addEntry(ws, member, ctx.getTags(ws).includes(LEGACY_TAG), nowMs)
 }
 
-/** Records who the socket is: in its attachment (kept across hibernation) and in memory. */
-export function setMember(ws: WebSocket, member: Member, nowMs: number): void {
+/** A socket just accepted: who it is goes into its attachment (kept across hibernation) and memory. */
+export function addSocket(ws: WebSocket, member: Member, legacy: boolean, nowMs: number): SocketEntry {
   writeMember(ws, member)
-  const entry = entries.get(ws)
-  if (entry) entry.member = member
-  else entries.set(ws, { member, flood: fullBucket(nowMs) })
+  return addEntry(ws, member, legacy, nowMs)
+}
+
+/** A renewal: the attachment and the cached copy change together. */
+export function renewMember(ws: WebSocket, socket: SocketEntry, member: Member): void {
+  writeMember(ws, member)
+  socket.member = member
+}
+
+function addEntry(ws: WebSocket, member: Member, legacy: boolean, nowMs: number): SocketEntry {
+  const entry: SocketEntry = { member, flood: fullBucket(nowMs), legacy, inFlight: 0, closing: null }
+  entries.set(ws, entry)
+  return entry
 }
 
 /** Forgets a socket's memory as hibernation does: for tests that rewrite an attachment directly. */

@@ -5,14 +5,14 @@ import { addMember, createGroup, exploreGroups, joinGroup, openPrivateChat, remo
 import { listMembers, setMemberRole } from '../../chats/members'
 import type { Db } from '../../db/client'
 import { chatMembers, chats } from '../../db/schema'
-import { codeOf, newGroup, newUser, uniqueName, type OpenDb, type SignedUpUser } from './fixtures'
+import { codeOf, newGroup, newUser, uniqueName, type OpenDb, rooms, type SignedUpUser } from './fixtures'
 
 /** A private group with one user of each role, plus a stranger. */
 async function staffedGroup(db: Db) {
   const [owner, admin, member, stranger] = [await newUser(db, 'owner'), await newUser(db, 'admin'), await newUser(db, 'member'), await newUser(db, 'stranger')]
   const chatId = await newGroup(db, owner, 'private')
-  await addMember(db, chatId, owner, admin.id)
-  await addMember(db, chatId, owner, member.id)
+  await addMember(db, rooms, chatId, owner, admin.id)
+  await addMember(db, rooms, chatId, owner, member.id)
   await setMemberRole(db, chatId, owner, { userId: admin.id, role: 'admin' })
   return { chatId, owner, admin, member, stranger }
 }
@@ -79,7 +79,7 @@ export function chatsSuite(openDb: OpenDb) {
       const db = openDb()
       const [owner, joiner] = [await newUser(db), await newUser(db)]
       const chatId = await make(db, owner, joiner)
-      expect(await codeOf(joinGroup(db, chatId, joiner))).toBe(code)
+      expect(await codeOf(joinGroup(db, rooms, chatId, joiner))).toBe(code)
       expect(await roleOf(db, chatId, joiner.id)).toBe(code === null ? 'member' : null)
     })
 
@@ -87,9 +87,9 @@ export function chatsSuite(openDb: OpenDb) {
       const db = openDb()
       const [owner, joiner] = [await newUser(db), await newUser(db)]
       const chatId = await newGroup(db, owner)
-      const joins = await Promise.all([joinGroup(db, chatId, joiner), joinGroup(db, chatId, joiner)])
+      const joins = await Promise.all([joinGroup(db, rooms, chatId, joiner), joinGroup(db, rooms, chatId, joiner)])
       expect(joins.map((j) => j.changed).sort()).toEqual([false, true])
-      expect(await codeOf(joinGroup(db, chatId, owner))).toBeNull()
+      expect(await codeOf(joinGroup(db, rooms, chatId, owner))).toBeNull()
       expect(await roleOf(db, chatId, owner.id)).toBe('owner')
     })
   })
@@ -106,14 +106,14 @@ export function chatsSuite(openDb: OpenDb) {
       const db = openDb()
       const cast = await staffedGroup(db)
       const newcomer = await newUser(db)
-      expect(await codeOf(addMember(db, cast.chatId, cast[who], newcomer.id))).toBe(code)
+      expect(await codeOf(addMember(db, rooms, cast.chatId, cast[who], newcomer.id))).toBe(code)
       expect(await roleOf(db, cast.chatId, newcomer.id)).toBe(code === null ? 'member' : null)
     })
 
     it('answers not_found for a user that does not exist', async () => {
       const db = openDb()
       const cast = await staffedGroup(db)
-      expect(await codeOf(addMember(db, cast.chatId, cast.owner, 2 ** 31 - 1))).toBe('not_found')
+      expect(await codeOf(addMember(db, rooms, cast.chatId, cast.owner, 2 ** 31 - 1))).toBe('not_found')
     })
   })
 
@@ -138,7 +138,7 @@ export function chatsSuite(openDb: OpenDb) {
       const cast: Cast = await staffedGroup(db)
       const targetUser = cast[target ?? actor]
       const before = await roleOf(db, cast.chatId, targetUser.id)
-      expect(await codeOf(removeMember(db, cast.chatId, cast[actor], target === null ? null : targetUser.id))).toBe(code)
+      expect(await codeOf(removeMember(db, rooms, cast.chatId, cast[actor], target === null ? null : targetUser.id))).toBe(code)
       expect(await roleOf(db, cast.chatId, targetUser.id)).toBe(code === null ? null : before)
     })
 
@@ -146,8 +146,8 @@ export function chatsSuite(openDb: OpenDb) {
       const db = openDb()
       const [a, b] = [await newUser(db), await newUser(db)]
       const { chatId } = await openPrivateChat(db, a, b.id)
-      expect(await codeOf(removeMember(db, chatId, a, null))).toBe('forbidden')
-      expect(await codeOf(removeMember(db, chatId, a, b.id))).toBe('forbidden')
+      expect(await codeOf(removeMember(db, rooms, chatId, a, null))).toBe('forbidden')
+      expect(await codeOf(removeMember(db, rooms, chatId, a, b.id))).toBe('forbidden')
     })
   })
 
@@ -193,7 +193,7 @@ export function chatsSuite(openDb: OpenDb) {
       const open = await newGroup(db, owner, 'public')
       const closed = await newGroup(db, owner, 'private')
       const joined = await newGroup(db, owner, 'public')
-      await joinGroup(db, joined, me)
+      await joinGroup(db, rooms, joined, me)
       const offered = (await exploreGroups(db, me.id, 1000)).map((g) => g.chatId)
       expect(offered).toContain(open)
       expect(offered).not.toContain(closed)

@@ -1,3 +1,4 @@
+import type { RoomGate } from '../../chats/chats'
 import type { ChatVisibility } from '../../../protocol/http'
 import { registerUser } from '../../auth/accounts'
 import { createSession } from '../../auth/refresh-tokens'
@@ -47,4 +48,17 @@ export async function codeOf(promise: Promise<unknown>): Promise<string | null> 
     if (err instanceof AppError) return err.code
     throw err
   }
+}
+
+/**
+ * The rooms membership changes tell (`admit`, `removeMember`). In workerd the suite uses the real
+ * ChatRoom namespace (`useRooms(env.CHAT_ROOM)`); in Node, where no Durable Object runs, this stand-in
+ * accepts the calls. What the rooms do with them is tested in worker/test/flows (room-faults tests).
+ */
+export let rooms: RoomGate = {
+  getByName: () => ({ admit: async () => undefined, removeMember: async () => 0 }),
+}
+
+export function useRooms(gate: RoomGate): void {
+  rooms = gate
 }

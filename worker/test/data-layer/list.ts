@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { addMember, openPrivateChat, removeMember } from '../../chats/chats'
 import { listChatRows } from '../../chats/list'
-import { newGroup, newUser, type OpenDb } from './fixtures'
+import { newGroup, newUser, rooms, type OpenDb } from './fixtures'
 
 export function listSuite(openDb: OpenDb) {
   describe('listChatRows', () => {
@@ -12,9 +12,9 @@ export function listSuite(openDb: OpenDb) {
       const theirs = await newGroup(db, owner)
       const left = await newGroup(db, owner)
       await newGroup(db, owner)
-      await addMember(db, theirs, owner, me.id)
-      await addMember(db, left, owner, me.id)
-      await removeMember(db, left, me, null)
+      await addMember(db, rooms, theirs, owner, me.id)
+      await addMember(db, rooms, left, owner, me.id)
+      await removeMember(db, rooms, left, me, null)
       const { chatId: direct } = await openPrivateChat(db, me, peer.id)
       const rows = await listChatRows(db, me.id)
       expect(rows.sort((a, b) => a.chatId - b.chatId)).toEqual(

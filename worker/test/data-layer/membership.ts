@@ -3,7 +3,7 @@ import type { MemberRole } from '../../../protocol/http'
 import { addMember, openPrivateChat } from '../../chats/chats'
 import { setMemberRole } from '../../chats/members'
 import { requireMember } from '../../chats/membership'
-import { codeOf, newGroup, newUser, type OpenDb } from './fixtures'
+import { codeOf, newGroup, newUser, rooms, type OpenDb } from './fixtures'
 
 export function membershipSuite(openDb: OpenDb) {
   describe('requireMember', () => {
@@ -31,8 +31,8 @@ export function membershipSuite(openDb: OpenDb) {
       const db = openDb()
       const [owner, admin, member, stranger] = [await newUser(db), await newUser(db), await newUser(db), await newUser(db)]
       const chatId = await newGroup(db, owner, 'private')
-      await addMember(db, chatId, owner, admin.id)
-      await addMember(db, chatId, owner, member.id)
+      await addMember(db, rooms, chatId, owner, admin.id)
+      await addMember(db, rooms, chatId, owner, member.id)
       await setMemberRole(db, chatId, owner, { userId: admin.id, role: 'admin' })
       const users = { owner, admin, member, stranger, 'no chat': owner }
       expect(await codeOf(requireMember(db, who === 'no chat' ? 2 ** 31 - 1 : chatId, users[who].id, role))).toBe(code)

@@ -1,6 +1,7 @@
 import type { MessageBody, SendResponse } from '../../../../protocol/http'
 import type { MessageFrame } from '../../../../protocol/socket'
-import { broadcastTo, sendFrame } from '../fan-out'
+import { AppError } from '../../../errors'
+import { broadcastTo, listSockets, sendFrame } from '../fan-out'
 import type { Room } from '../room'
 import type { StoredMessage } from './schema'
 import { sealMessage, toBody, toMessageBody, type Sender } from './seal'
@@ -37,7 +38,8 @@ async function commitOutbox(room: Room): Promise<void> {
   // One macrotask first: the runtime delivers the frames already waiting before timers, so they join
   // this batch (measured: many rooms of 20 store 25-30 % more with it).
   await new Promise((resolve) => setTimeout(resolve, 0))
-  const batch = room.outbox.splice(0)
+  const batch = refuseRemoved(room, room.outbox.splice(0))
+  if (batch.length === 0) return
   try {
     await commitBatch(room, batch)
   } catch (err) {
@@ -45,6 +47,19 @@ async function commitOutbox(room: Room): Promise<void> {
     // confirmed (then the object's storage is broken and the runtime resets it); senders get an error.
     for (const pending of batch) pending.reject(err)
   }
+}
+
+/**
+ * Sends of users removed after they were taken (`removeMember` ran between the frame, or the REST
+ * route's D1 check, and this batch) are refused, not stored: their sockets are closed already.
+ */
+function refuseRemoved(room: Room, batch: PendingSend[]): PendingSend[] {
+  if (room.removed.size === 0) return batch
+  return batch.filter((pending) => {
+    if (!room.removed.has(pending.sender.userId)) return true
+    pending.reject(new AppError('not_member', 'You are no longer a member of this chat.'))
+    return false
+  })
 }
 
 /** A message to store and the sends it answers: the first, then same-batch resends of its client_id. */
@@ -93,7 +108,7 @@ async function commitBatch(room: Room, batch: PendingSend[]): Promise<void> {
   }
   // Listed in the same synchronous step that advanced lastSeq: a socket accepted from now on got a
   // ready frame naming these seqs and must not receive them again.
-  const sockets = room.ctx.getWebSockets()
+  const sockets = listSockets(room.ctx)
   // Send only once the commit is confirmed. The output gate would hold the frames until then anyway,
   // but holding costs per frame per socket; waiting here costs once per batch, and the sends that
   // arrive meanwhile form the next batch (one commit in flight, as in a database's group commit).
@@ -101,7 +116,9 @@ async function commitBatch(room: Room, batch: PendingSend[]): Promise<void> {
   drafts.forEach(({ first, resends }, i) => {
     const message = toBody(room.chatId, stored[i]!, first.text)
     const frame: MessageFrame = { type: 'message', ...message }
-    broadcastTo(sockets, JSON.stringify(frame))
+    broadcastTo(sockets.current, JSON.stringify(frame))
+    // The seed's clients get the message body alone, serialized once for all of them.
+    if (sockets.legacy.length > 0) broadcastTo(sockets.legacy, JSON.stringify(message))
     answer(first, message, false)
     for (const pending of resends) answer(pending, message, true)
   })

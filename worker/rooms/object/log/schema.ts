@@ -40,3 +40,12 @@ export const roomMeta = sqliteTable('room_meta', {
 })
 
 export type StoredMessage = typeof messages.$inferSelect
+
+/**
+ * Users whose membership ended (`removeMember`), until a new membership starts (`admit`). The worker
+ * checks membership in D1 before it reaches the room, and a removal can land between that check and
+ * the accept; the room refuses anyone listed here, so the order in the room decides.
+ */
+export const removedMembers = sqliteTable('removed_members', {
+  userId: integer('user_id').primaryKey(),
+})

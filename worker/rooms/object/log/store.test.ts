@@ -3,6 +3,7 @@ import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { addToGroup, createGroup, sendMessage, signUp } from '../../../test/helpers'
 import { ChatRoom } from '../chat-room'
+import migrations from './migrations/migrations.js'
 
 // The schema rooms were created with before drizzle (hand-written, run on every start), verbatim.
 const HAND_MADE_SCHEMA = [
@@ -22,6 +23,8 @@ const HAND_MADE_SCHEMA = [
   `CREATE TABLE IF NOT EXISTS room_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL)`,
 ]
 const TABLES = ['messages', 'read_cursors', 'room_meta'] as const
+// Tables later migrations added: an old room has none of them.
+const LATER_TABLES = ['removed_members'] as const
 
 function roomOf(chatId: number) {
   return env.CHAT_ROOM.getByName(String(chatId))
@@ -29,7 +32,7 @@ function roomOf(chatId: number) {
 
 /** Columns (name, type, primary key) and indexes (name, unique, partial) of the log's tables. */
 function shapeOf(sql: SqlStorage) {
-  return TABLES.map((table) => ({
+  return [...TABLES, ...LATER_TABLES].map((table) => ({
     table,
     columns: sql.exec(`SELECT name, lower(type) AS type, pk FROM pragma_table_info('${table}') ORDER BY cid`).toArray(),
     indexes: sql.exec(`SELECT name, "unique", partial FROM pragma_index_list('${table}') WHERE origin = 'c' ORDER BY name`).toArray(),
@@ -48,7 +51,7 @@ describe('room log migrations', () => {
       const sql = state.storage.sql
       // Rebuild this storage as an old room left it: same rows, old DDL, no migration record.
       const rows = Object.fromEntries(TABLES.map((t) => [t, sql.exec(`SELECT * FROM ${t}`).toArray()]))
-      for (const t of [...TABLES, '__drizzle_migrations']) sql.exec(`DROP TABLE ${t}`)
+      for (const t of [...TABLES, ...LATER_TABLES, '__drizzle_migrations']) sql.exec(`DROP TABLE ${t}`)
       for (const statement of HAND_MADE_SCHEMA) sql.exec(statement)
       for (const t of TABLES) {
         for (const row of rows[t]!) {
@@ -80,7 +83,7 @@ describe('room log migrations', () => {
       unread: [0, 3],
       resent: [2, true],
       next: [4, false],
-      recorded: 1,
+      recorded: migrations.journal.entries.length,
       shape: newShape,
     })
   })

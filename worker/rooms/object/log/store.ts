@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, gt, lt, ne } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/durable-sqlite'
 import { migrate } from 'drizzle-orm/durable-sqlite/migrator'
 import migrations from './migrations/migrations.js'
-import { messages, readCursors, roomMeta, type StoredMessage } from './schema'
+import { messages, readCursors, removedMembers, roomMeta, type StoredMessage } from './schema'
 
 // Queries on the room's SQLite. Every call is synchronous, so a sequence of them with no await in
 // between is atomic inside the object. Three statements stay raw `sql.exec` because they run per
@@ -66,6 +66,27 @@ export function advanceReadCursor(sql: SqlStorage, userId: number, seq: number):
     userId,
     seq,
   )
+}
+
+/**
+ * A membership starts: the user's cursor is set to `seq` (not raised to it: a re-join after leaving
+ * must not keep an older, lower cursor) and any removal mark is cleared, in one transaction.
+ */
+export function startMembership(db: LogDb, userId: number, seq: number): void {
+  db.transaction((tx) => {
+    tx.insert(readCursors).values({ userId, seq }).onConflictDoUpdate({ target: readCursors.userId, set: { seq } }).run()
+    tx.delete(removedMembers).where(eq(removedMembers.userId, userId)).run()
+  })
+}
+
+/** Marks a user's membership as ended; `acceptSocket` and the group commit refuse them until `startMembership`. */
+export function recordRemoval(db: LogDb, userId: number): void {
+  db.insert(removedMembers).values({ userId }).onConflictDoNothing().run()
+}
+
+/** Every user whose membership ended and has not started again. */
+export function listRemoved(db: LogDb): number[] {
+  return db.select({ userId: removedMembers.userId }).from(removedMembers).all().map((r) => r.userId)
 }
 
 export function findByClientId(db: LogDb, senderId: number, clientId: string): StoredMessage | null {

@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest'
+import type { MessageBody } from '../../../protocol/http'
+import { SUBPROTOCOL, type MessageFrame } from '../../../protocol/socket'
+import { addToGroup, closeCode, createGroup, errorCode, openSocket, ORIGIN, recordSocket, signUp, socketPath, upgrade, type TestUser } from '../helpers'
+
+// Issue #9 item 8: `edge-chat.v1` is asked for with Sec-WebSocket-Protocol; a socket that asks for
+// none is the seed's client and gets only message frames, in the seed's shape.
+
+const MESSAGE_BODY_KEYS = ['chat_id', 'client_id', 'created_at', 'id', 'message', 'sender', 'sender_id', 'seq']
+
+async function pair(): Promise<{ chatId: number; a: TestUser; b: TestUser }> {
+  const [a, b] = await Promise.all([signUp('proto'), signUp('proto')])
+  const chatId = await createGroup(a)
+  await addToGroup(chatId, a, b)
+  return { chatId, a, b }
+}
+
+describe('GET /ws/chat/<id>/ Sec-WebSocket-Protocol', () => {
+  const OFFERS: { offer: string | null; status: number; selected: string | null; firstFrame: string | null }[] = [
+    { offer: null, status: 101, selected: null, firstFrame: null },
+    { offer: SUBPROTOCOL, status: 101, selected: SUBPROTOCOL, firstFrame: 'ready' },
+    { offer: `foo, ${SUBPROTOCOL}`, status: 101, selected: SUBPROTOCOL, firstFrame: 'ready' },
+    { offer: 'foo', status: 400, selected: null, firstFrame: null },
+    { offer: 'foo, bar', status: 400, selected: null, firstFrame: null },
+    { offer: '', status: 101, selected: null, firstFrame: null },
+    { offer: '  ', status: 101, selected: null, firstFrame: null },
+  ]
+  for (const row of OFFERS) {
+    it(`answers an offer of ${JSON.stringify(row.offer)} with ${row.status}, selecting ${row.selected}`, async () => {
+      const { chatId, a, b } = await pair()
+      const headers: Record<string, string> = { Origin: ORIGIN }
+      if (row.offer !== null) headers['Sec-WebSocket-Protocol'] = row.offer
+      const res = await upgrade(socketPath(chatId, a.accessToken), headers)
+      expect(res.status).toBe(row.status)
+      expect(res.headers.get('Sec-WebSocket-Protocol')).toBe(row.selected)
+      if (row.status !== 101) {
+        expect(await errorCode(res)).toBe('invalid_request')
+        return
+      }
+      const s = await recordSocket(res)
+      // A message from someone else is the first frame a legacy socket can get: nothing came before it.
+      const other = await openSocket(chatId, b.accessToken)
+      other.send({ type: 'send', client_id: 'probe', text: 'probe' })
+      await other.waitFor((f) => f.type === 'ack')
+      const probe = await s.waitFor((f) => (f as unknown as MessageBody).client_id === 'probe')
+      expect('type' in probe ? probe.type : null).toBe(row.selected === null ? null : 'message')
+      expect(s.frames[0] && 'type' in s.frames[0] ? s.frames[0].type : null).toBe(row.firstFrame)
+    })
+  }
+})
+
+describe('a socket of the seed\'s client (no subprotocol)', () => {
+  it('gets only message frames in the seed\'s shape through a whole conversation', async () => {
+    const { chatId, a, b } = await pair()
+    const legacy = await openSocket(chatId, a.accessToken, { subprotocol: null })
+    const current = await openSocket(chatId, b.accessToken)
+    await current.waitFor((f) => f.type === 'ready')
+
+    legacy.send({ message: 'hello from the seed client' })
+    current.send({ type: 'typing' })
+    current.send({ type: 'send', client_id: 'b1', text: 'hello from edge-chat.v1' })
+    legacy.send({ type: 'send', client_id: 'a1', text: 'an ack-worthy send' })
+    legacy.send('not json')
+    legacy.send({ type: 'send', text: '' })
+    legacy.send({ type: 'ping' })
+    legacy.send({ message: 'last' })
+    await current.waitFor((f) => f.type === 'message' && f.message === 'last')
+    await current.waitFor((f) => f.type === 'ack' && f.client_id === 'b1')
+    await legacy.waitFor((f) => (f as unknown as MessageBody).message === 'last')
+    await legacy.waitFor((f) => (f as unknown as MessageBody).client_id === 'b1')
+
+    const frames = legacy.frames as unknown as Record<string, unknown>[]
+    for (const frame of frames) expect(Object.keys(frame).sort()).toEqual(MESSAGE_BODY_KEYS)
+    // Frames of the two sockets interleave in any order; each socket's own stay in order.
+    expect(frames.map((f) => f.seq)).toEqual([1, 2, 3, 4])
+    expect(frames.map((f) => [f.message, f.sender]).sort()).toEqual(
+      [
+        ['hello from the seed client', a.username],
+        ['hello from edge-chat.v1', b.username],
+        ['an ack-worthy send', a.username],
+        ['last', a.username],
+      ].sort(),
+    )
+    // The edge-chat.v1 socket in the same room still gets its own shape, and the seed client's typing is relayed to nobody.
+    const seen = current.frames.filter((f): f is MessageFrame => f.type === 'message').map((f) => f.seq)
+    expect(seen).toEqual([1, 2, 3, 4])
+    expect(current.frames.some((f) => f.type === 'ack' && f.client_id === 'b1')).toBe(true)
+  })
+
+  it('still closes with a code on a frame over the size limit', async () => {
+    const { chatId, a } = await pair()
+    const legacy = await openSocket(chatId, a.accessToken, { subprotocol: null })
+    legacy.send({ message: 'x'.repeat(40_000) })
+    expect(await closeCode(legacy)).toBe(1009)
+    expect(legacy.frames).toEqual([])
+  })
+})
