@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { MessageBody } from '../../../protocol/http'
-import { SUBPROTOCOL, type MessageFrame } from '../../../protocol/socket'
+import { MAX_FRAME_BYTES, SUBPROTOCOL, type MessageFrame } from '../../../protocol/socket'
 import { addToGroup, closeCode, createGroup, errorCode, openSocket, ORIGIN, recordSocket, signUp, socketPath, upgrade, type TestUser } from '../helpers'
 
 // Issue #9 item 8: `edge-chat.v1` is asked for with Sec-WebSocket-Protocol; a socket that asks for
@@ -90,7 +90,7 @@ describe('a socket of the seed\'s client (no subprotocol)', () => {
   it('still closes with a code on a frame over the size limit', async () => {
     const { chatId, a } = await pair()
     const legacy = await openSocket(chatId, a.accessToken, { subprotocol: null })
-    legacy.send({ message: 'x'.repeat(40_000) })
+    legacy.send({ message: 'x'.repeat(MAX_FRAME_BYTES) })
     expect(await closeCode(legacy)).toBe(1009)
     expect(legacy.frames).toEqual([])
   })
