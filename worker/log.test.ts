@@ -1,6 +1,11 @@
+import { env } from 'cloudflare:workers'
+import { sql } from 'drizzle-orm'
 import { afterEach, describe, expect, it, vi } from 'vitest'
+import { d1Db } from './db/client'
+import { users } from './db/schema'
 import { errorFields, formatLine, log, REDACTED, redactValue } from './log'
 import { captureLogs } from './test/logs'
+import { uniqueName } from './test/helpers'
 
 describe('formatLine', () => {
   it.each([
@@ -82,5 +87,46 @@ describe('log', () => {
     log.error('failed', errorFields(err))
     expect(logs.lines()).toEqual([{ level: 'error', event: 'failed', error: 'TypeError', reason: 'boom' }])
     expect(errorFields('a string')).toEqual({ error: 'unknown' })
+  })
+})
+
+describe('errorFields on a failed drizzle query', () => {
+  const db = () => d1Db(env.DB)
+  const row = () => {
+    const name = uniqueName('leak')
+    return { username: name, email: `${name}@example.com`, passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2VjcmV0$aGFzaA', createdAtMs: 1 }
+  }
+
+  it.each([
+    [
+      'a constraint violation',
+      async () => {
+        const user = row()
+        await db().insert(users).values(user)
+        await db().insert(users).values({ ...user, username: `${user.username}x` })
+      },
+      /UNIQUE constraint failed: users\.email/,
+    ],
+    [
+      'a missing table',
+      async () => {
+        await db().run(sql`SELECT * FROM no_such_table WHERE email = ${'carol-secret@example.com'}`)
+      },
+      /no such table: no_such_table/,
+    ],
+  ] as const)('logs the driver reason for %s and no bound value', async (_, query, reason) => {
+    const err = await query().then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(err).toBeInstanceOf(Error)
+    expect((err as Error).message).toMatch(/^Failed query:/)
+    const fields = errorFields(err)
+    expect(fields.reason).toMatch(reason)
+    expect(fields.error).not.toBe('DrizzleQueryError')
+    const line = formatLine('error', 'failed', fields)
+    expect(line).not.toContain('params')
+    expect(line).not.toContain('@example.com')
+    expect(line).not.toContain('argon2id')
   })
 })

@@ -1,3 +1,5 @@
+import { DrizzleQueryError } from 'drizzle-orm/errors'
+
 /**
  * One JSON object per line, so Workers Logs and `wrangler tail` can filter on fields. The usual
  * fields are `request_id`, `route` (Hono's pattern, e.g. `/chat/:id/send/`, never the raw URL, whose
@@ -57,7 +59,21 @@ export const log = {
   error: (event: string, fields?: LogFields) => console.error(formatLine('error', event, fields)),
 }
 
-/** Name and message of a thrown value, never its stack or the object (either can carry request data). */
+/**
+ * Name and message of a thrown value, never its stack or the object (either can carry request data).
+ * For a failed drizzle query, those of the driver's error instead: drizzle (0.45, `DrizzleQueryError`
+ * in `drizzle-orm/errors`) wraps every failure as `Failed query: <sql> params: <values>`, so its own
+ * message carries the bound values (emails, usernames, password hashes) and hides the actual reason.
+ */
 export function errorFields(err: unknown): LogFields {
-  return err instanceof Error ? { error: err.name, reason: err.message } : { error: 'unknown' }
+  if (!(err instanceof Error)) return { error: 'unknown' }
+  const cause = isDrizzleQueryError(err) ? err.cause : err
+  if (!(cause instanceof Error)) return { error: err.name, reason: 'query failed (no driver error)' }
+  return { error: cause.name, reason: cause.message }
+}
+
+// The message prefix as well as the class: a bundle may carry two copies of drizzle (D1 and libSQL
+// entry points share one today), and the prefix is what leaks.
+function isDrizzleQueryError(err: Error): boolean {
+  return err instanceof DrizzleQueryError || err.message.startsWith('Failed query:')
 }

@@ -39,4 +39,20 @@ describe('GET /health', () => {
     expect(lines).toContainEqual(expect.objectContaining({ event: 'health_database_down', route: '/health', error: 'Error', reason: driverError }))
     expect(lines).toContainEqual(expect.objectContaining({ event: 'request', route: '/health', status: 503, level: 'error' }))
   })
+
+  it('logs the driver reason, not drizzle\'s wrapper, when the query itself fails', async () => {
+    const driverError = 'D1_ERROR: Network connection lost.'
+    const statement = {
+      bind: () => statement,
+      all: () => Promise.reject(new Error(driverError)),
+      raw: () => Promise.reject(new Error(driverError)),
+      run: () => Promise.reject(new Error(driverError)),
+    }
+    const logs = captureLogs()
+    const res = await app.fetch(new Request(`${ORIGIN}/health`), { ...env, DB: { prepare: () => statement } as unknown as D1Database })
+    expect(res.status).toBe(503)
+    const down = logs.lines().find((line) => line.event === 'health_database_down')
+    expect(down).toMatchObject({ error: 'Error', reason: driverError })
+    expect(JSON.stringify(down)).not.toContain('Failed query')
+  })
 })
