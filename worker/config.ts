@@ -3,7 +3,6 @@ import { base64ToBytes } from './crypto/encoding'
 import { importKeyring, parseKeyringSpec, type Keyring } from './crypto/keys'
 import { parseLibsqlAuthToken, parseLibsqlUrl, type LibsqlSettings } from './db/libsql-settings'
 import type { Env } from './env'
-import { parseAllowedOrigins } from './http/same-origin'
 
 export const MIN_JWT_SECRET_BYTES = 32
 
@@ -94,4 +93,29 @@ function parseJwtSecret(secret: string | undefined): Uint8Array {
   const key = base64ToBytes(secret.trim())
   if (!key || key.length < MIN_JWT_SECRET_BYTES) throw new Error(`must be at least ${MIN_JWT_SECRET_BYTES} random bytes, base64 encoded`)
   return key
+}
+
+/**
+ * ALLOWED_ORIGINS "https://a.example, http://localhost:5173" -> origins; unset, empty or blank
+ * entries mean none. Each entry must be exactly an origin (RFC 6454 §6.2: scheme, host, port; no
+ * path, no trailing slash), because it is compared with the browser's Origin header as a string:
+ * anything else would never match and fail silently. Throws an Error naming the entry by position.
+ */
+export function parseAllowedOrigins(spec: string | undefined): string[] {
+  const origins: string[] = []
+  for (const [index, raw] of (spec ?? '').split(',').entries()) {
+    const entry = raw.trim()
+    if (entry === '') continue
+    if (!isOrigin(entry)) {
+      throw new Error(`entry ${index + 1} is not an origin like "https://chat.example" (http or https, no path or trailing slash)`)
+    }
+    origins.push(entry)
+  }
+  return origins
+}
+
+function isOrigin(entry: string): boolean {
+  if (!URL.canParse(entry)) return false
+  const url = new URL(entry)
+  return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === entry
 }

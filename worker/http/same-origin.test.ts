@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { isAllowedOrigin, parseAllowedOrigins } from './same-origin'
+import { parseAllowedOrigins } from '../config'
+import { isAllowedOrigin } from './same-origin'
 
 describe('parseAllowedOrigins', () => {
   it.each([
