@@ -40,5 +40,12 @@ export interface AuthUser {
 
 export type AppEnv = {
   Bindings: Env
-  Variables: { user: AuthUser; db: Db; requestId: string; config: Config }
+  Variables: {
+    user: AuthUser
+    db: Db
+    requestId: string
+    config: Config
+    /** The account a sign-in, sign-up or refresh acted for, once known: the request log's `user_id` without a token. */
+    accountId: number
+  }
 }

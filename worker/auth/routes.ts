@@ -1,7 +1,7 @@
 import { PATHS, type LoginResponse, type RefreshResponse, type RegisterResponse } from '../../protocol/http'
 import { LoginRequestSchema, RegisterRequestSchema, SessionIdSchema, UsersQuerySchema } from '../../protocol/requests'
 import { AppError } from '../errors'
-import { readBody } from '../http/body'
+import { readBody, readQuery } from '../http/body'
 import { parseInput } from '../input'
 import { enforceRateLimit } from '../http/rate-limit'
 import { createRouter } from '../http/router'
@@ -25,6 +25,7 @@ authRoutes.post(PATHS.register, async (c) => {
   const body = parseInput(RegisterRequestSchema, await readBody(c))
   const input = { username: body.Username, email: body.Email, password: body.Password }
   const account = await registerUser(c.var.db, input, c.var.config.passwordHashParams)
+  c.set('accountId', account.id)
   return c.json<RegisterResponse>({ msg: 'Registered.', data: { Userid: account.id, Username: account.username } }, 201)
 })
 
@@ -32,6 +33,7 @@ authRoutes.post(PATHS.login, async (c) => {
   const { Email: email, Password: password } = parseInput(LoginRequestSchema, await readBody(c))
   await enforceRateLimit(c.env.LOGIN_LIMITER, `login:${canonicalEmail(email)}`, 'Too many sign-in attempts for this account; wait a minute.')
   const account = await authenticate(c.var.db, email, password, c.var.config.passwordHashParams)
+  c.set('accountId', account.id)
   const refresh = await createSession(c.var.db, account.id, c.req.header('User-Agent'))
   const tokens = await issueTokens(c.var.config.jwtKey, account, refresh.sessionId)
   setRefreshCookie(c, refresh.token)
@@ -43,6 +45,7 @@ authRoutes.post(PATHS.refresh, async (c) => {
   if (!presented) throw new AppError('missing_token', 'No refresh token cookie; sign in again.')
   try {
     const refresh = await rotateRefreshToken(c.var.db, presented, c.req.header('User-Agent'))
+    c.set('accountId', refresh.userId)
     const account = await getAccount(c.var.db, refresh.userId)
     const tokens = await issueTokens(c.var.config.jwtKey, account, refresh.sessionId)
     setRefreshCookie(c, refresh.token)
@@ -77,7 +80,7 @@ authRoutes.delete('/sessions/:id/', async (c) => {
 })
 
 authRoutes.get(PATHS.users, async (c) => {
-  const { q, limit, offset } = parseInput(UsersQuerySchema, c.req.query())
+  const { q, limit, offset } = parseInput(UsersQuerySchema, readQuery(c))
   const page = await searchUsers(c.var.db, c.var.user.id, { query: q, limit, offset })
   return c.json({ users: page.users, next_offset: page.nextOffset })
 })

@@ -20,7 +20,7 @@ import {
   SendRequestSchema,
   SetRoleRequestSchema,
 } from '../../protocol/requests'
-import { readBody } from '../http/body'
+import { readBody, readQuery } from '../http/body'
 import { createRouter } from '../http/router'
 import { requireUser } from '../http/require-user'
 import { parseInput } from '../input'
@@ -97,7 +97,7 @@ chatRoutes.post('/chat/:id/role/', async (c) => {
 
 chatRoutes.get('/chat/:id/history/', async (c) => {
   const chatId = parseChatId(c.req.param('id'))
-  const { before, limit } = parseInput(HistoryQuerySchema, c.req.query())
+  const { before, limit } = parseInput(HistoryQuerySchema, readQuery(c))
   await requireMember(c.var.db, chatId, c.var.user.id)
   return c.json<HistoryResponse>(await c.env.CHAT_ROOM.getByName(String(chatId)).history(before ?? null, limit))
 })

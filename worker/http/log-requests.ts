@@ -25,7 +25,9 @@ export function requestFields(c: Context<AppEnv>): LogFields {
 
 /**
  * One `request` line per request, written after the response is ready: what operators read. The
- * user id appears once `requireUser` has verified a token. `duration_ms` is wall time in the worker;
+ * user id appears whenever the request resolved a user: a verified token (`c.var.user`, from
+ * requireUser or the socket upgrade) or the account a sign-in, sign-up or refresh acted for
+ * (`c.var.accountId`). `duration_ms` is wall time in the worker;
  * in production workerd stops the clock during pure CPU work, so there it counts waiting on I/O.
  */
 export const logRequests = createMiddleware<AppEnv>(async function logRequests(c, next) {
@@ -33,7 +35,7 @@ export const logRequests = createMiddleware<AppEnv>(async function logRequests(c
   await next()
   const user: AuthUser | undefined = c.var.user
   const status = c.res.status
-  const fields = { ...requestFields(c), method: c.req.method, status, duration_ms: Date.now() - startMs, user_id: user?.id }
+  const fields = { ...requestFields(c), method: c.req.method, status, duration_ms: Date.now() - startMs, user_id: user?.id ?? c.var.accountId }
   if (status >= 500) log.error('request', fields)
   else log.info('request', fields)
 })

@@ -3,9 +3,10 @@ import { verifyAccessToken } from '../auth/access-tokens'
 import { requireMember } from '../chats/membership'
 import type { Config } from '../config'
 import type { Db } from '../db/client'
-import type { Env } from '../env'
+import type { AuthUser, Env } from '../env'
 import { AppError } from '../errors'
 import { assertSameOrigin } from '../http/same-origin'
+import { parseUrlencoded } from '../http/urlencoded'
 import { parseInput } from '../input'
 import { encodeMember, MEMBER_HEADER } from './member'
 import { chooseSubprotocol } from './subprotocol'
@@ -13,9 +14,17 @@ import { chooseSubprotocol } from './subprotocol'
 /**
  * The worker decides who gets in: a WebSocket upgrade, an allowed Origin, a valid token from the
  * `token` query (browsers cannot set headers on a WebSocket) and membership. Only then is the
- * request handed to the chat's room, with the verified member in MEMBER_HEADER.
+ * request handed to the chat's room, with the verified member in MEMBER_HEADER. `onVerified` hears
+ * of the token's user as soon as it is verified (the request log's `user_id`, refused or not).
  */
-export async function admitToRoom(env: Env, config: Config, db: Db, request: Request, rawChatId: string): Promise<Response> {
+export async function admitToRoom(
+  env: Env,
+  config: Config,
+  db: Db,
+  request: Request,
+  rawChatId: string,
+  onVerified: (user: AuthUser) => void = () => {},
+): Promise<Response> {
   const chatId = parseInput(ChatIdSchema, rawChatId, { root: 'chat_id' })
   if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
     throw new AppError('invalid_request', 'This path only accepts a WebSocket upgrade.')
@@ -23,11 +32,12 @@ export async function admitToRoom(env: Env, config: Config, db: Db, request: Req
   const subprotocol = chooseSubprotocol(request.headers.get('Sec-WebSocket-Protocol'))
   // A cross-site page can open a WebSocket with the user's token if it has one; Origin is the only tell.
   assertSameOrigin(request.headers.get('Origin') ?? undefined, request.url, config.allowedOrigins)
-  const url = new URL(request.url)
-  const token = url.searchParams.get('token')
+  const query = parseUrlencoded(new URL(request.url).search.slice(1), 'The query')
+  const token = typeof query.token === 'string' ? query.token : ''
   if (!token) throw new AppError('missing_token', 'Add the access token as the `token` query parameter.')
-  const sinceSeq = parseInput(SocketQuerySchema, { since: url.searchParams.get('since') ?? undefined }).since ?? null
+  const sinceSeq = parseInput(SocketQuerySchema, { since: query.since }).since ?? null
   const user = await verifyAccessToken(config.jwtKey, token)
+  onVerified(user)
   await requireMember(db, chatId, user.id)
 
   const headers = new Headers(request.headers)

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { api, authed, createGroup, json, openSocket, ORIGIN, refreshCookie, signUp, upgrade } from '../helpers'
+import { api, authed, createGroup, json, openSocket, ORIGIN, refreshCookie, signUp, upgrade, type TestUser as BaseUser } from '../helpers'
 import { captureLogs } from '../logs'
+
+type TestUser = BaseUser & { chatId: number; otherChatId: number }
 
 const requestLines = (lines: Record<string, unknown>[]) => lines.filter((line) => line.event === 'request')
 
@@ -67,5 +69,31 @@ describe('request log', () => {
     expect(routes).toEqual(
       expect.arrayContaining(['POST /login/ 401', 'POST /refresh/ 200', `POST /chat/:id/send/ 201`, 'GET /ws/chat/:id/ 101', 'GET /ws/chat/:id/ 401']),
     )
+  })
+
+  // Every way a request resolves who is calling: a verified token (REST or socket, admitted or
+  // refused after it), a password, a fresh account, a refresh cookie.
+  it.each([
+    ['a socket upgrade', async (u: TestUser) => upgrade(`/ws/chat/${u.chatId}/?token=${u.accessToken}`, { Origin: ORIGIN }), 101],
+    ['a socket upgrade refused for membership', async (u: TestUser) => upgrade(`/ws/chat/${u.otherChatId}/?token=${u.accessToken}`, { Origin: ORIGIN }), 403],
+    ['a sign-in', async (u: TestUser) => api('/login/', json({ Email: u.email, Password: u.password })), 200],
+    ['a refresh', async (u: TestUser) => api('/refresh/', { method: 'POST', headers: { Cookie: u.cookie, Origin: ORIGIN } }), 200],
+  ] as const)('writes user_id for %s', async (_, send, status) => {
+    const user = await signUp('resolved')
+    const stranger = await signUp('stranger')
+    const subject = { ...user, chatId: await createGroup(user), otherChatId: await createGroup(stranger, 'private') }
+    const logs = captureLogs()
+    const res = await send(subject)
+    expect(res.status).toBe(status)
+    res.webSocket?.accept()
+    res.webSocket?.close(1000)
+    expect(requestLines(logs.lines())).toEqual([expect.objectContaining({ status, user_id: user.id })])
+  })
+
+  it('writes user_id for a sign-up', async () => {
+    const logs = captureLogs()
+    const user = await signUp('newcomer')
+    const registered = requestLines(logs.lines()).find((line) => line.route === '/reg_user/')
+    expect(registered).toMatchObject({ status: 201, user_id: user.id })
   })
 })
