@@ -11,9 +11,9 @@ function randomBase64(bytes: number): string {
   return Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString('base64')
 }
 
-// Three projects in one run: the worker and protocol inside workerd; the data-layer suite again in
-// Node against a libSQL file (worker/test/data-layer/); and the web client's browser-less logic
-// (state, api, utils) in plain Node. UI behaviour is tested in Chromium (web/e2e/).
+// Four projects in one run: the worker and protocol inside workerd; the data-layer suite again in
+// Node against a libSQL file (worker/test/data-layer/); the repository scripts' logic (scripts/); and
+// the web client's browser-less logic (state, api, utils) in plain Node. UI behaviour is tested in Chromium (web/e2e/).
 export default defineConfig(async () => {
   // The worker's assets binding needs its directory to exist; worker tests don't need the built client.
   mkdirSync(path.join(import.meta.dirname, 'dist'), { recursive: true })
@@ -50,6 +50,13 @@ export default defineConfig(async () => {
           test: {
             name: 'libsql',
             include: [LIBSQL_TESTS],
+            environment: 'node',
+          },
+        },
+        {
+          test: {
+            name: 'scripts',
+            include: ['scripts/**/*.test.mjs'],
             environment: 'node',
           },
         },

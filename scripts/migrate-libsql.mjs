@@ -26,14 +26,27 @@ export async function migrateLibsql({ url, authToken }) {
   }
 }
 
+function isLocalUrl(url) {
+  if (!URL.canParse(url)) return false
+  const { protocol, hostname } = new URL(url)
+  return protocol === 'file:' || ['localhost', '127.0.0.1', '[::1]'].includes(hostname)
+}
+
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const url = process.env.LIBSQL_URL?.trim()
   if (!url) {
     console.error('db:migrate:libsql: set LIBSQL_URL (and LIBSQL_AUTH_TOKEN for a remote database); see docs/configuration.md')
     process.exit(1)
   }
+  const authToken = process.env.LIBSQL_AUTH_TOKEN?.trim() || undefined
+  // The worker's rule (worker/db/libsql-settings.ts): a token for anything but a file or a loopback
+  // host, so a missing one is named here rather than surfacing as the database's bare 401.
+  if (!authToken && !isLocalUrl(url)) {
+    console.error('db:migrate:libsql: set LIBSQL_AUTH_TOKEN for a LIBSQL_URL that is not a file or localhost')
+    process.exit(1)
+  }
   try {
-    const applied = await migrateLibsql({ url, authToken: process.env.LIBSQL_AUTH_TOKEN?.trim() || undefined })
+    const applied = await migrateLibsql({ url, authToken })
     // The URL names the database; the token is never printed.
     console.log(`db:migrate:libsql: ${new URL(url).host || url} is up to date (${applied} migration(s) applied in all)`)
   } catch (err) {

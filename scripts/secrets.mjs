@@ -2,20 +2,22 @@
 // Prints fresh values for every secret the worker reads, with the commands that store them. Nothing
 // is written to disk; paste each value at wrangler's prompt so it stays out of shell history too.
 //
-//   npm run secrets [-- --env staging|production]
+//   npm run secrets -- --env staging|production
 import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 
 const { values: args } = parseArgs({ options: { env: { type: 'string', default: '' } } })
-if (args.env !== '' && !['staging', 'production'].includes(args.env)) {
-  console.error('secrets: --env must be staging or production')
+// The top level of wrangler.toml is local (its secrets come from .dev.vars): never deployed, so
+// commands without --env would store secrets on a worker that does not exist.
+if (!['staging', 'production'].includes(args.env)) {
+  console.error('secrets: pass --env staging or --env production')
   process.exit(2)
 }
-const envFlag = args.env ? ` --env ${args.env}` : ''
+const envFlag = ` --env ${args.env}`
 const key = () => randomBytes(32).toString('base64')
 const messageKey = key()
 
-console.log(`# Fresh secrets${args.env ? ` for ${args.env}` : ''}. Run each command and paste its value at the prompt.
+console.log(`# Fresh secrets for ${args.env}. Run each command and paste its value at the prompt.
 
 # JWT_SECRET: HS256 key for access tokens (32 random bytes, base64). Replacing it voids every access
 # token at once; clients renew theirs through the refresh cookie, so nobody is signed out.

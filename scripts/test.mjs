@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The whole test suite in one command (`npm test`), as CI runs it: installs what the tests need
-// (npm packages; Debian's chromium when missing), then type-checks, runs vitest's three projects (the
+// (npm packages; Debian's chromium when missing), then type-checks, runs vitest's four projects (the
 // worker inside workerd with real D1 and Durable Objects; the data-layer suite in Node on libSQL; the
-// web client's logic in Node) and the browser tests in Chromium.
+// scripts' logic and the web client's logic in Node) and the browser tests in Chromium.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -61,7 +61,7 @@ const e2eFiles = readdirSync(e2eDir)
   .map((f) => `web/e2e/${f}`)
 
 step('typecheck (tsc)', bin('tsc'), ['--noEmit'])
-step('vitest (workerd: worker and protocol; libsql: data layer in Node; web: client logic in Node)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], {
+step('vitest (workerd: worker and protocol; libsql: data layer in Node; scripts and web: logic in Node)', bin('vitest'), ['run', '--reporter=default', '--reporter=json', `--outputFile.json=${vitestJson}`], {
   count: vitestCounts,
 })
 step(

@@ -35,7 +35,7 @@ export function libsqlDb({ url, authToken }: LibsqlSettings): Db {
  * The libSQL client is built per request: a few objects, no connection until the first query (each
  * query or batch is one fetch), and nothing doing I/O is shared across requests, which Workers forbid.
  * It is imported statically: a lazy `import()` would not leave it out of the single-file bundle, and
- * measured bigger (635 KiB against 573 KiB) with no measurable saving at startup (docs/architecture.md, "D1 or libSQL").
+ * measured bigger, with no measurable saving at startup (docs/architecture.md, "D1 or libSQL").
  */
 export function getDb(libsql: LibsqlSettings | null, env: { DB: D1Database }): Db {
   return libsql ? libsqlDb(libsql) : d1Db(env.DB)
