@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { axeViolations, launchBrowser, newContext, screenshot, setTheme, signIn, signUp, uniqueUser } from './helpers.mjs'
+import { axeViolations, launchBrowser, newContext, reload, screenshot, setTheme, signIn, signUp, uniqueUser } from './helpers.mjs'
 import { startServer } from './server.mjs'
 
 let server
@@ -27,7 +27,7 @@ describe('accounts in the browser', () => {
     const page = await context.newPage()
     const user = uniqueUser('reload')
     await signUp(page, user)
-    await page.reload()
+    await reload(page)
     await page.getByRole('heading', { name: `Welcome, ${user.username}` }).waitFor()
     await page.goto('/settings/sessions')
     await page.getByRole('heading', { name: 'Active sessions' }).waitFor()
@@ -89,14 +89,14 @@ describe('accounts in the browser', () => {
     await a.goto('/settings/sessions')
     await a.getByRole('button', { name: 'Sign out Chrome on Linux' }).click()
     await a.getByRole('button', { name: 'Sign out Chrome on Linux' }).waitFor({ state: 'detached' })
-    await b.reload()
+    await reload(b)
     await b.getByRole('heading', { name: 'Sign in' }).waitFor()
     await signIn(b, user)
-    await a.reload()
+    await reload(a)
     await a.getByText('This browser').waitFor()
     await a.getByRole('button', { name: 'Sign out everywhere' }).click()
     await a.getByRole('heading', { name: 'Sign in' }).waitFor()
-    await b.reload()
+    await reload(b)
     await b.getByRole('heading', { name: 'Sign in' }).waitFor()
     await first.close()
     await second.close()

@@ -31,6 +31,16 @@ export async function newContext(browser, baseURL, options = {}) {
   return context
 }
 
+/**
+ * Reloads and resolves once the new document is parsed; the caller then waits for the UI it expects.
+ * Not the `load` event (Playwright's default): that waits for every subresource, each a request
+ * through the worker of a wrangler dev shared with the whole machine, and the app is usable before
+ * then. Under load that wait alone ran past 30 s while the page was already signed in.
+ */
+export function reload(page) {
+  return page.reload({ waitUntil: 'domcontentloaded' })
+}
+
 export function uniqueUser(prefix) {
   const id = `${prefix}_${Math.random().toString(36).slice(2, 7)}`
   return { username: id, email: `${id}@example.test`, password: 'correct horse battery staple' }
