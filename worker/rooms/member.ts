@@ -1,3 +1,6 @@
+// Used on both sides of the room's door: the Worker writes the verified member into MEMBER_HEADER
+// (upgrade.ts), and the Durable Object reads it back and keeps it as the socket's attachment
+// (object/). So it lives at rooms/ top level, and imports nothing of either side.
 import * as v from 'valibot'
 import { jsonInteger } from '../../protocol/fields'
 

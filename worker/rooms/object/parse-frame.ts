@@ -1,8 +1,8 @@
 import * as v from 'valibot'
-import { ClientId } from '../../protocol/fields'
-import { ClientFrameSchema, type ParsedFrame } from '../../protocol/frames'
-import { AppError } from '../errors'
-import { parseInput, parseJsonObject } from '../input'
+import { ClientId } from '../../../protocol/fields'
+import { ClientFrameSchema, type ParsedFrame } from '../../../protocol/frames'
+import { AppError } from '../../errors'
+import { parseInput, parseJsonObject } from '../../input'
 
 export type { ParsedFrame }
 

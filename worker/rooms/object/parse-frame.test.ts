@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { MESSAGE_MAX_CHARS } from '../../protocol/http'
-import { AppError } from '../errors'
+import { MESSAGE_MAX_CHARS } from '../../../protocol/http'
+import { AppError } from '../../errors'
 import { parseClientFrame, SendRefused } from './parse-frame'
 
 function codeOf(raw: string): string | null {
