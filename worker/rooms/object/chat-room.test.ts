@@ -5,7 +5,7 @@ import type { HistoryResponse } from '../../../protocol/http'
 import type { MessageFrame } from '../../../protocol/socket'
 import { addToGroup, api, authed, createGroup, openSocket, sendMessage, signUp } from '../../test/helpers'
 import { ChatRoom } from './chat-room'
-import { readMember } from '../member'
+import { encodeMember, MEMBER_HEADER, readMember } from '../member'
 import { openLog } from './log/store'
 import { chatIdOf } from './room'
 import { forgetSocket } from './sockets'
@@ -110,11 +110,15 @@ function rejectionOf(call: Promise<unknown>): Promise<unknown> {
 }
 
 describe('ChatRoom chat id', () => {
-  it('takes its chat id from its name and refuses a name that is not a canonical chat id', async () => {
-    const names = ['abc', '07', '0', '-1', '1.5', '1e3', ' 5', '9007199254740993']
-    for (const name of names) {
-      expect([name, await rejectionOf(env.CHAT_ROOM.getByName(name).history(null, 10))]).toEqual([name, expect.any(Error)])
-    }
+  // Called in the object rather than through an RPC, whose rejection workerd also reports as an
+  // uncaught exception of the object.
+  it.each(['abc', '07', '0', '-1', '1.5', '1e3', ' 5', '5 ', '9007199254740993', ''])('refuses the name %j, which is not a canonical chat id', async (name) => {
+    await runInDurableObject(env.CHAT_ROOM.getByName(`unnamed-${crypto.randomUUID()}`), (_instance, state) => {
+      expect(() => chatIdOf(name, openLog(state.storage))).toThrow('a room named other than by a chat id')
+    })
+  })
+
+  it('takes its chat id from its name', async () => {
     const owner = await signUp('named')
     const chatId = await createGroup(owner)
     expect(await rejectionOf(roomOf(chatId).history(null, 10))).toBe(null)
@@ -138,5 +142,17 @@ describe('ChatRoom chat id', () => {
       expect(chatIdOf(String(chatId), db)).toBe(chatId)
       expect(() => chatIdOf(String(chatId + 1), db)).toThrow()
     })
+  })
+})
+
+describe('ChatRoom fetch', () => {
+  it.each(['abc', '-1', '1.5', '1e3', '9007199254740993'])('answers invalid_request to a since of %j from the worker', async (since) => {
+    const owner = await signUp('since')
+    const chatId = await createGroup(owner)
+    const member = encodeMember({ userId: owner.id, username: owner.username, tokenExpiresAtMs: Date.now() + 600_000 })
+    const url = `https://room.internal/connect?since=${encodeURIComponent(since)}`
+    const res = await env.CHAT_ROOM.getByName(String(chatId)).fetch(new Request(url, { headers: { Upgrade: 'websocket', [MEMBER_HEADER]: member } }))
+    expect(res.status).toBe(400)
+    expect(await res.json()).toMatchObject({ error: { code: 'invalid_request' } })
   })
 })

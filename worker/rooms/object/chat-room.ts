@@ -1,5 +1,7 @@
 import { DurableObject } from 'cloudflare:workers'
+import * as v from 'valibot'
 import type { HistoryResponse, SendResponse } from '../../../protocol/http'
+import { SocketQuerySchema } from '../../../protocol/requests'
 import { CLOSE_CODES, SUBPROTOCOL } from '../../../protocol/socket'
 import type { Env } from '../../env'
 import { errorResponse } from '../../errors'
@@ -55,10 +57,12 @@ export class ChatRoom extends DurableObject<Env> {
       return errorResponse('invalid_request', 'Expected a WebSocket upgrade from the worker.')
     }
     const query = new URL(request.url).searchParams
-    const since = query.get('since')
+    // The worker validated `since` already (upgrade.ts); a malformed one here is a bug, answered as bad input.
+    const since = v.safeParse(SocketQuerySchema, { since: query.get('since') ?? undefined })
+    if (!since.success) return errorResponse('invalid_request', '"since" must be a non-negative integer.')
     // The worker chose the protocol from Sec-WebSocket-Protocol (`rooms/subprotocol.ts`) and selects it in the 101.
     const legacy = query.get('subprotocol') !== SUBPROTOCOL
-    const accepted = await acceptSocket(await this.room(), member, since === null ? null : Number(since), legacy)
+    const accepted = await acceptSocket(await this.room(), member, since.output.since ?? null, legacy)
     return accepted ?? errorResponse('not_member', 'You are not a member of this chat.')
   }
 

@@ -1,3 +1,5 @@
+import * as v from 'valibot'
+import { ChatIdSchema } from '../../../protocol/requests'
 import { loadConfig } from '../../config'
 import type { Keyring } from '../../crypto/keys'
 import type { Env } from '../../env'
@@ -66,8 +68,11 @@ export function chatIdOf(name: string | undefined, db: LogDb): number {
     if (recorded === null) throw new Error('a room without a name or a recorded chat id')
     return recorded
   }
-  const chatId = Number(name)
-  if (!Number.isSafeInteger(chatId) || chatId <= 0 || String(chatId) !== name) throw new Error('a room named other than by a chat id')
+  // The chat id rule of the REST paths, plus one more: canonical digits only, as `String(chatId)`
+  // wrote them, since "07" would be a second object for chat 7.
+  const parsed = v.safeParse(ChatIdSchema, name)
+  if (!parsed.success || String(parsed.output) !== name) throw new Error('a room named other than by a chat id')
+  const chatId = parsed.output
   if (recorded === null) recordChatId(db, chatId)
   else if (recorded !== chatId) throw new Error(`room of chat ${recorded} was asked to serve chat ${chatId}`)
   return chatId
