@@ -138,3 +138,6 @@ export const Password = v.pipe(
 
 /** Idempotency key of a send: 1-64 visible ASCII characters (U+0021-U+007E). */
 export const ClientId = v.pipe(v.string('must be 1-64 visible ASCII characters.'), v.regex(/^[\x21-\x7e]{1,64}$/, 'must be 1-64 visible ASCII characters.'))
+
+/** A send's `client_id` over HTTP and in frames alike: absent and null both mean none (null). */
+export const OptionalClientId = v.nullish(ClientId, null)

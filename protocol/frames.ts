@@ -3,15 +3,15 @@
  * numbers must be JSON numbers. The worker parses each text frame with `ClientFrameSchema`.
  */
 import * as v from 'valibot'
-import { ClientId, MessageText, Seq } from './fields'
+import { MessageText, OptionalClientId, Seq } from './fields'
 
 /** Longest token accepted in an `auth` frame (UTF-16 units; ours are about 300). */
 export const MAX_TOKEN_CHARS = 4096
 
 /** The seed app's frame: send `message` as text. It has no `type`; parsed as a `send` without client_id. */
 export const LegacySendFrameSchema = v.object({ type: v.optional(v.undefined()), message: MessageText })
-/** Send `text`; `client_id` (1-64 visible ASCII characters) makes a resend idempotent and is echoed in the ack. */
-export const SendFrameSchema = v.object({ type: v.literal('send'), client_id: v.optional(ClientId), text: MessageText })
+/** Send `text`; `client_id` (1-64 visible ASCII characters; null = none) makes a resend idempotent and is echoed in the ack. */
+export const SendFrameSchema = v.object({ type: v.literal('send'), client_id: OptionalClientId, text: MessageText })
 /** Deliver every stored message with seq > since, in order, then a `resumed` frame. */
 export const ResumeFrameSchema = v.object({ type: v.literal('resume'), since: Seq })
 /** Renew the socket's authentication with a fresh access token before the old one expires. */
@@ -42,7 +42,7 @@ export const ClientFrameSchema = v.pipe(
     [LegacySendFrameSchema, SendFrameSchema, ResumeFrameSchema, AuthFrameSchema, ReadFrameSchema, TypingFrameSchema, PingFrameSchema],
     'must be one of "send", "resume", "auth", "read", "typing", "ping".',
   ),
-  v.transform((frame): ParsedFrame => (frame.type === undefined ? { type: 'send', text: frame.message } : frame)),
+  v.transform((frame): ParsedFrame => (frame.type === undefined ? { type: 'send', text: frame.message, client_id: null } : frame)),
 )
 /** A client frame after validation. */
 export type ParsedFrame = SendFrame | ResumeFrame | AuthFrame | ReadFrame | TypingFrame | PingFrame

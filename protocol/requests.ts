@@ -5,7 +5,7 @@
  * through `parseInput` (worker/input.ts); the web client imports only the types.
  */
 import * as v from 'valibot'
-import { ClientId, Count, Email, GroupName, Id, MessageText, NewPassword, Password, SearchText, Username } from './fields'
+import { Count, Email, GroupName, Id, MessageText, NewPassword, OptionalClientId, Password, SearchText, Username } from './fields'
 import { CHAT_VISIBILITIES, HISTORY_PAGE_MAX, USERS_PAGE_MAX } from './http'
 
 /** Largest `offset` of GET /users/; larger ones are clamped. */
@@ -100,7 +100,7 @@ export const HistoryQuerySchema = v.object({
 export type HistoryQuery = v.InferOutput<typeof HistoryQuerySchema>
 
 /** POST /chat/<id>/send/ */
-export const SendRequestSchema = v.object({ message: MessageText, client_id: v.nullish(ClientId, null) })
+export const SendRequestSchema = v.object({ message: MessageText, client_id: OptionalClientId })
 export type SendRequest = v.InferOutput<typeof SendRequestSchema>
 
 /** The query of GET /ws/chat/<id>/ besides `token`: `since` (empty = 0) asks for a replay. */

@@ -41,7 +41,7 @@ describe('parseInput', () => {
 
   it('returns the typed output', () => {
     expect(parseInput(SendRequestSchema, { message: 'hi', client_id: 'c-1' })).toEqual({ message: 'hi', client_id: 'c-1' })
-    expect(parseInput(ClientFrameSchema, { message: 'seed' })).toEqual({ type: 'send', text: 'seed' })
+    expect(parseInput(ClientFrameSchema, { message: 'seed' })).toEqual({ type: 'send', text: 'seed', client_id: null })
   })
 })
 

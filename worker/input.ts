@@ -7,13 +7,15 @@ import { AppError } from './errors'
 export type JsonObject = Record<string, unknown>
 
 /**
- * Parses a JSON object (a request body or a socket frame); `what` names it in errors ("The request
- * body", "The frame"). Throws `invalid_json` for malformed JSON, `invalid_request` for any other value.
+ * Parses a JSON object (a request body or a socket frame), ignoring a leading byte order mark; `what`
+ * names it in errors ("The request body", "The frame"). Throws `invalid_json` for malformed JSON, `invalid_request` for any other value.
  */
 export function parseJsonObject(raw: string, what = 'The request body'): JsonObject {
   let value: unknown
   try {
-    value = JSON.parse(raw)
+    // A leading byte order mark is dropped, as UTF-8 decoding drops it from HTTP bodies (Encoding
+    // Standard), so a frame and a body with one read alike (RFC 8259 §8.1 lets parsers ignore it).
+    value = JSON.parse(raw.startsWith('\uFEFF') ? raw.slice(1) : raw)
   } catch {
     throw new AppError('invalid_json', `${what} is not valid JSON.`)
   }

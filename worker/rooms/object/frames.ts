@@ -83,7 +83,7 @@ export async function handleFrame(room: Room, ws: WebSocket, data: string | Arra
     frame = parseClientFrame(data)
     await dispatch(room, ws, socket, frame)
   } catch (err) {
-    const clientId = err instanceof SendRefused ? err.clientId : frame?.type === 'send' ? frame.client_id : undefined
+    const clientId = err instanceof SendRefused ? err.clientId : frame?.type === 'send' ? (frame.client_id ?? undefined) : undefined
     if (err instanceof AppError) return sendError(ws, socket, err.code, err.message, clientId, err.field)
     // Name and message only: never the frame, which holds the member's text or token.
     log.error('frame_failed', { chat_id: room.chatId, frame: frame?.type, ...errorFields(err) })

@@ -14,7 +14,7 @@ function codeOf(raw: string): string | null {
 
 describe('parseClientFrame', () => {
   it('accepts the seed frame as a send without client_id', () => {
-    expect(parseClientFrame('{"message":"hi"}')).toEqual({ type: 'send', text: 'hi' })
+    expect(parseClientFrame('{"message":"hi"}')).toEqual({ type: 'send', text: 'hi', client_id: null })
   })
 
   it('accepts every documented frame', () => {
@@ -24,6 +24,22 @@ describe('parseClientFrame', () => {
     expect(parseClientFrame('{"type":"read","seq":0}')).toEqual({ type: 'read', seq: 0 })
     expect(parseClientFrame('{"type":"typing"}')).toEqual({ type: 'typing' })
     expect(parseClientFrame('{"type":"ping"}')).toEqual({ type: 'ping' })
+  })
+
+  // One rule with POST /chat/<id>/send/ (protocol/fields.ts OptionalClientId).
+  it.each([
+    ['absent', '{"type":"send","text":"hi"}'],
+    ['null', '{"type":"send","text":"hi","client_id":null}'],
+  ])('reads a client_id that is %s as none', (_, raw) => {
+    expect(parseClientFrame(raw)).toEqual({ type: 'send', text: 'hi', client_id: null })
+  })
+
+  it('reads a frame with a leading byte order mark as HTTP bodies are read', () => {
+    expect(parseClientFrame('\uFEFF{"type":"ping"}')).toEqual({ type: 'ping' })
+  })
+
+  it.each(['{}', '{"text":"hi"}', '{"client_id":"c-1"}'])('answers "type" is required to %s, which has neither type nor message', (raw) => {
+    expect(() => parseClientFrame(raw)).toThrow(expect.objectContaining({ code: 'invalid_request', field: 'type', message: '"type" is required.' }))
   })
 
   it('refuses malformed frames with invalid_json or invalid_request', () => {

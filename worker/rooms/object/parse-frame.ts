@@ -23,6 +23,8 @@ export class SendRefused extends AppError {
  */
 export function parseClientFrame(raw: string): ParsedFrame {
   const frame = parseJsonObject(raw, 'The frame')
+  // Without `type` the frame falls to the seed's `{ message }`, whose complaint would be about `message`.
+  if (!('type' in frame) && !('message' in frame)) throw new AppError('invalid_request', '"type" is required.', 'type')
   try {
     return parseInput(ClientFrameSchema, frame, { what: 'The frame' })
   } catch (err) {
