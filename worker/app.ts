@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from './config'
 import { getDb } from './db/client'
 import { AppError, errorBody } from './errors'
 import { healthRoutes } from './health/routes'
+import { allowedMethods } from './http/allowed-methods'
 import { isApiPath } from './http/api-paths'
 import { corsForAllowedOrigins } from './http/cors'
 import { handleError } from './http/errors'
@@ -77,6 +78,10 @@ app.route('/', roomRoutes)
 app.notFound((c) => {
   const path = c.req.path
   if (!isApiPath(path) && (c.req.method === 'GET' || c.req.method === 'HEAD')) return serveAsset(c.env.ASSETS, c.req.raw)
+  const allowed = allowedMethods(app.routes, path)
+  if (allowed.length > 0) {
+    return c.json(errorBody('method_not_allowed', `${path} does not answer ${c.req.method}.`), 405, { Allow: allowed.join(', ') })
+  }
   return c.json(errorBody('not_found', `No route for ${c.req.method} ${path}.`), 404)
 })
 app.onError(handleError)

@@ -360,4 +360,23 @@ describe('unknown paths', () => {
     expect(res.status).toBe(404)
     expect(await errorCode(res)).toBe('not_found')
   })
+
+  it.each([
+    ['PUT', '/login/', 'POST'],
+    ['GET', '/reg_user/', 'POST'],
+    ['DELETE', '/refresh/', 'POST'],
+    ['PATCH', '/health', 'GET, HEAD'],
+  ])('answers %s %s with 405 method_not_allowed and Allow: %s', async (method, path, allow) => {
+    const res = await api(path, { method })
+    expect(res.status).toBe(405)
+    expect(res.headers.get('Allow')).toBe(allow)
+    expect(await errorCode(res)).toBe('method_not_allowed')
+  })
+
+  it('names every method a guarded path answers once the caller is signed in', async () => {
+    const user = await signUp('allow')
+    const res = await api('/sessions/', authed(user.accessToken, { method: 'PUT' }))
+    expect(res.status).toBe(405)
+    expect(res.headers.get('Allow')).toBe('DELETE, GET, HEAD')
+  })
 })
