@@ -20,6 +20,9 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, 'migrations'))
   return {
     test: {
+      // The worker logs a JSON line per request; show a test's logs only when it fails. Root level:
+      // the reporters read `silent` from the root config (vitest 4.1), not from a project's.
+      silent: 'passed-only' as const,
       projects: [
         {
           plugins: [
@@ -42,8 +45,6 @@ export default defineConfig(async () => {
             include: ['worker/**/*.test.ts', 'protocol/**/*.test.ts'],
             exclude: [...configDefaults.exclude, LIBSQL_TESTS],
             setupFiles: ['./worker/test/apply-migrations.ts'],
-            // The worker logs a JSON line per request; show a test's logs only when it fails.
-            silent: 'passed-only' as const,
           },
         },
         {
