@@ -22,7 +22,10 @@ import { roomRoutes } from './rooms/routes'
 
 export const app = createRouter()
 
-app.use(requestId())
+// Always our own id (a UUID), echoed in X-Request-Id: a client's id would be written to our logs as
+// given, letting a caller forge or collide with other requests' lines. limitLength 0 makes Hono's
+// middleware refuse every incoming one.
+app.use(requestId({ limitLength: 0 }))
 app.use(logRequests)
 // Server-Timing: total time in the worker, read by the benchmark. In production workerd freezes the
 // clock during pure CPU work (a Spectre mitigation), so there it only reflects time spent on I/O.

@@ -96,4 +96,13 @@ describe('request log', () => {
     const registered = requestLines(logs.lines()).find((line) => line.route === '/reg_user/')
     expect(registered).toMatchObject({ status: 201, user_id: user.id })
   })
+
+  it.each(['client-chosen-id-123', 'Q9', 'Z'.repeat(64)])('logs and echoes its own request id, never the client\'s %j', async (given) => {
+    const logs = captureLogs()
+    const res = await api('/health', { headers: { 'X-Request-Id': given } })
+    const id = res.headers.get('X-Request-Id')
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/)
+    expect(requestLines(logs.lines())).toEqual([expect.objectContaining({ request_id: id })])
+    expect(logs.raw.join('\n')).not.toContain(given)
+  })
 })
