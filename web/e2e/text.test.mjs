@@ -1,6 +1,7 @@
 // Issue #9: user text that cannot reorder the page around it (bidi isolation), and one character count.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
+import WebSocket from 'ws'
 import { apiToken, launchBrowser, newContext, signUp, uniqueUser } from './helpers.mjs'
 import { startServer } from './server.mjs'
 
@@ -285,5 +286,47 @@ describe('one character count: code points, as the server counts', () => {
     await page.getByRole('button', { name: 'Sign in' }).click()
     await page.getByRole('heading', { name: `Welcome, ${user.username}` }).waitFor()
     await page.context().close()
+  })
+})
+
+// Against the real workerd, which a test inside workerd cannot reach with raw bytes: it decodes a text
+// frame's malformed UTF-8 to U+FFFD itself (no 1007 close), so the room refuses the U+FFFD it finds.
+describe('malformed UTF-8 in a socket text frame', () => {
+  it('answers an invalid_request error frame, keeps the socket open and stores nothing', async () => {
+    const token = await apiToken(server.baseUrl, ann)
+    const url = `${server.baseUrl.replace(/^http/, 'ws')}/ws/chat/${groupId}/?token=${token}`
+    const ws = new WebSocket(url, ['edge-chat.v1'], { origin: server.baseUrl })
+    const frames = []
+    const waiters = []
+    ws.on('message', (data) => {
+      const frame = JSON.parse(String(data))
+      frames.push(frame)
+      for (const waiter of waiters.splice(0)) waiter()
+    })
+    const next = (predicate) =>
+      new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no frame matched; got ${JSON.stringify(frames)}`)), 10_000)
+        const check = () => {
+          const found = frames.find(predicate)
+          if (found) {
+            clearTimeout(timer)
+            resolve(found)
+          } else waiters.push(check)
+        }
+        check()
+      })
+    await next((f) => f.type === 'ready')
+    const bytes = Buffer.concat([Buffer.from('{"type":"send","client_id":"bad-utf8","text":"ab'), Buffer.from([0xff, 0xfe]), Buffer.from('cd"}')])
+    ws.send(bytes, { binary: false })
+    const error = await next((f) => f.type === 'error')
+    assert.equal(error.code, 'invalid_request')
+    assert.equal(error.client_id, 'bad-utf8')
+    ws.send(JSON.stringify({ type: 'ping' }))
+    await next((f) => f.type === 'pong')
+    assert.equal(ws.readyState, WebSocket.OPEN)
+    ws.close(1000)
+    const res = await fetch(`${server.baseUrl}/chat/${groupId}/history/`, { headers: { Authorization: `Bearer ${token}` } })
+    const { messages } = await res.json()
+    assert.ok(messages.every((m) => m.client_id !== 'bad-utf8'))
   })
 })

@@ -34,6 +34,14 @@ describe('parseClientFrame', () => {
     expect(parseClientFrame(raw)).toEqual({ type: 'send', text: 'hi', client_id: null })
   })
 
+  it('refuses a literal U+FFFD (what workerd makes of malformed UTF-8) but not the JSON escape for it', () => {
+    expect(() => parseClientFrame('{"type":"send","client_id":"c-2","text":"ab\uFFFD\uFFFDcd"}')).toThrow(
+      expect.objectContaining({ code: 'invalid_request', clientId: 'c-2' }),
+    )
+    expect(codeOf('{"message":"\uFFFD"}')).toBe('invalid_request')
+    expect(parseClientFrame('{"type":"send","text":"ab\\ufffdcd"}')).toMatchObject({ text: 'ab\uFFFDcd' })
+  })
+
   it('reads a frame with a leading byte order mark as HTTP bodies are read', () => {
     expect(parseClientFrame('\uFEFF{"type":"ping"}')).toEqual({ type: 'ping' })
   })
