@@ -16,6 +16,7 @@ import { handleError } from './http/errors'
 import { logRequests, requestFields } from './http/log-requests'
 import { createRouter } from './http/router'
 import { log } from './log'
+import { liveRoutes } from './live/routes'
 import { roomRoutes } from './rooms/routes'
 
 
@@ -73,6 +74,7 @@ app.route('/', healthRoutes)
 app.route('/', authRoutes)
 app.route('/', chatRoutes)
 app.route('/', roomRoutes)
+app.route('/', liveRoutes)
 
 app.notFound((c) => {
   const path = c.req.path
