@@ -6,6 +6,7 @@ import { readCursors } from './log/schema'
 import { advanceReadCursor } from './log/store'
 import { readerMoved } from './notify'
 import type { Room } from './room'
+import { LEGACY_TAG } from './sockets'
 
 // Read receipts inside the room: who has them off, the `read` frame, the ready frame's `reads`.
 
@@ -16,8 +17,6 @@ import type { Room } from './room'
  */
 const RECEIPTS_OFF_KEY = 'receipts_off'
 
-/** Room-faults' sockets of the seed's API get message frames only; a read notice would show as a message. */
-const LEGACY_TAG = 'legacy'
 
 function receiptsOff(ctx: DurableObjectState): number[] {
   return ctx.storage.kv.get<number[]>(RECEIPTS_OFF_KEY) ?? []
