@@ -29,15 +29,17 @@ export function listChatRows(db: Db, userId: number): Promise<ListRow[]> {
 }
 
 /**
- * The list rows of one chat for its members whose live channel is open now (D1 `users.online`), all
- * of them or those in `userIds`: the channel's `chat` frames, so nobody calls the hub of someone
- * who is not listening.
+ * The list rows of one chat for the channel's `chat` frames. `userIds` null (a new message): only
+ * members whose live channel is open now (D1 `users.online`), so nobody calls the hub of someone who
+ * is not listening. Named users (a membership change, their own read): those members whatever D1
+ * says, because `online` flips only after a settle delay and a frame for a channel opened within it
+ * must not be lost; a hub with no channel drops it (one call).
  */
 export function listRowsOfChat(db: Db, chatId: number, userIds: number[] | null): Promise<ListRow[]> {
-  const online = eq(users.online, true)
+  const who = userIds === null ? eq(users.online, true) : inArray(chatMembers.userId, userIds)
   return selectListRows(db)
     .innerJoin(users, eq(users.id, chatMembers.userId))
-    .where(and(eq(chatMembers.chatId, chatId), online, userIds === null ? undefined : inArray(chatMembers.userId, userIds)))
+    .where(and(eq(chatMembers.chatId, chatId), who))
     .all()
 }
 

@@ -106,6 +106,15 @@ describe('chat frames', () => {
     expect(forB.chat).toMatchObject({ is_group: false, name: a.username, peer: { userid: a.id, online: true } })
   })
 
+  it('tells a member added right after their channel opened, before their presence settled', async () => {
+    const [owner, added] = await Promise.all([signUp('owner'), signUp('added')])
+    const chatId = await createGroup(owner)
+    const channel = await openChannel(added.accessToken)
+    // No presenceSettled: D1 does not say "online" yet, and the frame must still arrive.
+    await addToGroup(chatId, owner, added)
+    expect((await channel.waitFor<ChatFrame>(isChat(chatId))).chat).toMatchObject({ role: 'member', unread_count: 0 })
+  })
+
   it('tells the creator, a joiner and an added member of their group, and a role change', async () => {
     const [owner, joiner, added] = await Promise.all([signUp('owner'), signUp('joiner'), signUp('added')])
     const channels = await Promise.all([owner, joiner, added].map((u) => openChannel(u.accessToken)))
