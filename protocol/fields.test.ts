@@ -1,6 +1,6 @@
 import * as v from 'valibot'
 import { describe, expect, it } from 'vitest'
-import { Count, GroupName, Id, MessageText, Seq, Username } from './fields'
+import { Count, Email, GroupName, Id, MessageText, Seq, Username } from './fields'
 import { CHAT_NAME_MAX_LENGTH, MESSAGE_MAX_CHARS, USERNAME_MAX_LENGTH } from './http'
 import { CreateGroupRequestSchema, HistoryQuerySchema, MemberRequestSchema, SendRequestSchema, UsersQuerySchema } from './requests'
 
@@ -93,5 +93,38 @@ describe('request schemas', () => {
     expect(output(MemberRequestSchema, { user_id: null })).toBe('refused')
     expect(output(MemberRequestSchema, { user_id: '' })).toBe('refused')
     expect(v.parse(MemberRequestSchema, { user_id: '7' })).toEqual({ user_id: 7 })
+  })
+})
+
+describe('Email', () => {
+  // What looks exactly like another address, or reorders how it is shown, is not an address.
+  it.each([
+    ['a zero width space', 'a\u200b@x.test'],
+    ['a BOM inside', 'a\ufeffb@x.test'],
+    ['a soft hyphen', 'a\u00adb@x.test'],
+    ['a braille blank', '\u2800@x.test'],
+    ['a right-to-left override', 'a\u202egpj.exe@x.test'],
+    ['a lone surrogate', 'a\ud800@x.test'],
+    ['a NUL', 'a\u0000@x.test'],
+    ['a C1 control', 'a\u0085@x.test'],
+  ])('refuses %s', (_, email) => {
+    expect(v.safeParse(Email, email).success).toBe(false)
+  })
+
+  it.each([['plain', 'ann@x.test'], ['accented, NFD', 'jose\u0301@x.test'], ['non-Latin', 'σοφία@παράδειγμα.δοκιμή']])('accepts %s', (_, email) => {
+    const result = v.safeParse(Email, email)
+    expect(result.success).toBe(true)
+    expect(result.output).toBe(email.normalize('NFC'))
+  })
+})
+
+describe('Username counts characters as stored (NFC)', () => {
+  it('accepts 32 precomposed letters typed decomposed (64 code points before NFC)', () => {
+    const result = v.safeParse(Username, 'e\u0301'.repeat(32))
+    expect(result.success).toBe(true)
+    expect(result.output).toBe('\u00e9'.repeat(32))
+  })
+  it('refuses 33 of them', () => {
+    expect(v.safeParse(Username, 'e\u0301'.repeat(33)).success).toBe(false)
   })
 })

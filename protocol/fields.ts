@@ -103,11 +103,16 @@ export const GroupName = text({ kind: 'name', min: 1, max: CHAT_NAME_MAX_LENGTH 
 export const SearchText = text({ kind: 'name', min: 0, max: USER_QUERY_MAX_CHARS })
 /** Letters and digits (any script), "_", "." and "-"; 3-32 characters. */
 export const Username = v.pipe(
-  text({ kind: 'name', min: USERNAME_MIN_LENGTH, max: USERNAME_MAX_LENGTH }),
-  // Stored in NFC (UAX #15): one encoding per visible character; comparison uses the worker's folded form.
+  v.string('must be a string.'),
+  // Stored in NFC (UAX #15): one encoding per visible character, counted as stored (é typed as
+  // e + U+0301 is one character); comparison uses the worker's folded form.
   v.normalize('NFC'),
+  text({ kind: 'name', min: USERNAME_MIN_LENGTH, max: USERNAME_MAX_LENGTH }),
   v.regex(/^[\p{L}\p{N}_.-]+$/u, 'may contain letters, digits, "_", "." and "-" only.'),
 )
+
+/** Invisible in an email: Default_Ignorable_Code_Point (DerivedCoreProperties.txt) and U+2800. */
+const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\u2800]/u
 
 /** Stored as typed in NFC; compared by its canonical (folded) form. RFC 5321 caps a forward path at 254 characters. */
 export const Email = v.pipe(
@@ -116,6 +121,10 @@ export const Email = v.pipe(
   v.check((s) => s.length > 0, 'must not be empty.'),
   v.check((s) => countChars(s) <= 254, 'must be at most 254 characters.'),
   v.normalize('NFC'),
+  // The text rule for names (no controls, bidi controls or malformed text) and nothing invisible
+  // (Default_Ignorable_Code_Point): `a\u200b@x.test` would otherwise be a second account that looks
+  // exactly like `a@x.test`.
+  v.check((s) => findTextProblem(s, 'name') === null && !INVISIBLE.test(s), 'is not an email address.'),
   v.regex(/^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u, 'is not an email address.'),
 )
 

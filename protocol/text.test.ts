@@ -25,6 +25,11 @@ const BLANKS = [
   0x2007, // FIGURE SPACE
   0x3000, // IDEOGRAPHIC SPACE
   0x2028, // LINE SEPARATOR
+  0x1d159, // MUSICAL SYMBOL NULL NOTEHEAD (neither property: listed by hand)
+  0xfff9, // INTERLINEAR ANNOTATION ANCHOR (Cf, not ignorable: listed by hand)
+  0xfffb, // INTERLINEAR ANNOTATION TERMINATOR
+  0x13430, // EGYPTIAN HIEROGLYPH VERTICAL JOINER (Cf, not ignorable: listed by hand)
+  0x1343f, // last of the Egyptian format controls
 ]
 const BIDI_CONTROLS = [0x061c, 0x200e, 0x200f, ...range(0x202a, 0x202e), ...range(0x2066, 0x2069)]
 const CONTROLS = [...range(0x00, 0x1f), ...range(0x7f, 0x9f)]

@@ -58,8 +58,11 @@ const BIDI_CONTROL = /\p{Bidi_Control}/u
 //   render as nothing, among them U+200B-U+200D, U+2060, U+FEFF, U+00AD, variation selectors, tags,
 //   and the Hangul fillers U+115F, U+1160, U+3164, U+FFA0 (listed again below so the rule does not
 //   depend on the engine's Unicode version);
-// - blank look-alikes that have neither property: U+2800 BRAILLE PATTERN BLANK (an empty cell).
-const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\u115F\u1160\u3164\uFFA0\u2800]/u
+// - blank look-alikes that have neither property: U+2800 BRAILLE PATTERN BLANK (an empty cell),
+//   U+1D159 MUSICAL SYMBOL NULL NOTEHEAD, and format characters that draw nothing on their own:
+//   U+FFF9-U+FFFB (interlinear annotation marks) and U+13430-U+1343F (Egyptian hieroglyph format
+//   controls; Cf, UnicodeData.txt).
+const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\u115F\u1160\u3164\uFFA0\u2800\u{1D159}\uFFF9-\uFFFB\u{13430}-\u{1343F}]/u
 
 /** CRLF (what an HTML form sends for a textarea's line break) becomes LF; nothing else changes. */
 export function normalizeLineBreaks(text: string): string {

@@ -17,6 +17,7 @@ import { handleError } from './http/errors'
 import { logRequests, requestFields } from './http/log-requests'
 import { createRouter } from './http/router'
 import { log } from './log'
+import { liveRoutes } from './live/routes'
 import { roomRoutes } from './rooms/routes'
 
 
@@ -77,6 +78,7 @@ app.route('/', healthRoutes)
 app.route('/', authRoutes)
 app.route('/', chatRoutes)
 app.route('/', roomRoutes)
+app.route('/', liveRoutes)
 
 app.notFound((c) => {
   const path = c.req.path

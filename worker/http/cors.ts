@@ -5,7 +5,7 @@ import { isApiPath } from './api-paths'
 import { AppError } from '../errors'
 
 /** Every method an API route answers (worker/*\/routes.ts); a preflight for any other is not granted. */
-export const CORS_METHODS = ['GET', 'POST', 'DELETE'] as const
+export const CORS_METHODS = ['GET', 'POST', 'PATCH', 'DELETE'] as const
 /** The request headers the clients send beyond the CORS-safelisted ones (Fetch standard §3.2.2). */
 export const CORS_HEADERS = ['Authorization', 'Content-Type'] as const
 /** How long a browser may reuse a preflight, in seconds. Chromium caps it at 7200; 10 minutes lets a changed ALLOWED_ORIGINS apply soon. */

@@ -9,6 +9,7 @@ import { assertSameOrigin } from '../http/same-origin'
 import { parseUrlencoded } from '../http/urlencoded'
 import { parseInput } from '../input'
 import { encodeMember, MEMBER_HEADER } from './member'
+import { receiptsOffIn, RECEIPTS_OFF_HEADER } from './receipts'
 import { chooseSubprotocol } from './subprotocol'
 
 /**
@@ -38,10 +39,11 @@ export async function admitToRoom(
   const sinceSeq = parseInput(SocketQuerySchema, { since: query.since }).since ?? null
   const user = await verifyAccessToken(config.jwtKey, token)
   onVerified(user)
-  await requireMember(db, chatId, user.id)
+  const [, receiptsOff] = await Promise.all([requireMember(db, chatId, user.id), receiptsOffIn(db, chatId)])
 
   const headers = new Headers(request.headers)
   headers.delete(MEMBER_HEADER)
+  headers.set(RECEIPTS_OFF_HEADER, JSON.stringify(receiptsOff))
   headers.set(MEMBER_HEADER, encodeMember({ userId: user.id, username: user.username, tokenExpiresAtMs: user.expiresAt * 1000 }))
   // The room never sees the token: only the member header and `since`. It knows its chat by its name.
   const roomUrl = new URL('https://room.internal/connect')

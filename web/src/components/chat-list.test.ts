@@ -11,6 +11,8 @@ describe('initial', () => {
     ['سارة', 'س'],
     ['', '?'],
     ['\u202E ', '?'],
+    ['\u2800Team', 'T'],
+    ['\u3164\u{1D159}ann', 'A'],
   ])('shows one whole, visible character for %j', (name, expected) => {
     expect(initial(name)).toBe(expected)
   })

@@ -1,4 +1,4 @@
-import type { ChatListItem } from '../../../protocol'
+import { isBlank, type ChatListItem } from '../../../protocol'
 import { chats, chatsError, chatsStatus } from '../state/chats'
 import { user } from '../state/session'
 import { TimeLabel } from './time-label'
@@ -72,8 +72,9 @@ function ChatRow({ chat, isActive }: { chat: ChatListItem; isActive: boolean }) 
 
 /** The avatar's letter: the first code point that shows (never half an emoji, never a bidi control). */
 export function initial(name: string): string {
-  return (name.match(VISIBLE_CHAR)?.[0] ?? '?').toUpperCase()
+  for (const char of name) if (!isBlank(char) && !FORMAT.test(char)) return char.toUpperCase()
+  return '?'
 }
 
-// Skips white space and format characters (Cf: bidi controls, zero-width joiners, ...).
-const VISIBLE_CHAR = /[^\p{White_Space}\p{Cf}]/u
+// Besides what the text rule counts as blank (protocol/text.ts), format characters (Cf: bidi controls).
+const FORMAT = /\p{Cf}/u

@@ -4,6 +4,7 @@ import { memberTag, type Member } from '../member'
 import { closeNow, closeWhenSettled, sendFrame } from './fan-out'
 import { toMessageBody } from './log/seal'
 import { listAfter, recordRemoval, startMembership } from './log/store'
+import { readsFor } from './receipts'
 import type { Room } from './room'
 import { addSocket, LEGACY_TAG, renewMember, socketEntry, type SocketEntry } from './sockets'
 
@@ -38,6 +39,7 @@ export async function acceptSocket(room: Room, member: Member, since: number | n
         user_id: member.userId,
         last_seq: room.lastSeq,
         token_expires_at: new Date(member.tokenExpiresAtMs).toISOString(),
+        reads: readsFor(room, member.userId),
       })
     }
     return socket

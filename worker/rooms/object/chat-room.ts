@@ -5,7 +5,8 @@ import { SocketQuerySchema } from '../../../protocol/requests'
 import { CLOSE_CODES, SUBPROTOCOL } from '../../../protocol/socket'
 import type { Env } from '../../env'
 import { errorResponse } from '../../errors'
-import { decodeMember, MEMBER_HEADER } from '../member'
+import { decodeMember, MEMBER_HEADER, memberTag } from '../member'
+import { decodeReceiptsOff, RECEIPTS_OFF_HEADER } from '../receipts'
 import { acceptSocket, admitMember, closeExpired, removeMember } from './admission'
 import { closeSocket } from './fan-out'
 import { handleFrame } from './frames'
@@ -13,6 +14,8 @@ import { publishMessage } from './log/commit'
 import { historyPage, summarize, type ChatSummary } from './log/history'
 import type { Sender } from './log/seal'
 import { lastSeq, migrateLog, openLog, type LogDb } from './log/store'
+import { registerNotifier } from './notify'
+import { recordReceiptsOff, setReceipts } from './receipts'
 import { createExclusive, openRoom, type Room } from './room'
 import { socketEntry } from './sockets'
 
@@ -36,6 +39,7 @@ export class ChatRoom extends DurableObject<Env> {
     super(ctx, env)
     this.db = openLog(ctx.storage)
     this.migrated = ctx.blockConcurrencyWhile(() => migrateLog(this.db))
+    registerNotifier(ctx, env)
   }
 
   private room(): Promise<Room> {
@@ -56,6 +60,8 @@ export class ChatRoom extends DurableObject<Env> {
     if (!member || request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
       return errorResponse('invalid_request', 'Expected a WebSocket upgrade from the worker.')
     }
+    const receiptsOff = decodeReceiptsOff(request.headers.get(RECEIPTS_OFF_HEADER))
+    if (receiptsOff) recordReceiptsOff(this.ctx, receiptsOff)
     const query = new URL(request.url).searchParams
     // The worker validated `since` already (upgrade.ts); a malformed one here is a bug, answered as bad input.
     const since = v.safeParse(SocketQuerySchema, { since: query.get('since') ?? undefined })
@@ -113,6 +119,14 @@ export class ChatRoom extends DurableObject<Env> {
    */
   async removeMember(userId: number): Promise<number> {
     return removeMember(await this.room(), userId)
+  }
+
+  /**
+   * `userId` turned read receipts on or off (PATCH /me/): from now on their `read` frames are (not)
+   * broadcast and they (do not) receive the others'.
+   */
+  async setReadReceipts(userId: number, on: boolean): Promise<void> {
+    setReceipts(this.ctx, userId, on)
   }
 
   /** The highest seq stored so far (0 when empty). */

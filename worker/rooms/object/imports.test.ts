@@ -32,13 +32,16 @@ function reachable(start: string[]): Map<string, string[]> {
   return chains
 }
 
-// The Durable Object answers only the worker's forwarded requests and its sockets: the HTTP layer
+// A Durable Object answers only the worker's forwarded requests and its sockets: the HTTP layer
 // (middleware, routers, Hono) has no business in it, and would be bundled into its code paths.
-describe('worker/rooms/object/ imports', () => {
-  const objectFiles = Object.keys(SOURCES).filter((file) => file.startsWith('/worker/rooms/object/'))
+describe.each([
+  ['/worker/rooms/object/', '/worker/rooms/object/chat-room.ts'],
+  ['/worker/live/object/', '/worker/live/object/user-hub.ts'],
+])('%s imports', (folder, entry) => {
+  const objectFiles = Object.keys(SOURCES).filter((file) => file.startsWith(folder))
 
   it('finds the object\'s sources and follows their imports', () => {
-    expect(objectFiles).toContain('/worker/rooms/object/chat-room.ts')
+    expect(objectFiles).toContain(entry)
     expect([...reachable(objectFiles).keys()]).toContain('/worker/config.ts')
   })
 

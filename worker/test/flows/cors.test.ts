@@ -28,12 +28,13 @@ describe('CORS preflight (OPTIONS)', () => {
     ['a listed other site', CLIENT, 'POST'],
     ['a listed origin on the same site', SAME_SITE, 'POST'],
     ['a listed origin, DELETE', CLIENT, 'DELETE'],
+    ['a listed origin, PATCH (PATCH /me/)', CLIENT, 'PATCH'],
   ])('grants %s only our methods and headers, with credentials', async (_, origin, method) => {
     const res = await preflight(origin, method)
     expect(res.status).toBe(204)
     expect(res.headers.get('Access-Control-Allow-Origin')).toBe(origin)
     expect(res.headers.get('Access-Control-Allow-Credentials')).toBe('true')
-    expect(res.headers.get('Access-Control-Allow-Methods')).toBe('GET,POST,DELETE')
+    expect(res.headers.get('Access-Control-Allow-Methods')).toBe('GET,POST,PATCH,DELETE')
     expect(res.headers.get('Access-Control-Allow-Headers')).toBe('Authorization,Content-Type')
     expect(res.headers.get('Access-Control-Max-Age')).toBe('600')
     expect(varyList(res)).toContain('origin')
@@ -41,7 +42,7 @@ describe('CORS preflight (OPTIONS)', () => {
 
   it.each([
     ['a method we do not use', 'PUT', 'content-type'],
-    ['PATCH', 'PATCH', 'content-type'],
+    ['TRACE', 'TRACE', 'content-type'],
     ['a header we do not read', 'POST', 'x-evil'],
     ['one unread header among ours', 'POST', 'authorization, x-forwarded-user, content-type'],
   ])('refuses a listed origin %s with 403 cross_origin and no grant', async (_, method, headers) => {
