@@ -7,11 +7,14 @@ import { NotFoundRoute } from './routes/not-found'
 import { SignInRoute } from './routes/sign-in'
 import { SignUpRoute } from './routes/sign-up'
 import { authStatus, restoreSession } from './state/session'
+// The live channel and the document title follow the session from here on.
+import './state/live'
 
 // Rarely used pages load on demand, keeping the first load small.
 const NewChatRoute = lazy(() => import('./routes/new-chat').then((m) => m.NewChatRoute))
 const ExploreRoute = lazy(() => import('./routes/explore').then((m) => m.ExploreRoute))
 const SessionsRoute = lazy(() => import('./routes/sessions').then((m) => m.SessionsRoute))
+const SettingsRoute = lazy(() => import('./routes/settings').then((m) => m.SettingsRoute))
 
 const PUBLIC_PATHS = new Set(['/signin', '/signup'])
 
@@ -44,6 +47,7 @@ function AuthGate() {
           <Route path="/c/:chatId" component={ChatRoute} />
           <Route path="/new" component={NewChatRoute} />
           <Route path="/explore" component={ExploreRoute} />
+          <Route path="/settings" component={SettingsRoute} />
           <Route path="/settings/sessions" component={SessionsRoute} />
           <Route default component={NotFoundRoute} />
         </Router>

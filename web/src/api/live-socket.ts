@@ -21,7 +21,12 @@ export interface LiveSocketOptions<In extends { type: string }> {
   url(token: string): string
   onFrame(frame: In): void
   onStatus(status: ConnectionStatus, closeCode?: number): void
-  createSocket(url: string): SocketLike
+  createSocket(url: string, protocols?: string[]): SocketLike
+  /**
+   * Subprotocols to offer (RFC 6455 §1.9, `Sec-WebSocket-Protocol`). A browser fails the handshake
+   * when the server selects none of them, so offer one only to a server that speaks it.
+   */
+  protocols?: string[]
   /** The current access token; null when signed out. Rejects on a transient failure (network, 5xx). */
   getToken(): Promise<AccessToken | null>
   /** A new access token (one refresh shared by all callers); null when the refresh was refused (signed out). */
@@ -157,7 +162,7 @@ export class LiveSocket<In extends { type: string }, Out extends object> {
     }
     if (token === null) return this.end()
     if (this.isStopped || this.socket) return
-    const socket = this.options.createSocket(this.options.url(token.token))
+    const socket = this.options.createSocket(this.options.url(token.token), this.options.protocols)
     this.socket = socket
     this.socketToken = token
     this.hasReady = false
@@ -264,14 +269,14 @@ export class LiveSocket<In extends { type: string }, Out extends object> {
 }
 
 /** The browser-side options every live socket shares: this origin's socket URL, the shared token, navigator.onLine. */
-export function browserSocketOptions(protocols?: string[]): Pick<LiveSocketOptions<never>, 'createSocket' | 'getToken' | 'refreshToken' | 'isOnline'> {
+export function browserSocketOptions(): Pick<LiveSocketOptions<never>, 'createSocket' | 'getToken' | 'refreshToken' | 'isOnline'> {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
   const signedOutAsNull = (err: unknown) => {
     if (isSessionEnded(err)) return null
     throw err
   }
   return {
-    createSocket: (path) => new WebSocket(`${scheme}//${location.host}${path}`, protocols) as unknown as SocketLike,
+    createSocket: (path, protocols) => new WebSocket(`${scheme}//${location.host}${path}`, protocols) as unknown as SocketLike,
     getToken: () => getAccessToken().catch(signedOutAsNull),
     refreshToken: () => refreshAccessToken().catch(signedOutAsNull),
     isOnline: () => navigator.onLine,

@@ -1,6 +1,7 @@
 import type { ChatListItem } from '../../../protocol'
 import { chats, chatsError, chatsStatus } from '../state/chats'
 import { user } from '../state/session'
+import { PresenceDot } from './presence'
 import { TimeLabel } from './time-label'
 
 export function ChatList({ activeChatId }: { activeChatId?: number }) {
@@ -43,6 +44,7 @@ function ChatRow({ chat, isActive }: { chat: ChatListItem; isActive: boolean }) 
         <span class="avatar" aria-hidden="true">
           {initial(chat.name)}
         </span>
+        {chat.peer && <PresenceDot userId={chat.peer.userid} row={chat.peer} />}
         <span class="chat-row-body">
           <span class="chat-row-top">
             <span class="chat-title">

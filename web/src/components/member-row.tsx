@@ -3,6 +3,7 @@ import type { MemberBody, MemberRole } from '../../../protocol'
 import { ROLE_LABEL, canChangeRole, canLeave, canRemove } from '../state/roles'
 import { initial } from './chat-list'
 import type { MembersPanel } from './members-panel'
+import { PresenceText } from './presence'
 
 interface RowProps {
   member: MemberBody
@@ -25,6 +26,7 @@ export function MemberRow(props: RowProps) {
         {member.username}
         {isMe && <span class="muted"> (you)</span>}
         <span class={`role-badge is-${member.role}`}>{ROLE_LABEL[member.role]}</span>
+        {!isMe && <PresenceText class="small" userId={member.userid} row={member} />}
       </span>
       <span class="member-actions">{props.panel.confirmingId === member.userid ? <ConfirmActions {...props} /> : <RoleActions {...props} />}</span>
     </li>

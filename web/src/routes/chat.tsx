@@ -6,7 +6,9 @@ import { Composer } from '../components/composer'
 import { ConnectionBanner } from '../components/connection-banner'
 import { ApiError, describeError } from '../api/errors'
 import { MessageList } from '../components/message-list'
+import { PresenceText } from '../components/presence'
 import { chats } from '../state/chats'
+import { pageTitle } from '../state/live'
 import { closeRoom, connection, historyStatus, openRoom, roomError, typingName } from '../state/room'
 
 // The members panel is a rare action: it (and the add-people dialog inside it) loads on first use.
@@ -35,8 +37,8 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
   const chat = found ?? (lastSeen.current?.chat_id === chatId ? lastSeen.current : undefined)
   const title = chat?.name ?? 'Chat'
   useEffect(() => {
-    document.title = `${title} · Edge Chat`
-    return () => (document.title = 'Edge Chat')
+    pageTitle.value = title
+    return () => (pageTitle.value = null)
   }, [title])
 
   const error = isValid ? roomError.value : "That chat address isn't valid."
@@ -65,7 +67,15 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
           <div class="room-title">
             <h1 id="room-title">{title}</h1>
             <p class="muted small" aria-live="polite">
-              {typingName.value ? `${typingName.value} is typing…` : chat?.is_group ? (chat.visibility === 'private' ? 'Private group' : 'Public group') : chat ? 'Direct message' : ''}
+              {typingName.value ? (
+                `${typingName.value} is typing…`
+              ) : chat?.is_group ? (
+                chat.visibility === 'private' ? 'Private group' : 'Public group'
+              ) : chat?.peer ? (
+                <PresenceText userId={chat.peer.userid} row={chat.peer} />
+              ) : (
+                ''
+              )}
             </p>
           </div>
           {canSeeMembers && (
