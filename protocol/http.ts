@@ -41,6 +41,7 @@ export const PATHS = {
   session: (id: string) => `/sessions/${encodeURIComponent(id)}/`,
   users: '/users/',
   me: '/me/',
+  meSocket: '/ws/me/',
   chatCreate: '/chat/create/',
   chatPrivate: '/chat/private/',
   chatList: '/chat/list/',
@@ -89,6 +90,15 @@ export interface UserBody {
   username: string
   email: string
 }
+/** GET /me/ and PATCH /me/: the account plus its settings. */
+export interface MeBody extends UserBody {
+  /** Others see how far you read (room `read` frames, "Seen"); off also hides theirs from you. Default true. */
+  read_receipts: boolean
+}
+export interface MeResponse {
+  user: MeBody
+}
+
 export interface LoginResponse {
   success: true
   access_token: string
@@ -159,14 +169,27 @@ export interface LastMessageBody {
   seq: number
 }
 
+/**
+ * Someone's presence, as seen by people who share a chat with them: online while at least one of
+ * their tabs holds the live channel (`GET /ws/me/`); `last_seen_at` (ISO) is when their last channel
+ * closed: null while online, and when they never had one.
+ */
+export interface PresenceBody {
+  online: boolean
+  last_seen_at: string | null
+}
+
+/** The other person of a 1:1 chat, with their presence. */
+export interface PeerBody extends UserSummaryBody, PresenceBody {}
+
 export interface ChatListItem {
   chat_id: number
   is_group: boolean
   name: string
   visibility: ChatVisibility | null
   role: MemberRole
-  /** For a 1:1 chat, the other person. */
-  peer: UserSummaryBody | null
+  /** For a 1:1 chat, the other person and their presence. */
+  peer: PeerBody | null
   last_message: LastMessageBody | null
   /** ISO time of the newest message, or of joining when there is none. */
   last_activity_at: string
@@ -196,7 +219,7 @@ export interface AddMemberResponse {
 
 /** POST /chat/<id>/remove/: no body = leave the group; `user_id` = owner/admin removes a lower-ranked member. */
 /** GET /chat/<id>/members/: members only; owner first, then admins, then members. */
-export interface MemberBody {
+export interface MemberBody extends PresenceBody {
   userid: number
   username: string
   role: MemberRole

@@ -58,6 +58,10 @@ export type UsersQuery = v.InferOutput<typeof UsersQuerySchema>
 /** The `:id` of /sessions/:id/: a session id as GET /sessions/ lists it (base64url). */
 export const SessionIdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a session id from GET /sessions/.'))
 
+/** PATCH /me/: settings to change; `read_receipts` is the only one so far. */
+export const UpdateMeRequestSchema = v.object({ read_receipts: Flag })
+export type UpdateMeRequest = v.InferOutput<typeof UpdateMeRequestSchema>
+
 // Chats
 
 /** The `<id>` of /chat/<id>/... and /ws/chat/<id>/. */

@@ -56,6 +56,16 @@ export interface ReadyFrame {
   last_seq: number
   /** When the current access token expires (ISO); renew with an `auth` frame before then. */
   token_expires_at: string
+  /**
+   * The other members' read positions, so "Seen" is right at once. Empty when the reader has read
+   * receipts off; members with receipts off are left out.
+   */
+  reads: ReadPosition[]
+}
+/** How far one member has read: every message with seq <= `seq`. */
+export interface ReadPosition {
+  user_id: number
+  seq: number
 }
 /** A stored message, delivered to every connected member (the seed's fields plus ours). */
 export interface MessageFrame extends MessageBody {
@@ -87,6 +97,13 @@ export interface TypingNoticeFrame {
 export interface PongFrame {
   type: 'pong'
 }
+/**
+ * Another member's read position moved (a read receipt). Neither sent for a member with read
+ * receipts off nor to one.
+ */
+export interface ReadNoticeFrame extends ReadPosition {
+  type: 'read'
+}
 export interface ErrorFrame {
   type: 'error'
   code: ErrorCode
@@ -103,5 +120,6 @@ export type ServerFrame =
   | ResumedFrame
   | AuthOkFrame
   | TypingNoticeFrame
+  | ReadNoticeFrame
   | PongFrame
   | ErrorFrame

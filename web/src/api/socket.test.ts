@@ -35,7 +35,7 @@ class FakeSocket implements SocketLike {
   }
   ready(lastSeq = 0): void {
     this.readyState = 1
-    const frame: ServerFrame = { type: 'ready', chat_id: 7, user_id: 1, last_seq: lastSeq, token_expires_at: '' }
+    const frame: ServerFrame = { type: 'ready', chat_id: 7, user_id: 1, last_seq: lastSeq, token_expires_at: '', reads: [] }
     this.onmessage?.({ data: JSON.stringify(frame) })
   }
   serverClose(code: number): void {
