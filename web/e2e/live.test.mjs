@@ -43,7 +43,8 @@ async function recordingPage() {
   return page
 }
 
-const row = (page, name) => page.locator('.chat-row', { hasText: name })
+// By the chat's name only: a group row's preview also shows the sender's name.
+const row = (page, name) => page.locator('.chat-row', { has: page.locator('.chat-name', { hasText: name }) })
 const bubble = (page, text) => page.getByRole('log', { name: 'Messages' }).locator('.message', { hasText: text })
 const waitForFrame = (page, predicate) => page.waitForFunction((source) => window.__frames.some((f) => new Function('f', `return ${source}`)(JSON.parse(f))), predicate)
 

@@ -12,10 +12,10 @@ export function PresenceDot({ userId, row }: { userId: number; row?: PresenceBod
   )
 }
 
-/** "online" or "last seen 5 min ago" (ages with state/clock); nothing when unknown. */
-export function PresenceText({ userId, row, class: className }: { userId: number; row?: PresenceBody | null; class?: string }) {
+/** "online" or "last seen 5 min ago" (ages with state/clock); `fallback` (or nothing) when unknown. */
+export function PresenceText({ userId, row, fallback, class: className }: { userId: number; row?: PresenceBody | null; fallback?: string; class?: string }) {
   const body = presenceOf(userId, row)
   const text = describePresence(body, now.value)
-  if (!text) return null
+  if (!text) return fallback ? <span class={className}>{fallback}</span> : null
   return <span class={`presence${body?.online ? ' is-online' : ''}${className ? ` ${className}` : ''}`}>{text}</span>
 }

@@ -72,7 +72,9 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
               ) : chat?.is_group ? (
                 chat.visibility === 'private' ? 'Private group' : 'Public group'
               ) : chat?.peer ? (
-                <PresenceText userId={chat.peer.userid} row={chat.peer} />
+                <PresenceText userId={chat.peer.userid} row={chat.peer} fallback="Direct message" />
+              ) : chat ? (
+                'Direct message'
               ) : (
                 ''
               )}

@@ -12,7 +12,18 @@ export async function loadSettings(): Promise<void> {
   readReceipts.value = (await auth.getMe()).user.read_receipts
 }
 
-/** Throws an ApiError for the caller's useAction; the switch shows the server's answer. */
+/**
+ * Shows the choice at once (a switch that springs back until the server answers reads as broken),
+ * then the server's answer; on failure the previous value comes back and the ApiError is thrown
+ * for the caller's useAction.
+ */
 export async function setReadReceipts(isOn: boolean): Promise<void> {
-  readReceipts.value = (await auth.updateMe({ read_receipts: isOn })).user.read_receipts
+  const before = readReceipts.value
+  readReceipts.value = isOn
+  try {
+    readReceipts.value = (await auth.updateMe({ read_receipts: isOn })).user.read_receipts
+  } catch (err) {
+    readReceipts.value = before
+    throw err
+  }
 }
