@@ -14,6 +14,7 @@ import { errorBody, handleError } from './http/errors'
 import { logRequests, requestFields } from './http/log-requests'
 import { createRouter } from './http/router'
 import { log } from './log'
+import { liveRoutes } from './live/routes'
 import { roomRoutes } from './rooms/routes'
 
 
@@ -70,6 +71,7 @@ app.get(PATHS.health, (c) => c.json({ ok: true }))
 app.route('/', authRoutes)
 app.route('/', chatRoutes)
 app.route('/', roomRoutes)
+app.route('/', liveRoutes)
 
 app.notFound((c) => {
   const path = c.req.path

@@ -1,5 +1,6 @@
 import type { Config } from './config'
 import type { Db } from './db/client'
+import type { UserHub } from './live/object/user-hub'
 import type { ChatRoom } from './rooms/object/chat-room'
 
 /**
@@ -9,6 +10,8 @@ import type { ChatRoom } from './rooms/object/chat-room'
 export interface Env {
   DB: D1Database
   CHAT_ROOM: DurableObjectNamespace<ChatRoom>
+  /** One hub per user: their live channels and presence (worker/live/). */
+  USER_HUB: DurableObjectNamespace<UserHub>
   ASSETS: Fetcher
   /** 10 login attempts per account per minute. */
   LOGIN_LIMITER: RateLimit

@@ -1,5 +1,5 @@
 import { and, asc, eq, isNull, ne, or, sql } from 'drizzle-orm'
-import type { UserBody, UserSummaryBody } from '../../protocol/http'
+import type { MeBody, UserBody, UserSummaryBody } from '../../protocol/http'
 import type { Db } from '../db/client'
 import { users } from '../db/schema'
 import { AppError } from '../errors'
@@ -110,6 +110,17 @@ export async function getAccount(db: Db, userId: number): Promise<Account> {
     .get()
   if (!user) throw new AppError('invalid_token', 'The account behind this token no longer exists.')
   return user
+}
+
+/** GET /me/ and PATCH /me/: the account and its settings. */
+export async function getMe(db: Db, userId: number): Promise<MeBody> {
+  const user = await db
+    .select({ id: users.id, username: users.username, email: users.email, readReceipts: users.readReceipts })
+    .from(users)
+    .where(eq(users.id, userId))
+    .get()
+  if (!user) throw new AppError('invalid_token', 'The account behind this token no longer exists.')
+  return { ...toUserBody(user), read_receipts: user.readReceipts }
 }
 
 export function toUserBody(account: Account): UserBody {

@@ -1,5 +1,5 @@
-import { PATHS, type LoginResponse, type RefreshResponse, type RegisterResponse } from '../../protocol/http'
-import { LoginRequestSchema, RegisterRequestSchema, SessionIdSchema, UsersQuerySchema } from '../../protocol/requests'
+import { PATHS, type LoginResponse, type MeResponse, type RefreshResponse, type RegisterResponse } from '../../protocol/http'
+import { LoginRequestSchema, RegisterRequestSchema, SessionIdSchema, UpdateMeRequestSchema, UsersQuerySchema } from '../../protocol/requests'
 import { AppError } from '../errors'
 import { readBody } from '../http/body'
 import { parseInput } from '../input'
@@ -8,7 +8,8 @@ import { createRouter } from '../http/router'
 import { readBearerToken, requireUser } from '../http/require-user'
 import { sameOrigin } from '../http/same-origin'
 import { verifyAccessToken } from './access-tokens'
-import { authenticate, getAccount, registerUser, searchUsers, toUserBody } from './accounts'
+import { setReadReceipts } from '../rooms/receipts'
+import { authenticate, getAccount, getMe, registerUser, searchUsers } from './accounts'
 import { canonicalEmail } from './identifiers'
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './cookies'
 import { createSession, findSessionOfToken, revokeSession, rotateRefreshToken } from './refresh-tokens'
@@ -82,7 +83,13 @@ authRoutes.get(PATHS.users, async (c) => {
   return c.json({ users: page.users, next_offset: page.nextOffset })
 })
 
-authRoutes.get(PATHS.me, async (c) => c.json({ user: toUserBody(await getAccount(c.var.db, c.var.user.id)) }))
+authRoutes.get(PATHS.me, async (c) => c.json<MeResponse>({ user: await getMe(c.var.db, c.var.user.id) }))
+
+authRoutes.patch(PATHS.me, async (c) => {
+  const { read_receipts } = parseInput(UpdateMeRequestSchema, await readBody(c))
+  await setReadReceipts(c.env, c.var.db, c.var.user.id, read_receipts)
+  return c.json<MeResponse>({ user: await getMe(c.var.db, c.var.user.id) })
+})
 
 /** Logout ends the login named by the refresh cookie, or else by a still-valid access token. */
 async function findLogoutSession(

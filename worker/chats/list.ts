@@ -1,4 +1,4 @@
-import { eq, sql } from 'drizzle-orm'
+import { and, eq, inArray, sql } from 'drizzle-orm'
 import { alias } from 'drizzle-orm/sqlite-core'
 import type { ChatListItem, MessageBody } from '../../protocol/http'
 import type { Db } from '../db/client'
@@ -14,51 +14,84 @@ const EMPTY: ChatSummary = { lastMessage: null, unreadCount: 0 }
  * (one RPC per chat, in parallel), so sending a message never writes to D1.
  */
 export async function listChats(db: Db, rooms: Env['CHAT_ROOM'], userId: number): Promise<ChatListItem[]> {
+  const rows = await selectListRows(db).where(eq(chatMembers.userId, userId)).all()
+  const summaries = await Promise.all(rows.map((row) => summaryOf(rooms, row.chatId, userId)))
+  const items = rows.map((row, i) => toListItem(row, summaries[i] ?? EMPTY))
+  return items.sort((a, b) => b.last_activity_at.localeCompare(a.last_activity_at) || b.chat_id - a.chat_id)
+}
+
+/** One member's view of a chat, as D1 knows it: everything of a list row but the room's summary. */
+export type ListRow = Awaited<ReturnType<ReturnType<typeof selectListRows>['all']>>[number]
+
+/**
+ * The list rows of one chat for its members whose live channel is open now (D1 `users.online`), all
+ * of them or those in `userIds`: the channel's `chat` frames, so nobody calls the hub of someone
+ * who is not listening.
+ */
+export function listRowsOfChat(db: Db, chatId: number, userIds: number[] | null): Promise<ListRow[]> {
+  const online = eq(users.online, true)
+  return selectListRows(db)
+    .innerJoin(users, eq(users.id, chatMembers.userId))
+    .where(and(eq(chatMembers.chatId, chatId), online, userIds === null ? undefined : inArray(chatMembers.userId, userIds)))
+    .all()
+}
+
+function selectListRows(db: Db) {
   const peer = alias(chatMembers, 'peer')
-  const rows = await db
+  const peerUser = alias(users, 'peer_user')
+  return db
     .select({
+      userId: chatMembers.userId,
       chatId: chats.id,
       isGroup: chats.isGroup,
       name: chats.name,
       visibility: chats.visibility,
       role: chatMembers.role,
       joinedAtMs: chatMembers.joinedAtMs,
-      peerId: users.id,
-      peerName: users.username,
+      peerId: peerUser.id,
+      peerName: peerUser.username,
+      peerOnline: peerUser.online,
+      peerLastSeenAtMs: peerUser.lastSeenAtMs,
     })
     .from(chatMembers)
     .innerJoin(chats, eq(chats.id, chatMembers.chatId))
-    .leftJoin(peer, sql`${chats.isGroup} = 0 AND ${peer.chatId} = ${chats.id} AND ${peer.userId} != ${userId}`)
-    .leftJoin(users, eq(users.id, peer.userId))
-    .where(eq(chatMembers.userId, userId))
-    .all()
-  const summaries = await Promise.all(
-    rows.map((row) =>
-      rooms
-        .getByName(String(row.chatId))
-        .summary(userId)
-        .catch((err: unknown) => {
-          // One unreachable room must not hide the whole list; its preview is left empty.
-          log.error('chat_summary_failed', { chat_id: row.chatId, ...errorFields(err) })
-          return EMPTY
-        }),
-    ),
-  )
-  const items = rows.map((row, i): ChatListItem => {
-    const { lastMessage, unreadCount } = summaries[i] ?? EMPTY
-    return {
-      chat_id: row.chatId,
-      is_group: row.isGroup,
-      name: row.isGroup ? (row.name ?? '') : (row.peerName ?? 'Deleted user'),
-      visibility: row.visibility,
-      role: row.role,
-      peer: row.peerId !== null && row.peerName !== null ? { userid: row.peerId, username: row.peerName } : null,
-      last_message: lastMessage && toPreview(lastMessage),
-      last_activity_at: lastMessage?.created_at ?? new Date(row.joinedAtMs).toISOString(),
-      unread_count: unreadCount,
-    }
-  })
-  return items.sort((a, b) => b.last_activity_at.localeCompare(a.last_activity_at) || b.chat_id - a.chat_id)
+    .leftJoin(peer, sql`${chats.isGroup} = 0 AND ${peer.chatId} = ${chats.id} AND ${peer.userId} != ${chatMembers.userId}`)
+    .leftJoin(peerUser, eq(peerUser.id, peer.userId))
+    .$dynamic()
+}
+
+/** The room's preview and unread count for one member; an unreachable room leaves them empty. */
+export function summaryOf(rooms: Env['CHAT_ROOM'], chatId: number, userId: number): Promise<ChatSummary> {
+  return rooms
+    .getByName(String(chatId))
+    .summary(userId)
+    .catch((err: unknown) => {
+      // One unreachable room must not hide the whole list; its preview is left empty.
+      log.error('chat_summary_failed', { chat_id: chatId, ...errorFields(err) })
+      return EMPTY
+    })
+}
+
+/** A D1 row and the room's summary as one GET /chat/list/ row (also the channel's `chat` frame). */
+export function toListItem(row: ListRow, { lastMessage, unreadCount }: ChatSummary): ChatListItem {
+  return {
+    chat_id: row.chatId,
+    is_group: row.isGroup,
+    name: row.isGroup ? (row.name ?? '') : (row.peerName ?? 'Deleted user'),
+    visibility: row.visibility,
+    role: row.role,
+    peer:
+      row.peerId !== null && row.peerName !== null
+        ? { userid: row.peerId, username: row.peerName, online: row.peerOnline ?? false, last_seen_at: row.peerOnline ? null : isoOrNull(row.peerLastSeenAtMs) }
+        : null,
+    last_message: lastMessage && toPreview(lastMessage),
+    last_activity_at: lastMessage?.created_at ?? new Date(row.joinedAtMs).toISOString(),
+    unread_count: unreadCount,
+  }
+}
+
+export function isoOrNull(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString()
 }
 
 function toPreview(m: MessageBody) {

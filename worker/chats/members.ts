@@ -6,6 +6,7 @@ import { chatMembers, users } from '../db/schema'
 import type { AuthUser } from '../env'
 import { AppError } from '../errors'
 import type { MemberChange } from './chats'
+import { isoOrNull } from './list'
 import { requireMember } from './membership'
 
 export interface RoleChange {
@@ -42,7 +43,14 @@ export async function setMemberRole(db: Db, chatId: number, actor: AuthUser, cha
 export async function listMembers(db: Db, chatId: number, viewer: AuthUser): Promise<MemberBody[]> {
   await requireMember(db, chatId, viewer.id)
   const rows = await db
-    .select({ userid: users.id, username: users.username, role: chatMembers.role, joinedAtMs: chatMembers.joinedAtMs })
+    .select({
+      userid: users.id,
+      username: users.username,
+      role: chatMembers.role,
+      joinedAtMs: chatMembers.joinedAtMs,
+      online: users.online,
+      lastSeenAtMs: users.lastSeenAtMs,
+    })
     .from(chatMembers)
     .innerJoin(users, eq(users.id, chatMembers.userId))
     .where(eq(chatMembers.chatId, chatId))
@@ -50,5 +58,12 @@ export async function listMembers(db: Db, chatId: number, viewer: AuthUser): Pro
     .all()
   // A stable sort keeps the name order within each rank.
   rows.sort((a, b) => byRank(a.role, b.role))
-  return rows.map((r) => ({ userid: r.userid, username: r.username, role: r.role, joined_at: new Date(r.joinedAtMs).toISOString() }))
+  return rows.map((r) => ({
+    userid: r.userid,
+    username: r.username,
+    role: r.role,
+    joined_at: new Date(r.joinedAtMs).toISOString(),
+    online: r.online,
+    last_seen_at: r.online ? null : isoOrNull(r.lastSeenAtMs),
+  }))
 }

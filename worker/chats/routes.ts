@@ -25,6 +25,7 @@ import { createRouter } from '../http/router'
 import { requireUser } from '../http/require-user'
 import { parseInput } from '../input'
 import { addMember, createGroup, exploreGroups, joinGroup, openPrivateChat, removeMember, type MemberChange } from './chats'
+import { pushChatRemoved, pushChatRows } from '../live/notify'
 import { listChats } from './list'
 import { requireMember } from './membership'
 import { listMembers, setMemberRole } from './members'
@@ -46,6 +47,7 @@ function toAddBody(change: MemberChange): AddMemberResponse {
 chatRoutes.post(PATHS.chatPrivate, async (c) => {
   const { user_id } = parseInput(PrivateChatRequestSchema, await readBody(c))
   const chat = await openPrivateChat(c.var.db, c.var.user, user_id)
+  if (chat.created) c.executionCtx.waitUntil(pushChatRows(c.env, c.var.db, chat.chatId, [c.var.user.id, user_id]))
   const body: PrivateChatResponse = { chat_id: chat.chatId, is_group: false, name: chat.peerName, created: chat.created }
   return c.json(body, chat.created ? 201 : 200)
 })
@@ -53,6 +55,7 @@ chatRoutes.post(PATHS.chatPrivate, async (c) => {
 chatRoutes.post(PATHS.chatCreate, async (c) => {
   const { name, visibility } = parseInput(CreateGroupRequestSchema, await readBody(c))
   const chat = await createGroup(c.var.db, c.var.user, { name, visibility })
+  c.executionCtx.waitUntil(pushChatRows(c.env, c.var.db, chat.id, [c.var.user.id]))
   return c.json<CreateGroupResponse>({ chat_id: chat.id, is_group: true, name: chat.name ?? '', visibility: chat.visibility ?? 'public' }, 201)
 })
 
@@ -70,6 +73,7 @@ chatRoutes.post('/chat/:id/add/', async (c) => {
   const { user_id } = parseInput(MemberRequestSchema, await readBody(c))
   const change =
     user_id === undefined ? await joinGroup(c.var.db, chatId, c.var.user) : await addMember(c.var.db, chatId, c.var.user, user_id)
+  if (change.changed) c.executionCtx.waitUntil(pushChatRows(c.env, c.var.db, chatId, [change.userId]))
   return c.json(toAddBody(change), change.changed ? 201 : 200)
 })
 
@@ -78,6 +82,7 @@ chatRoutes.post('/chat/:id/remove/', async (c) => {
   const { user_id } = parseInput(MemberRequestSchema, await readBody(c))
   const change = await removeMember(c.var.db, chatId, c.var.user, user_id ?? null)
   await c.env.CHAT_ROOM.getByName(String(chatId)).removeMember(change.userId)
+  c.executionCtx.waitUntil(pushChatRemoved(c.env, chatId, change.userId))
   return c.json<RemoveMemberResponse>({ msg: 'Removed from the group.', chat_id: chatId, user_id: change.userId, removed: true })
 })
 
@@ -90,6 +95,7 @@ chatRoutes.post('/chat/:id/role/', async (c) => {
   const chatId = parseChatId(c.req.param('id'))
   const { user_id, role } = parseInput(SetRoleRequestSchema, await readBody(c))
   const change = await setMemberRole(c.var.db, chatId, c.var.user, { userId: user_id, role })
+  if (change.changed) c.executionCtx.waitUntil(pushChatRows(c.env, c.var.db, chatId, [change.userId]))
   const msg = change.changed ? `Role changed to ${change.role}.` : `Already ${change.role}.`
   return c.json<SetRoleResponse>({ msg, chat_id: chatId, user_id: change.userId, role: change.role, changed: change.changed })
 })

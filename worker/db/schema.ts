@@ -17,6 +17,15 @@ export const users = sqliteTable(
     emailCanonical: text('email_canonical'),
     usernameCanonical: text('username_canonical'),
     usernameSkeleton: text('username_skeleton'),
+    /** PATCH /me/ `read_receipts`: others see how far this user read, and this user sees theirs. */
+    readReceipts: integer('read_receipts', { mode: 'boolean' }).notNull().default(true),
+    /**
+     * Presence, written by the user's hub (worker/live/) when it flips: at least one live channel open.
+     * A hint for lists and presence fan-out; the hub is the authority (see docs/architecture.md).
+     */
+    online: integer('online', { mode: 'boolean' }).notNull().default(false),
+    /** When the user's last live channel closed; null before their first one. */
+    lastSeenAtMs: integer('last_seen_at_ms'),
   },
   (t) => [
     uniqueIndex('users_email_unique').on(t.email),

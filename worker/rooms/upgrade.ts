@@ -8,6 +8,7 @@ import { AppError } from '../errors'
 import { assertSameOrigin } from '../http/same-origin'
 import { parseInput } from '../input'
 import { encodeMember, MEMBER_HEADER } from './member'
+import { receiptsOffIn, RECEIPTS_OFF_HEADER } from './receipts'
 
 /**
  * The worker decides who gets in: a WebSocket upgrade, an allowed Origin, a valid token from the
@@ -26,10 +27,11 @@ export async function admitToRoom(env: Env, config: Config, db: Db, request: Req
   if (!token) throw new AppError('missing_token', 'Add the access token as the `token` query parameter.')
   const sinceSeq = parseInput(SocketQuerySchema, { since: url.searchParams.get('since') ?? undefined }).since ?? null
   const user = await verifyAccessToken(config.jwtKey, token)
-  await requireMember(db, chatId, user.id)
+  const [, receiptsOff] = await Promise.all([requireMember(db, chatId, user.id), receiptsOffIn(db, chatId)])
 
   const headers = new Headers(request.headers)
   headers.delete(MEMBER_HEADER)
+  headers.set(RECEIPTS_OFF_HEADER, JSON.stringify(receiptsOff))
   headers.set(MEMBER_HEADER, encodeMember({ userId: user.id, username: user.username, tokenExpiresAtMs: user.expiresAt * 1000 }))
   // The room never sees the token: only the member header and `since`. It knows its chat by its name.
   const roomUrl = new URL('https://room.internal/connect')

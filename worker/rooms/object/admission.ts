@@ -4,6 +4,7 @@ import { memberTag, readMember, type Member } from '../member'
 import { closeSocket, sendFrame } from './fan-out'
 import { toMessageBody } from './log/seal'
 import { listAfter } from './log/store'
+import { readsFor } from './receipts'
 import type { Room } from './room'
 import { setMember, socketEntry } from './sockets'
 
@@ -31,6 +32,7 @@ export async function acceptSocket(room: Room, member: Member, since: number | n
       user_id: member.userId,
       last_seq: room.lastSeq,
       token_expires_at: new Date(member.tokenExpiresAtMs).toISOString(),
+      reads: readsFor(room, member.userId),
     })
   }
   if (since === null) accept()

@@ -11,6 +11,9 @@ import { publishMessage } from './log/commit'
 import { historyPage, summarize, type ChatSummary } from './log/history'
 import type { Sender } from './log/seal'
 import { lastSeq, migrateLog, openLog, type LogDb } from './log/store'
+import { registerNotifier } from './notify'
+import { recordReceiptsOff, setReceipts } from './receipts'
+import { decodeReceiptsOff, RECEIPTS_OFF_HEADER } from '../receipts'
 import { createExclusive, openRoom, type Room } from './room'
 import { socketEntry } from './sockets'
 
@@ -33,6 +36,7 @@ export class ChatRoom extends DurableObject<Env> {
     super(ctx, env)
     this.db = openLog(ctx.storage)
     void ctx.blockConcurrencyWhile(() => migrateLog(this.db))
+    registerNotifier(ctx, env)
   }
 
   private room(): Promise<Room> {
@@ -51,6 +55,8 @@ export class ChatRoom extends DurableObject<Env> {
     if (!member || request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
       return errorResponse('invalid_request', 'Expected a WebSocket upgrade from the worker.')
     }
+    const receiptsOff = decodeReceiptsOff(request.headers.get(RECEIPTS_OFF_HEADER))
+    if (receiptsOff) recordReceiptsOff(this.ctx, receiptsOff)
     const since = new URL(request.url).searchParams.get('since')
     return acceptSocket(await this.room(), member, since === null ? null : Number(since))
   }
@@ -91,6 +97,14 @@ export class ChatRoom extends DurableObject<Env> {
     const sockets = this.ctx.getWebSockets(memberTag(userId))
     for (const ws of sockets) closeSocket(ws, CLOSE_CODES.notMember, 'You are no longer a member of this chat.')
     return sockets.length
+  }
+
+  /**
+   * `userId` turned read receipts on or off (PATCH /me/): from now on their `read` frames are (not)
+   * broadcast and they (do not) receive the others'.
+   */
+  async setReadReceipts(userId: number, on: boolean): Promise<void> {
+    setReceipts(this.ctx, userId, on)
   }
 
   /** The highest seq stored so far (0 when empty). */

@@ -7,7 +7,7 @@ import { parseClientFrame, SendRefused, type ParsedFrame } from '../parse-frame'
 import { onAuth, onResume } from './admission'
 import { broadcast, closeSocket, sendFrame } from './fan-out'
 import { publishMessage } from './log/commit'
-import { advanceReadCursor } from './log/store'
+import { onRead } from './receipts'
 import type { Room } from './room'
 import { socketEntry, takeToken } from './sockets'
 
@@ -31,7 +31,7 @@ export function dispatch(room: Room, ws: WebSocket, member: Member, frame: Parse
     case 'auth':
       return onAuth(room, ws, frame)
     case 'read':
-      return advanceReadCursor(room.ctx.storage.sql, member.userId, Math.min(frame.seq, room.lastSeq))
+      return onRead(room, member, frame.seq)
     case 'typing': {
       const notice: TypingNoticeFrame = { type: 'typing', user_id: member.userId, username: member.username }
       return broadcast(room.ctx, JSON.stringify(notice), ws)

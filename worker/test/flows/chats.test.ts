@@ -167,7 +167,7 @@ describe('GET /chat/<id>/members/', () => {
       [admin.id, 'admin'],
       [member.id, 'member'],
     ])
-    for (const m of members) expect(Object.keys(m).sort()).toEqual(['joined_at', 'role', 'userid', 'username'])
+    for (const m of members) expect(Object.keys(m).sort()).toEqual(['joined_at', 'last_seen_at', 'online', 'role', 'userid', 'username'])
     expect(await errorCode(await get(outsider, `/chat/${chatId}/members/`))).toBe('not_member')
     expect(await errorCode(await get(owner, '/chat/999999/members/'))).toBe('not_found')
   })
@@ -300,7 +300,7 @@ describe('GET /chat/list/', () => {
       name: a.username,
       visibility: null,
       role: 'member',
-      peer: { userid: a.id, username: a.username },
+      peer: { userid: a.id, username: a.username, online: false, last_seen_at: null },
       last_message: { sender: a.username, sender_id: a.id, message: 'two', created_at: expect.any(String), seq: 2 },
       last_activity_at: expect.any(String),
       unread_count: 2,

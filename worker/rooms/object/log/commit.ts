@@ -1,6 +1,7 @@
 import type { MessageBody, SendResponse } from '../../../../protocol/http'
 import type { MessageFrame } from '../../../../protocol/socket'
 import { broadcastTo, sendFrame } from '../fan-out'
+import { messagesStored } from '../notify'
 import type { Room } from '../room'
 import type { StoredMessage } from './schema'
 import { sealMessage, toBody, toMessageBody, type Sender } from './seal'
@@ -105,6 +106,7 @@ async function commitBatch(room: Room, batch: PendingSend[]): Promise<void> {
     answer(first, message, false)
     for (const pending of resends) answer(pending, message, true)
   })
+  if (drafts.length > 0) messagesStored(room)
   await Promise.all(resent)
 }
 

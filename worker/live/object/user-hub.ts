@@ -1,0 +1,69 @@
+import { DurableObject } from 'cloudflare:workers'
+import { CHANNEL_PING_FRAME } from '../../../protocol/channel'
+import type { Env } from '../../env'
+import { errorResponse } from '../../http/errors'
+import { errorFields, log } from '../../log'
+import { decodeMember, MEMBER_HEADER } from '../../rooms/member'
+import { closeSocket } from '../../rooms/object/fan-out'
+import { acceptChannel, onChannelFrame, openChannels, sweep, SWEEP_INTERVAL_MS, sweepNoLaterThan } from './channel'
+import { presenceMayHaveChanged, recordUser, sendPresenceSnapshot } from './presence'
+
+/**
+ * One Durable Object per user, reached by `USER_HUB.getByName(String(userId))`: it holds that
+ * user's live channels (one per tab, hibernatable, identity in attachments), decides their presence
+ * and forwards what rooms, chat routes and other hubs tell it. Pings are answered by the runtime
+ * (`setWebSocketAutoResponse`), so an idle user's hub sleeps; its alarm runs only while a channel
+ * is open, to close silent ones (see docs/architecture.md for the costs).
+ */
+export class UserHub extends DurableObject<Env> {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(CHANNEL_PING_FRAME, '{"type":"pong"}'))
+  }
+
+  override async fetch(request: Request): Promise<Response> {
+    const member = decodeMember(request.headers.get(MEMBER_HEADER))
+    if (!member || request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
+      return errorResponse('invalid_request', 'Expected a WebSocket upgrade from the worker.')
+    }
+    const nowMs = Date.now()
+    recordUser(this.ctx, member.userId)
+    const { client, server } = acceptChannel(this.ctx, member, nowMs)
+    presenceMayHaveChanged(this.ctx, this.env)
+    await sweepNoLaterThan(this.ctx, Math.min(member.tokenExpiresAtMs, nowMs + SWEEP_INTERVAL_MS))
+    this.ctx.waitUntil(sendPresenceSnapshot(this.env, server, member.userId).catch((err: unknown) => log.error('presence_failed', errorFields(err))))
+    return new Response(null, { status: 101, webSocket: client })
+  }
+
+  override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+    await onChannelFrame(this.ctx, this.env, ws, data)
+  }
+
+  // As in the room: reciprocate, except 1005 (no code to send back) and 1006/1015 (no peer left).
+  override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
+    if (code !== 1006 && code !== 1015) closeSocket(ws, code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000, '')
+    presenceMayHaveChanged(this.ctx, this.env)
+  }
+
+  override async webSocketError(): Promise<void> {
+    presenceMayHaveChanged(this.ctx, this.env)
+  }
+
+  override async alarm(): Promise<void> {
+    await sweep(this.ctx, this.env, Date.now())
+  }
+
+  /**
+   * Sends one serialized channel frame (`chat`, `chat_removed`, `presence`) to every open channel of
+   * this user. Returns how many got it (0: the user has no tab open, nothing is kept).
+   */
+  async deliver(payload: string): Promise<number> {
+    const channels = openChannels(this.ctx)
+    for (const ws of channels) {
+      try {
+        ws.send(payload)
+      } catch {}
+    }
+    return channels.length
+  }
+}

@@ -1,0 +1,78 @@
+import { ne } from 'drizzle-orm'
+import type { ReadNoticeFrame, ReadPosition } from '../../../protocol/socket'
+import type { Member } from '../member'
+import { broadcastTo } from './fan-out'
+import { readCursors } from './log/schema'
+import { advanceReadCursor } from './log/store'
+import { readerMoved } from './notify'
+import type { Room } from './room'
+
+// Read receipts inside the room: who has them off, the `read` frame, the ready frame's `reads`.
+
+/**
+ * Members of this chat with read receipts off, in the object's key-value storage (no migration:
+ * SQLite-backed objects have it built in). Replaced with D1's truth on every upgrade (the worker
+ * sends it in RECEIPTS_OFF_HEADER) and changed by the `setReadReceipts` RPC on PATCH /me/.
+ */
+const RECEIPTS_OFF_KEY = 'receipts_off'
+
+/** Room-faults' sockets of the seed's API get message frames only; a read notice would show as a message. */
+const LEGACY_TAG = 'legacy'
+
+function receiptsOff(ctx: DurableObjectState): number[] {
+  return ctx.storage.kv.get<number[]>(RECEIPTS_OFF_KEY) ?? []
+}
+
+/** Replaces the list with the worker's (D1's) at an upgrade. */
+export function recordReceiptsOff(ctx: DurableObjectState, userIds: number[]): void {
+  ctx.storage.kv.put(RECEIPTS_OFF_KEY, userIds)
+}
+
+/** One member turned read receipts on or off (PATCH /me/). */
+export function setReceipts(ctx: DurableObjectState, userId: number, on: boolean): void {
+  const others = receiptsOff(ctx).filter((id) => id !== userId)
+  recordReceiptsOff(ctx, on ? others : [...others, userId])
+}
+
+/**
+ * The other members' read positions for the ready frame. Like every major chat, a member with
+ * receipts off neither shows theirs nor sees anyone's: empty for them, and they are left out.
+ */
+export function readsFor(room: Room, userId: number): ReadPosition[] {
+  const off = receiptsOff(room.ctx)
+  if (off.includes(userId)) return []
+  return room.db
+    .select({ user_id: readCursors.userId, seq: readCursors.seq })
+    .from(readCursors)
+    .where(ne(readCursors.userId, userId))
+    .all()
+    .filter((r) => r.seq > 0 && !off.includes(r.user_id))
+}
+
+function cursorOf(sql: SqlStorage, userId: number): number {
+  return sql.exec<{ seq: number }>('SELECT seq FROM read_cursors WHERE user_id = ?', userId).toArray()[0]?.seq ?? 0
+}
+
+/**
+ * The `read` frame: moves the member's cursor forward (never past the last stored seq). Only a move
+ * tells anyone: the other members' sockets get `{ type: "read", user_id, seq }` (receipts rules
+ * applied), and the reader's hub gets their new unread count for their other tabs. A repeated or
+ * older `read` costs one indexed lookup and sends nothing, so a client may send one per message seen.
+ */
+export function onRead(room: Room, member: Member, seq: number): void {
+  const sql = room.ctx.storage.sql
+  const target = Math.min(seq, room.lastSeq)
+  if (target <= cursorOf(sql, member.userId)) return
+  advanceReadCursor(sql, member.userId, target)
+  readerMoved(room, member.userId)
+  const off = receiptsOff(room.ctx)
+  if (off.includes(member.userId)) return
+  const notice: ReadNoticeFrame = { type: 'read', user_id: member.userId, seq: target }
+  const payload = JSON.stringify(notice)
+  const readerTag = String(member.userId)
+  const sockets = room.ctx.getWebSockets().filter((ws) => {
+    const tags = room.ctx.getTags(ws)
+    return !tags.includes(readerTag) && !tags.includes(LEGACY_TAG) && !tags.some((tag) => off.includes(Number(tag)))
+  })
+  broadcastTo(sockets, payload)
+}
