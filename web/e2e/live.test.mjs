@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { apiToken, axeViolations, launchBrowser, newContext, screenshot, setTheme, signUp, uniqueUser } from './helpers.mjs'
+import { apiToken, axeViolations, launchBrowser, newContext, screenshot, setTheme, signIn, signUp, uniqueUser } from './helpers.mjs'
 import { startServer } from './server.mjs'
 
 // Issue #11 in two browsers: the chat list, the unread title, presence and read receipts, all live.
@@ -92,7 +92,7 @@ describe('live chat list, presence and read receipts', () => {
     assert.equal(await annPage.title(), `${groupName} · Edge Chat`)
   })
 
-  it('shows B that A is online: a dot on the 1:1 row with the text "online", and in the room header', async () => {
+  it('shows B that A is online: a dot on the 1:1 row with the text "online"', async () => {
     await row(benPage, ann.username).locator('.presence-dot').getByText('online').waitFor({ state: 'attached' })
     for (const theme of ['light', 'dark']) {
       await setTheme(benPage, theme)
@@ -101,7 +101,11 @@ describe('live chat list, presence and read receipts', () => {
     }
   })
 
-  it('tells A "Seen by 1" once B opens the group, with B\'s name behind a disclosure button', async () => {
+  it('tells A "Seen by 1" once B opens the group, with B\'s name behind a disclosure button, and clears B\'s badge on B\'s other device', async () => {
+    const benElsewhere = await recordingPage()
+    await signIn(benElsewhere, ben)
+    await row(benElsewhere, groupName).getByText('1 unread').waitFor()
+    await benElsewhere.waitForFunction(() => document.title === '(1) Edge Chat')
     await row(benPage, groupName).click()
     await bubble(benPage, 'Hello Ben').waitFor()
     await benPage.waitForFunction(() => document.title === `${document.querySelector('h1')?.textContent} · Edge Chat`)
@@ -112,6 +116,15 @@ describe('live chat list, presence and read receipts', () => {
     await annPage.keyboard.press('Enter')
     assert.equal(await seenBy.getAttribute('aria-expanded'), 'true')
     await bubble(annPage, 'Hello Ben').getByRole('list', { name: 'Seen by' }).getByText(ben.username).waitFor()
+    await benElsewhere.waitForFunction(() => document.title === 'Edge Chat')
+    assert.equal(await row(benElsewhere, groupName).locator('.badge').count(), 0)
+    await benElsewhere.context().close()
+    // The group's member list shows who is online too.
+    await annPage.getByRole('button', { name: 'Members' }).click()
+    const members = annPage.getByRole('dialog', { name: /^Members of/ })
+    await members.getByRole('listitem').filter({ hasText: ben.username }).getByText('online', { exact: true }).waitFor()
+    await annPage.keyboard.press('Escape')
+    await members.waitFor({ state: 'hidden' })
     for (const theme of ['light', 'dark']) {
       await setTheme(annPage, theme)
       assert.deepEqual(await axeViolations(annPage), [], `group room with receipts, ${theme}`)
