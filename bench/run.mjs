@@ -15,6 +15,7 @@ import { pool } from './lib/stats.mjs'
 import { appTarget, baselineTarget } from './lib/targets.mjs'
 import { fanOut } from './scenarios/fan-out.mjs'
 import { history } from './scenarios/history.mjs'
+import { live } from './scenarios/live.mjs'
 import { login } from './scenarios/login.mjs'
 import { manyRooms } from './scenarios/many-rooms.mjs'
 import { micro } from './scenarios/micro.mjs'
@@ -49,6 +50,8 @@ const QUICK = {
   historySamples: 15,
   concurrentLogins: 4,
   upgrades: 40,
+  liveMembers: 100,
+  idleChannels: 1000,
   storageRows: 10000,
   hardLimitS: 120,
 }
@@ -69,6 +72,8 @@ const FULL = {
   historySamples: 40,
   concurrentLogins: 12,
   upgrades: 400,
+  liveMembers: 100,
+  idleChannels: 1000,
   storageRows: 100000,
   hardLimitS: 900,
 }
@@ -178,6 +183,7 @@ async function main() {
     await step('upgrades', 'baseline', () => upgrades(base, { count: config.upgrades, log }))
     await appStep('upgrades', () => upgrades(target, { count: config.upgrades, log }))
     await appStep('resume', () => resume(target, { missed: config.resumeMissed, repeats: config.resumeRepeats, log }))
+    await appStep('live', () => live(target, { members: config.liveMembers, warmupMs: config.warmupMs, measureMs: config.measureMs, idleChannels: config.idleChannels, maxSockets, log }))
     await appStep('history', () => history(target, { messages: config.historyMessages, realMessages: config.historyRealMessages, samples: config.historySamples, persistDir: appState, log }))
   } finally {
     await Promise.all([stopServer(app), stopServer(baseline)])

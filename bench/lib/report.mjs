@@ -52,6 +52,8 @@ function summary(r) {
       return `${r.logins_per_s_sequential} logins/s sequential, ${r.logins_per_s_concurrent}/s at concurrency ${r.concurrency}; login p50 ${r.login_ms.p50} ms, refused (no hash) p50 ${r.refused_login_ms.p50} ms; one argon2id hash ${r.hash_ms_in_workerd} ms in workerd (login - refused: ${r.hash_ms_login_minus_refused} ms)`
     case 'upgrades':
       return `${r.upgrades_per_s} upgrades/s (${r.sockets} sockets, ${r.concurrency} at a time), ready p50 ${r.setup_ms.p50} ms, p99 ${r.setup_ms.p99} ms${r.ratio_to_baseline ? `; ${r.ratio_to_baseline.upgrades_per_s}x baseline` : ''}`
+    case 'idle-channels':
+      return `${r.channels} idle live channels over ${r.users} users: workerd RSS ${r.rss_mib_before} -> ${r.rss_mib_open} MiB (${r.kib_per_channel} KiB per channel), ${r.rss_mib_after_close} MiB after closing`
     case 'micro':
       return Object.entries(r)
         .filter(([k]) => !['scenario', 'target'].includes(k))

@@ -179,6 +179,21 @@ export function serverCpu(server) {
 }
 
 /** Lowest open-files limit among the server's workerd processes (null before they exist). */
+/** Resident memory of the server's workerd processes, in KiB (VmRSS from /proc). */
+export function serverRssKib(server) {
+  let total = 0
+  for (const proc of groupPids(server.pid)) {
+    if (proc.comm !== 'workerd') continue
+    try {
+      const line = readFileSync(`/proc/${proc.pid}/status`, 'utf8')
+        .split('\n')
+        .find((l) => l.startsWith('VmRSS:'))
+      total += Number(line.split(/\s+/)[1])
+    } catch {}
+  }
+  return total
+}
+
 export function serverFdLimit(server) {
   let limit = null
   for (const proc of groupPids(server.pid)) {

@@ -34,6 +34,15 @@ export function recordUser(ctx: DurableObjectState, userId: number): void {
   if (ctx.storage.kv.get(USER_KEY) !== userId) ctx.storage.kv.put(USER_KEY, userId)
 }
 
+/**
+ * On every start of the hub: an instance that was reset with channels open (a deploy, a crash) gets
+ * no close events, so D1 may still say online. Whatever wakes it (a room or a contact calls only
+ * hubs D1 calls online) settles it back to offline.
+ */
+export function reconcilePresence(ctx: DurableObjectState, env: Env): void {
+  if (ctx.storage.kv.get<boolean>(ANNOUNCED_KEY) === true && openChannels(ctx).length === 0) presenceMayHaveChanged(ctx, env)
+}
+
 /** A channel opened or closed: after PRESENCE_SETTLE_MS, compare with what was announced. */
 export function presenceMayHaveChanged(ctx: DurableObjectState, env: Env): void {
   let s = settling.get(ctx)

@@ -6,7 +6,7 @@ import { errorFields, log } from '../../log'
 import { decodeMember, MEMBER_HEADER } from '../../rooms/member'
 import { closeSocket } from '../../rooms/object/fan-out'
 import { acceptChannel, onChannelFrame, openChannels, sweep, SWEEP_INTERVAL_MS, sweepNoLaterThan } from './channel'
-import { presenceMayHaveChanged, recordUser, sendPresenceSnapshot } from './presence'
+import { presenceMayHaveChanged, reconcilePresence, recordUser, sendPresenceSnapshot } from './presence'
 
 /**
  * One Durable Object per user, reached by `USER_HUB.getByName(String(userId))`: it holds that
@@ -19,6 +19,7 @@ export class UserHub extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(CHANNEL_PING_FRAME, '{"type":"pong"}'))
+    reconcilePresence(ctx, env)
   }
 
   override async fetch(request: Request): Promise<Response> {
