@@ -1,6 +1,6 @@
 import { CLOSE_CODES } from '../../../protocol'
 import { reconnectDelayMs } from './backoff'
-import { getAccessToken, isSessionEnded, onAccessTokenChange, refreshAccessToken, TOKEN_EXPIRY_MARGIN_MS, type AccessToken } from './http'
+import { TOKEN_EXPIRY_MARGIN_MS, type AccessToken } from './http'
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting' | 'offline' | 'closed'
 
@@ -265,45 +265,5 @@ export class LiveSocket<In extends { type: string }, Out extends object> {
   private clearPongTimer(): void {
     clearTimeout(this.pongTimer)
     this.pongTimer = undefined
-  }
-}
-
-/** The browser-side options every live socket shares: this origin's socket URL, the shared token, navigator.onLine. */
-export function browserSocketOptions(): Pick<LiveSocketOptions<never>, 'createSocket' | 'getToken' | 'refreshToken' | 'isOnline'> {
-  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:'
-  const signedOutAsNull = (err: unknown) => {
-    if (isSessionEnded(err)) return null
-    throw err
-  }
-  return {
-    createSocket: (path, protocols) => new WebSocket(`${scheme}//${location.host}${path}`, protocols) as unknown as SocketLike,
-    getToken: () => getAccessToken().catch(signedOutAsNull),
-    refreshToken: () => refreshAccessToken().catch(signedOutAsNull),
-    isOnline: () => navigator.onLine,
-  }
-}
-
-/** The part of LiveSocket the browser's events drive. */
-type BrowserDriven = Pick<LiveSocket<{ type: string }, object>, 'start' | 'stop' | 'handleOnline' | 'handleOffline' | 'handleWake' | 'renewToken'>
-
-/**
- * Starts `live` wired to the browser: `online`/`offline`, waking (visibilitychange) and token
- * renewals. Returns the function that stops it and removes every listener.
- */
-export function runInBrowser(live: BrowserDriven): () => void {
-  const online = () => live.handleOnline()
-  const offline = () => live.handleOffline()
-  const wake = () => document.visibilityState === 'visible' && live.handleWake()
-  window.addEventListener('online', online)
-  window.addEventListener('offline', offline)
-  document.addEventListener('visibilitychange', wake)
-  const stopListening = onAccessTokenChange((token) => token && live.renewToken(token))
-  live.start()
-  return () => {
-    window.removeEventListener('online', online)
-    window.removeEventListener('offline', offline)
-    document.removeEventListener('visibilitychange', wake)
-    stopListening()
-    live.stop()
   }
 }

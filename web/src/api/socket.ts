@@ -1,5 +1,6 @@
 import { CLOSE_CODES, PATHS, type ClientFrame, type ServerFrame } from '../../../protocol'
-import { browserSocketOptions, LiveSocket, runInBrowser, type LiveSocketOptions } from './live-socket'
+import { browserSocketOptions, runInBrowser } from './browser-socket'
+import { LiveSocket, type LiveSocketOptions } from './live-socket'
 
 export type { ConnectionStatus, SocketLike } from './live-socket'
 

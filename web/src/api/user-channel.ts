@@ -1,6 +1,7 @@
 import { PATHS, type ChannelClientFrame, type ChannelServerFrame } from '../../../protocol'
 import type { CHANNEL_SUBPROTOCOL } from '../../../protocol/channel'
-import { browserSocketOptions, LiveSocket, runInBrowser, type LiveSocketOptions } from './live-socket'
+import { browserSocketOptions, runInBrowser } from './browser-socket'
+import { LiveSocket, type LiveSocketOptions } from './live-socket'
 
 // Typed as protocol/channel.ts's constant, so a change there fails to compile here; imported as a
 // value it would bring that module's schemas (valibot) into the first load.
