@@ -11,6 +11,7 @@ import { parseInput, parseJsonObject } from '../../input'
 import { errorFields, log } from '../../log'
 import { readMember, type Member } from '../../rooms/member'
 import { closeSocket } from '../../rooms/object/fan-out'
+import { fullBucket, takeToken, type FloodBucket } from '../../rooms/object/sockets'
 import { presenceMayHaveChanged } from './presence'
 
 // One tab's channel inside the user's hub: accept, its frames, and the sweep that closes sockets
@@ -38,6 +39,12 @@ function readTimes(ws: WebSocket): v.InferOutput<typeof Times> | null {
 function writeAttachment(ws: WebSocket, attachment: ChannelAttachment): void {
   ws.serializeAttachment(attachment)
 }
+
+/**
+ * The room's flood rule per channel (FRAME_BURST, FRAMES_PER_SECOND, then 4029): only frames the
+ * runtime did not answer count. Memory only, for the reason given in rooms/object/sockets.ts.
+ */
+const buckets = new WeakMap<WebSocket, FloodBucket>()
 
 export function sendChannelFrame(ws: WebSocket, frame: ChannelServerFrame): void {
   try {
@@ -73,6 +80,10 @@ export async function onChannelFrame(ctx: DurableObjectState, env: Env, ws: WebS
   const times = readTimes(ws)
   if (!member || !times) return closeSocket(ws, CLOSE_CODES.internal, 'Unknown socket.')
   if (member.tokenExpiresAtMs <= nowMs) return closeSocket(ws, CLOSE_CODES.tokenExpired, 'The access token expired.')
+  const { bucket, verdict } = takeToken(buckets.get(ws) ?? fullBucket(nowMs), nowMs)
+  buckets.set(ws, bucket)
+  if (verdict === 'close') return closeSocket(ws, CLOSE_CODES.rateLimited, 'Too many frames.')
+  if (verdict === 'refuse') return sendError(ws, 'rate_limited', 'Too many frames; slow down.')
   if (typeof data !== 'string') return sendError(ws, 'invalid_request', 'Binary frames are not accepted; send JSON text.')
   if (data.length > MAX_CHANNEL_FRAME_CHARS) return closeSocket(ws, CLOSE_CODES.tooBig, 'The frame is too large.')
   try {

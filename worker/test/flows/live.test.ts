@@ -69,6 +69,22 @@ describe('GET /ws/me/', () => {
     await channel.waitFor((f) => f.type === 'auth_ok')
   })
 
+  it('closes with 4001 at token expiry, driven by the alarm’s sweep', async () => {
+    const user = await signUp('expiring')
+    const channel = await openChannel(user.accessToken)
+    const expiresAtMs = Date.parse((channel.frames[0] as { token_expires_at: string }).token_expires_at)
+    await runInDurableObject(hub(user), (_i, state) => sweep(state, env, expiresAtMs))
+    expect(await channel.closed).toBe(4001)
+  })
+
+  it('refuses a flood with rate_limited, then closes with 4029', async () => {
+    const user = await signUp('flood')
+    const channel = await openChannel(user.accessToken)
+    for (let i = 0; i < 200; i++) channel.ws.send('{ "type": "ping" }')
+    await channel.waitFor((f) => f.type === 'error' && f.code === 'rate_limited')
+    expect(await channel.closed).toBe(4029)
+  })
+
   it('closes with 4002 when an auth frame carries another user’s token', async () => {
     const [user, other] = await Promise.all([signUp('owner'), signUp('other')])
     const channel = await openChannel(user.accessToken)
