@@ -44,7 +44,6 @@ function ChatRow({ chat, isActive }: { chat: ChatListItem; isActive: boolean }) 
         <span class="avatar" aria-hidden="true">
           {initial(chat.name)}
         </span>
-        {chat.peer && <PresenceDot userId={chat.peer.userid} row={chat.peer} />}
         <span class="chat-row-body">
           <span class="chat-row-top">
             <span class="chat-title">
@@ -66,6 +65,8 @@ function ChatRow({ chat, isActive }: { chat: ChatListItem; isActive: boolean }) 
             )}
           </span>
         </span>
+        {/* After the body, so the link's name starts with the chat's; CSS puts the dot on the avatar. */}
+        {chat.peer && <PresenceDot userId={chat.peer.userid} row={chat.peer} />}
       </a>
     </li>
   )
