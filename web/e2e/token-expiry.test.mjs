@@ -18,7 +18,7 @@ let bobPage
 
 /**
  * What Ann's page did with tokens, in order: `issued` (a /login/ or /refresh/ answer arrived) and
- * `upgrade` (a socket was opened; its token is the URL's). A token is compared by its place in this log, not its text: two
+ * `upgrade` (a socket was opened, `room` or her live `channel`; its token is the URL's). A token is compared by its place in this log, not its text: two
  * tokens minted in the same second for the same session are byte-identical JWTs.
  */
 const log = []
@@ -37,7 +37,10 @@ before(async () => {
     log.push({ kind: 'issued', token: res.json().then((body) => body.access_token) })
   })
   annPage.on('requestfailed', (req) => new URL(req.url()).pathname === '/refresh/' && refreshFailures++)
-  annPage.on('websocket', (ws) => log.push({ kind: 'upgrade', token: new URL(ws.url()).searchParams.get('token') }))
+  annPage.on('websocket', (ws) => {
+    const url = new URL(ws.url())
+    log.push({ kind: 'upgrade', socket: url.pathname.startsWith('/ws/me/') ? 'channel' : 'room', token: url.searchParams.get('token') })
+  })
   bobPage = await (await newContext(browser, server.baseUrl)).newPage()
   await signUp(annPage, ann)
   await signUp(bobPage, bob)
@@ -63,9 +66,10 @@ describe('the room socket across an access token expiry', () => {
     await annPage.waitForURL(/\/c\/\d+$/)
     const chatPath = new URL(annPage.url()).pathname
     await banner(annPage, 'open').waitFor({ state: 'attached' })
-    // The page load after sign-up restored the session with a refresh; the socket used that token.
-    assert.deepEqual(log.slice(-2).map((e) => e.kind), ['issued', 'upgrade'])
-    assert.equal(log.at(-1).token, await log.at(-2).token)
+    // The page load after sign-up restored the session with a refresh; both sockets used that token.
+    const sinceIssued = log.slice(log.findLastIndex((e) => e.kind === 'issued'))
+    assert.deepEqual(sinceIssued.map((e) => e.socket ?? e.kind).sort(), ['channel', 'issued', 'room'])
+    for (const upgrade of sinceIssued.slice(1)) assert.equal(upgrade.token, await sinceIssued[0].token)
 
     await setOnline(false)
     await banner(annPage, 'offline').waitFor({ state: 'attached' })
@@ -81,9 +85,11 @@ describe('the room socket across an access token expiry', () => {
     const refusedBefore = refused.length
     await setOnline(true)
     await banner(annPage, 'open').waitFor({ state: 'attached' })
+    await annPage.waitForFunction(() => window.__sockets.filter((ws) => ws.readyState === 1).length === 2)
     const after = log.slice(logBefore)
-    assert.deepEqual(after.map((e) => e.kind), ['issued', 'upgrade'], 'one shared refresh, then the upgrade; never the expired token first')
-    assert.equal(after[1].token, await after[0].token, 'the socket came back with the refreshed token')
+    assert.deepEqual(after.map((e) => e.kind), ['issued', 'upgrade', 'upgrade'], 'one shared refresh first; never the expired token')
+    assert.deepEqual(after.slice(1).map((e) => e.socket).sort(), ['channel', 'room'], 'each socket upgraded once')
+    for (const upgrade of after.slice(1)) assert.equal(upgrade.token, await after[0].token, `the ${upgrade.socket} came back with the refreshed token`)
     assert.deepEqual(refused.slice(refusedBefore), [], 'no request met a 401')
 
     await bobPage.goto(chatPath)

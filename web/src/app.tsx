@@ -4,14 +4,19 @@ import { AppHeader } from './components/app-header'
 import { ChatRoute } from './routes/chat'
 import { HomeRoute } from './routes/home'
 import { NotFoundRoute } from './routes/not-found'
-import { SignInRoute } from './routes/sign-in'
-import { SignUpRoute } from './routes/sign-up'
 import { authStatus, restoreSession } from './state/session'
+// The live channel and the document title follow the session from here on.
+import './state/live'
 
 // Rarely used pages load on demand, keeping the first load small.
+// The sign-in and sign-up pages (and the form and field checks they share) load on demand: a signed-in
+// visit, the common one, never needs them, and a signed-out one fetches them while showing the shell.
+const SignInRoute = lazy(() => import('./routes/sign-in').then((m) => m.SignInRoute))
+const SignUpRoute = lazy(() => import('./routes/sign-up').then((m) => m.SignUpRoute))
 const NewChatRoute = lazy(() => import('./routes/new-chat').then((m) => m.NewChatRoute))
 const ExploreRoute = lazy(() => import('./routes/explore').then((m) => m.ExploreRoute))
 const SessionsRoute = lazy(() => import('./routes/sessions').then((m) => m.SessionsRoute))
+const SettingsRoute = lazy(() => import('./routes/settings').then((m) => m.SettingsRoute))
 
 const PUBLIC_PATHS = new Set(['/signin', '/signup'])
 
@@ -44,6 +49,7 @@ function AuthGate() {
           <Route path="/c/:chatId" component={ChatRoute} />
           <Route path="/new" component={NewChatRoute} />
           <Route path="/explore" component={ExploreRoute} />
+          <Route path="/settings" component={SettingsRoute} />
           <Route path="/settings/sessions" component={SessionsRoute} />
           <Route default component={NotFoundRoute} />
         </Router>

@@ -2,9 +2,11 @@ import {
   PATHS,
   type LoginRequest,
   type LoginResponse,
+  type MeResponse,
   type RegisterRequest,
   type RegisterResponse,
   type SessionsResponse,
+  type UpdateMeRequest,
   type UsersResponse,
 } from '../../../protocol'
 import { clearAccessToken, refreshSession, request, setAccessToken } from './http'
@@ -40,3 +42,7 @@ export function searchUsers(query: string): Promise<UsersResponse> {
   const params = new URLSearchParams({ q: query, limit: '20' })
   return request<UsersResponse>('GET', `${PATHS.users}?${params}`)
 }
+
+/** The signed-in account and its settings. */
+export const getMe = () => request<MeResponse>('GET', PATHS.me)
+export const updateMe = (body: UpdateMeRequest) => request<MeResponse>('PATCH', PATHS.me, { body })

@@ -7,7 +7,7 @@ const LINKS = [
   { href: '/', label: 'Chats' },
   { href: '/new', label: 'New chat' },
   { href: '/explore', label: 'Explore' },
-  { href: '/settings/sessions', label: 'Sessions' },
+  { href: '/settings', label: 'Settings' },
 ]
 
 export function AppHeader() {

@@ -1,6 +1,7 @@
 import { isBlank, type ChatListItem } from '../../../protocol'
 import { chats, chatsError, chatsStatus } from '../state/chats'
 import { user } from '../state/session'
+import { PresenceDot } from './presence'
 import { TimeLabel } from './time-label'
 import { UserText } from './user-text'
 
@@ -65,6 +66,8 @@ function ChatRow({ chat, isActive }: { chat: ChatListItem; isActive: boolean }) 
             )}
           </span>
         </span>
+        {/* After the body, so the link's name starts with the chat's; CSS puts the dot on the avatar. */}
+        {chat.peer && <PresenceDot userId={chat.peer.userid} row={chat.peer} />}
       </a>
     </li>
   )

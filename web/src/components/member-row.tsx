@@ -4,6 +4,7 @@ import { ROLE_LABEL, canChangeRole, canLeave, canRemove } from '../state/roles'
 import { initial } from './chat-list'
 import type { MembersPanel } from './members-panel'
 import { UserText } from './user-text'
+import { PresenceText } from './presence'
 
 interface RowProps {
   member: MemberBody
@@ -26,6 +27,7 @@ export function MemberRow(props: RowProps) {
         <UserText text={member.username} />
         {isMe && <span class="muted"> (you)</span>}
         <span class={`role-badge is-${member.role}`}>{ROLE_LABEL[member.role]}</span>
+        {!isMe && <PresenceText class="small" userId={member.userid} row={member} />}
       </span>
       <span class="member-actions">{props.panel.confirmingId === member.userid ? <ConfirmActions {...props} /> : <RoleActions {...props} />}</span>
     </li>

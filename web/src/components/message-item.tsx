@@ -1,9 +1,11 @@
+import type { ComponentChildren } from 'preact'
 import { retryMessage } from '../state/room'
 import type { ViewMessage } from '../state/messages'
 import { TimeLabel } from './time-label'
 import { UserText } from './user-text'
 
-export function MessageItem({ message, isOwn, showSender }: { message: ViewMessage; isOwn: boolean; showSender: boolean }) {
+/** One message; `receipt` ("Seen", "Seen by N") goes under it when it is the newest own message read. */
+export function MessageItem({ message, isOwn, showSender, receipt }: { message: ViewMessage; isOwn: boolean; showSender: boolean; receipt?: ComponentChildren }) {
   return (
     <li class={`message${isOwn ? ' own' : ''} is-${message.status}`} data-seq={message.seq ?? undefined}>
       {showSender && !isOwn && <UserText class="sender" text={message.sender} />}
@@ -23,6 +25,7 @@ export function MessageItem({ message, isOwn, showSender }: { message: ViewMessa
           </span>
         )}
       </span>
+      {receipt}
     </li>
   )
 }

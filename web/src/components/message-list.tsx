@@ -1,7 +1,10 @@
 import { useLayoutEffect, useRef } from 'preact/hooks'
-import { hasOlder, loadOlder, messages, olderStatus } from '../state/room'
+import { findReceipt } from '../state/receipts'
+import { hasOlder, loadOlder, messages, olderStatus, reads } from '../state/room'
 import { user } from '../state/session'
+import { readReceipts } from '../state/settings'
 import { MessageItem } from './message-item'
+import { ReadReceipt } from './read-receipt'
 
 const NEAR_EDGE_PX = 120
 
@@ -10,6 +13,8 @@ export function MessageList({ isGroup }: { isGroup: boolean }) {
   const anchor = useRef<{ firstKey?: string; height: number; wasAtBottom: boolean }>({ height: 0, wasAtBottom: true })
   const list = messages.value
   const me = user.value?.userid
+  // With receipts off the server sends none; hiding them too covers positions from before the switch.
+  const receipt = me !== undefined && readReceipts.value ? findReceipt(list, reads.value, me) : null
 
   // Keep the view steady: stick to the bottom for new messages, keep position when older ones load above.
   useLayoutEffect(() => {
@@ -43,7 +48,13 @@ export function MessageList({ isGroup }: { isGroup: boolean }) {
       {list.length === 0 && <p class="muted center pad">No messages yet. Say hello!</p>}
       <ol class="message-list">
         {list.map((m, i) => (
-          <MessageItem key={m.key} message={m} isOwn={m.senderId === me} showSender={isGroup && list[i - 1]?.senderId !== m.senderId} />
+          <MessageItem
+            key={m.key}
+            message={m}
+            isOwn={m.senderId === me}
+            showSender={isGroup && list[i - 1]?.senderId !== m.senderId}
+            receipt={receipt && receipt.seq === m.seq ? <ReadReceipt receipt={receipt} isGroup={isGroup} messageKey={m.key} /> : undefined}
+          />
         ))}
       </ol>
     </div>

@@ -7,7 +7,9 @@ import { ConnectionBanner } from '../components/connection-banner'
 import { ApiError, describeError } from '../api/errors'
 import { MessageList } from '../components/message-list'
 import { UserText } from '../components/user-text'
+import { PresenceText } from '../components/presence'
 import { chats } from '../state/chats'
+import { pageTitle } from '../state/live'
 import { closeRoom, connection, historyStatus, openRoom, roomError, typingName } from '../state/room'
 import { isolate } from '../utils/bidi'
 
@@ -37,8 +39,8 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
   const chat = found ?? (lastSeen.current?.chat_id === chatId ? lastSeen.current : undefined)
   const title = chat?.name ?? 'Chat'
   useEffect(() => {
-    document.title = `${isolate(title)} · Edge Chat`
-    return () => (document.title = 'Edge Chat')
+    pageTitle.value = isolate(title)
+    return () => (pageTitle.value = null)
   }, [title])
 
   const error = isValid ? roomError.value : "That chat address isn't valid."
@@ -71,7 +73,15 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
                 <>
                   <UserText text={typingName.value} /> is typing…
                 </>
-              ) : chat?.is_group ? (chat.visibility === 'private' ? 'Private group' : 'Public group') : chat ? 'Direct message' : ''}
+              ) : chat?.is_group ? (
+                chat.visibility === 'private' ? 'Private group' : 'Public group'
+              ) : chat?.peer ? (
+                <PresenceText userId={chat.peer.userid} row={chat.peer} fallback="Direct message" />
+              ) : chat ? (
+                'Direct message'
+              ) : (
+                ''
+              )}
             </p>
           </div>
           {canSeeMembers && (

@@ -3,6 +3,7 @@ import { CHAT_NAME_MAX_LENGTH, type ChatVisibility } from '../../../protocol'
 import { PersonSearch } from '../components/person-search'
 import { useAction } from '../state/action'
 import { createGroupChat, startPrivateChat } from '../state/chats'
+import { GROUP_NAME_RULE, requireValidFields } from '../utils/text-field'
 
 export function NewChatRoute() {
   const { route } = useLocation()
@@ -26,7 +27,11 @@ function GroupForm({ onCreated }: { onCreated: (chatId: number) => void }) {
     ev.preventDefault()
     const form = new FormData(ev.currentTarget as HTMLFormElement)
     const visibility: ChatVisibility = form.get('visibility') === 'private' ? 'private' : 'public'
-    void action.run(true, async () => onCreated(await createGroupChat(String(form.get('name')), visibility)))
+    void action.run(true, async () => {
+      const name = String(form.get('name'))
+      requireValidFields([['Group name', name, GROUP_NAME_RULE]])
+      onCreated(await createGroupChat(name, visibility))
+    })
   }
   const error = action.error.value
   const isBusy = action.busy.value !== null
@@ -39,7 +44,7 @@ function GroupForm({ onCreated }: { onCreated: (chatId: number) => void }) {
         </p>
       )}
       <label for="group-name">Group name</label>
-      {/* No maxLength: it counts UTF-16 units and would cut 100 emoji to 50; createGroupChat counts code points. */}
+      {/* No maxLength: it counts UTF-16 units and would cut 100 emoji to 50; requireValidFields counts code points. */}
       <input id="group-name" name="name" required autoComplete="off" aria-describedby="group-name-hint" aria-invalid={error ? true : undefined} />
       <p id="group-name-hint" class="hint">Up to {CHAT_NAME_MAX_LENGTH} characters.</p>
       <fieldset>

@@ -1,7 +1,7 @@
 import { effect } from '@preact/signals'
 import type { ChatListItem, ChatVisibility, ExploreGroup, MessageBody } from '../../../protocol'
 import * as api from '../api/chats'
-import { GROUP_NAME_RULE, requireValidFields } from '../utils/text-field'
+import { byActivity, removeChat, upsertChat } from './chat-list'
 import { createLoadable } from './loadable'
 import { user } from './session'
 
@@ -18,11 +18,41 @@ effect(() => {
   }
 })
 
-const byActivity = (a: ChatListItem, b: ChatListItem) => b.last_activity_at.localeCompare(a.last_activity_at)
+type ListChange = (list: ChatListItem[]) => ChatListItem[]
+/** Changes made while the newest load is in flight: its answer may predate them, so they are replayed on it. */
+let changesDuringLoad: ListChange[] | null = null
 
-/** Polled and reloaded after changes: the list already shown stays while it reloads. */
+function change(apply: ListChange): void {
+  chats.value = apply(chats.value)
+  changesDuringLoad?.push(apply)
+}
+
+/**
+ * Loads the list: at sign-in, on every `ready` of the live channel (frames missed while it was
+ * down are not replayed), and after the user's own changes. The list already shown stays while it
+ * reloads. A change seen meanwhile is applied now and again on the answer, so none is lost.
+ */
 export async function loadChats(): Promise<void> {
-  await chatList.load(async () => [...(await api.listChats()).chats].sort(byActivity), { refresh: true })
+  const changes: ListChange[] = []
+  changesDuringLoad = changes
+  try {
+    await chatList.load(async () => {
+      const rows = [...(await api.listChats()).chats].sort(byActivity)
+      return changes.reduce((list, apply) => apply(list), rows)
+    }, { refresh: true })
+  } finally {
+    if (changesDuringLoad === changes) changesDuringLoad = null
+  }
+}
+
+/** A `chat` frame: one row added or replaced; `openChatId` is the chat read live in this tab (see upsertChat). */
+export function applyChatRow(row: ChatListItem, openChatId: number | null): void {
+  change((list) => upsertChat(list, row, openChatId))
+}
+
+/** A `chat_removed` frame. */
+export function dropChat(chatId: number): void {
+  change((list) => removeChat(list, chatId))
 }
 
 export function findChat(chatId: number): ChatListItem | undefined {
@@ -31,8 +61,9 @@ export function findChat(chatId: number): ChatListItem | undefined {
 
 /** A message seen live in an open room updates that chat's preview without a round trip. */
 export function notePreview(message: MessageBody, isRead: boolean): void {
-  chats.value = chats.value
-    .map((c) =>
+  change((list) =>
+    list
+      .map((c) =>
       c.chat_id !== message.chat_id || (c.last_message && c.last_message.seq >= message.seq)
         ? c
         : {
@@ -41,13 +72,14 @@ export function notePreview(message: MessageBody, isRead: boolean): void {
             last_activity_at: message.created_at,
             unread_count: isRead ? 0 : c.unread_count + 1,
           },
-    )
-    .sort(byActivity)
+      )
+      .sort(byActivity),
+  )
 }
 
 export function markChatRead(chatId: number): void {
   if (!chats.value.some((c) => c.chat_id === chatId && c.unread_count > 0)) return
-  chats.value = chats.value.map((c) => (c.chat_id === chatId ? { ...c, unread_count: 0 } : c))
+  change((list) => list.map((c) => (c.chat_id === chatId ? { ...c, unread_count: 0 } : c)))
 }
 
 export async function startPrivateChat(userId: number): Promise<number> {
@@ -56,8 +88,8 @@ export async function startPrivateChat(userId: number): Promise<number> {
   return res.chat_id
 }
 
+/** Creates a group; the form checks the name first (`utils/text-field.ts`, in the lazily loaded page). */
 export async function createGroupChat(name: string, visibility: ChatVisibility): Promise<number> {
-  requireValidFields([['Group name', name, GROUP_NAME_RULE]])
   const res = await api.createGroup(name.trim(), visibility)
   void loadChats()
   return res.chat_id

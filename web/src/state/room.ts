@@ -1,11 +1,12 @@
 import { signal } from '@preact/signals'
-import type { ServerFrame } from '../../../protocol'
-import { fetchHistory } from '../api/chats'
+import { MESSAGE_MAX_CHARS, type ServerFrame } from '../../../protocol'
+import { fetchHistory, listMembers } from '../api/chats'
 import { ApiError, describeError } from '../api/errors'
 import { connectRoom, type ConnectionStatus, type RoomConnection } from '../api/socket'
 import { loadChats, markChatRead, notePreview } from './chats'
 import { checkDraft } from './draft'
 import { applyAck, firstSeq, fromBody, lastSeq, mergeStored, pendingMessage, setStatus, type ViewMessage } from './messages'
+import { noteRead, readsFrom, type Reads } from './receipts'
 import { user } from './session'
 
 /** The open room: one at a time. */
@@ -17,6 +18,10 @@ export const olderStatus = signal<'idle' | 'loading' | 'error'>('idle')
 export const roomError = signal<string | null>(null)
 export const connection = signal<ConnectionStatus>('connecting')
 export const typingName = signal<string | null>(null)
+/** The other members' read positions (receipts), from the room's `ready` and `read` frames. */
+export const reads = signal<Reads>(new Map())
+/** The group's member names by id, for "Seen by" (loaded when a group receipt first shows). */
+export const memberNames = signal<ReadonlyMap<number, string>>(new Map())
 
 export const REMOVED_NOTICE = "You're no longer a member of this group, so you can't read or send messages here any more."
 
@@ -30,6 +35,8 @@ const ackTimers = new Map<string, ReturnType<typeof setTimeout>>()
 let typingTimer: ReturnType<typeof setTimeout> | undefined
 let lastTypingSentMs = 0
 let lastReadSent = 0
+/** Reader ids a member-list load was started for: one that is still unknown after it is not a member any more. */
+let namesAskedFor = new Set<number>()
 
 export async function openRoom(chatId: number): Promise<void> {
   closeRoom()
@@ -84,7 +91,42 @@ export function closeRoom(): void {
   roomError.value = null
   typingName.value = null
   connection.value = 'connecting'
+  reads.value = new Map()
+  memberNames.value = new Map()
+  namesAskedFor = new Set()
   lastReadSent = 0
+}
+
+/**
+ * The live channel says the user left or was removed from `chatId`, or it was deleted: if it is
+ * open here, it shows the same notice as the room's 4003 and stops (it may come first).
+ */
+export function showRemoved(chatId: number): void {
+  if (roomChatId.value !== chatId || roomError.value) return
+  socket?.stop()
+  socket = null
+  connection.value = 'closed'
+  roomError.value = REMOVED_NOTICE
+}
+
+/** The chat open and visible in this tab, whose messages are read as they arrive; null otherwise. */
+export function readingChatId(): number | null {
+  return isVisible() ? roomChatId.value : null
+}
+
+/** Loads the open group's member names when a reader is not among them yet (first receipt, or joined since). */
+export function requestMemberNames(readerIds: readonly number[]): void {
+  const chatId = roomChatId.value
+  const missing = readerIds.filter((id) => !memberNames.value.has(id) && !namesAskedFor.has(id))
+  if (chatId === null || missing.length === 0) return
+  for (const id of readerIds) namesAskedFor.add(id)
+  listMembers(chatId)
+    .then(({ members }) => {
+      if (roomChatId.value === chatId) memberNames.value = new Map(members.map((m) => [m.userid, m.username]))
+    })
+    .catch(() => {
+      if (roomChatId.value === chatId) for (const id of missing) namesAskedFor.delete(id)
+    })
 }
 
 function handleFrame(frame: ServerFrame): void {
@@ -107,6 +149,12 @@ function handleFrame(frame: ServerFrame): void {
         clearAckTimer(frame.client_id)
         messages.value = setStatus(messages.value, frame.client_id, 'failed')
       }
+      return
+    case 'ready':
+      reads.value = readsFrom(frame.reads ?? [])
+      return
+    case 'read':
+      if (frame.user_id !== user.value?.userid) reads.value = noteRead(reads.value, frame)
       return
     case 'typing':
       if (frame.user_id === user.value?.userid) return

@@ -3,7 +3,6 @@ import type { UserBody } from '../../../protocol'
 import * as auth from '../api/auth'
 import { ApiError, describeError } from '../api/errors'
 import { onSessionEnd } from '../api/http'
-import { NEW_PASSWORD_RULE, USERNAME_RULE, requireValidFields } from '../utils/text-field'
 
 export type AuthStatus = 'checking' | 'signed-in' | 'signed-out'
 
@@ -43,11 +42,8 @@ export async function signIn(email: string, password: string): Promise<void> {
   signedIn(res.user)
 }
 
+/** Registers, then signs in; the sign-up page checks the fields first (`utils/text-field.ts`). */
 export async function signUp(username: string, email: string, password: string): Promise<void> {
-  requireValidFields([
-    ['Username', username, USERNAME_RULE],
-    ['Password', password, NEW_PASSWORD_RULE],
-  ])
   await auth.register({ Username: username.trim(), Email: email.trim(), Password: password })
   await signIn(email, password)
 }
