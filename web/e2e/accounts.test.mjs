@@ -70,6 +70,8 @@ describe('accounts in the browser', () => {
     assert.match(await page.getByRole('alert').textContent(), /already exists/)
 
     await page.goto('/signin')
+    // The page (a lazily loaded route) is up before the network goes: the failure under test is the submit's.
+    await page.getByLabel('Email').waitFor()
     await context.setOffline(true)
     await page.getByLabel('Email').fill(user.email)
     await page.getByLabel('Password').fill(user.password)

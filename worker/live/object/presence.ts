@@ -8,8 +8,8 @@ import { openChannels, sendChannelFrame } from './channel'
 // The user's presence, decided by their hub: online while at least one channel is open.
 
 /**
- * How long a change settles before anyone is told: a reload (close, then open within a second)
- * announces nothing, and a burst of tabs opening costs one D1 write and one fan-out.
+ * How long going offline settles before anyone is told: a reload (close, then open within a second)
+ * announces nothing. Going online is announced at once (`announceOnline`).
  */
 export const PRESENCE_SETTLE_MS = 1000
 /** At most this many contacts' hubs are told of one flip (the D1 query's limit). */
@@ -43,10 +43,28 @@ export function reconcilePresence(ctx: DurableObjectState, env: Env): void {
   if (ctx.storage.kv.get<boolean>(ANNOUNCED_KEY) === true && openChannels(ctx).length === 0) presenceMayHaveChanged(ctx, env)
 }
 
-/** A channel opened or closed: after PRESENCE_SETTLE_MS, compare with what was announced. */
-export function presenceMayHaveChanged(ctx: DurableObjectState, env: Env): void {
+function settlingOf(ctx: DurableObjectState): Settling {
   let s = settling.get(ctx)
   if (!s) settling.set(ctx, (s = { timer: null, chain: Promise.resolve(), next: Promise.resolve() }))
+  return s
+}
+
+/**
+ * A channel opened while the user was announced offline: announce online now, before the channel's
+ * 101, so that by the time it has `ready` D1 says online. Rooms notify only members D1 calls online
+ * and snapshots list only them, so a settle delay here would lose a message's `chat` frame or a
+ * contact's presence in the first second. Going offline still settles (a reload announces nothing).
+ */
+export function announceOnline(ctx: DurableObjectState, env: Env): Promise<void> {
+  if (ctx.storage.kv.get<boolean>(ANNOUNCED_KEY) === true) return Promise.resolve()
+  const state = settlingOf(ctx)
+  state.chain = state.chain.then(() => settle(ctx, env)).catch((err: unknown) => log.error('presence_failed', errorFields(err)))
+  return state.chain
+}
+
+/** A channel closed (or opened): after PRESENCE_SETTLE_MS, compare with what was announced. */
+export function presenceMayHaveChanged(ctx: DurableObjectState, env: Env): void {
+  const s = settlingOf(ctx)
   if (s.timer !== null) return
   const state = s
   state.next = new Promise((resolve) => {

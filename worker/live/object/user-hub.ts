@@ -6,7 +6,7 @@ import { errorFields, log } from '../../log'
 import { decodeMember, MEMBER_HEADER } from '../../rooms/member'
 import { closeSocket } from '../../rooms/object/fan-out'
 import { acceptChannel, onChannelFrame, openChannels, sweep, SWEEP_INTERVAL_MS, sweepNoLaterThan } from './channel'
-import { presenceMayHaveChanged, reconcilePresence, recordUser, sendPresenceSnapshot } from './presence'
+import { announceOnline, presenceMayHaveChanged, reconcilePresence, recordUser, sendPresenceSnapshot } from './presence'
 
 /**
  * One Durable Object per user, reached by `USER_HUB.getByName(String(userId))`: it holds that
@@ -30,7 +30,7 @@ export class UserHub extends DurableObject<Env> {
     const nowMs = Date.now()
     recordUser(this.ctx, member.userId)
     const { client, server } = acceptChannel(this.ctx, member, nowMs)
-    presenceMayHaveChanged(this.ctx, this.env)
+    await announceOnline(this.ctx, this.env)
     await sweepNoLaterThan(this.ctx, Math.min(member.tokenExpiresAtMs, nowMs + SWEEP_INTERVAL_MS))
     this.ctx.waitUntil(sendPresenceSnapshot(this.env, server, member.userId).catch((err: unknown) => log.error('presence_failed', errorFields(err))))
     return new Response(null, { status: 101, webSocket: client })

@@ -35,7 +35,9 @@ export function setReceipts(ctx: DurableObjectState, userId: number, on: boolean
 
 /**
  * The other members' read positions for the ready frame. Like every major chat, a member with
- * receipts off neither shows theirs nor sees anyone's: empty for them, and they are left out.
+ * receipts off neither shows theirs nor sees anyone's: empty for them, and they are left out. So are
+ * people whose membership ended (`room.removed`: removed or left): a newcomer must not learn how far
+ * someone they never shared the chat with had read, whatever that person's setting was.
  */
 export function readsFor(room: Room, userId: number): ReadPosition[] {
   const off = receiptsOff(room.ctx)
@@ -45,7 +47,7 @@ export function readsFor(room: Room, userId: number): ReadPosition[] {
     .from(readCursors)
     .where(ne(readCursors.userId, userId))
     .all()
-    .filter((r) => r.seq > 0 && !off.includes(r.user_id))
+    .filter((r) => r.seq > 0 && !off.includes(r.user_id) && !room.removed.has(r.user_id))
 }
 
 function cursorOf(sql: SqlStorage, userId: number): number {

@@ -160,6 +160,15 @@ describe('chat frames', () => {
     await laptop.waitFor(isChat(chatId, (f) => f.chat.unread_count === 0))
   })
 
+  it('previews a message sent right after the channel opened, with no settle in between', async () => {
+    const [owner, member] = await Promise.all([signUp('owner'), signUp('member')])
+    const chatId = await createGroup(owner)
+    await addToGroup(chatId, owner, member)
+    const channel = await openChannel(member.accessToken)
+    const seq = await sendMessage(chatId, owner, 'right away')
+    await channel.waitFor(isChat(chatId, (f) => f.chat.last_message?.seq === seq))
+  })
+
   it('coalesces a burst of messages into few chat frames per member', async () => {
     const [owner, member] = await Promise.all([signUp('owner'), signUp('member')])
     const chatId = await createGroup(owner)
@@ -213,6 +222,16 @@ describe('presence', { timeout: 20_000 }, () => {
     await presenceSettled(b)
     const channel = await openChannel(a.accessToken)
     await channel.waitFor(isPresence(b.id, true))
+  })
+
+  it('shows a contact who came online a moment before, and tells them of the newcomer', async () => {
+    const [a, b] = await Promise.all([signUp('a'), signUp('b')])
+    await api('/chat/private/', authed(a.accessToken, json({ user_id: b.id })))
+    const forB = await openChannel(b.accessToken)
+    // No settle: a opens right after b.
+    const forA = await openChannel(a.accessToken)
+    await forA.waitFor(isPresence(b.id, true))
+    await forB.waitFor(isPresence(a.id, true))
   })
 
   it('turns a tab that went silent offline within the limit, driven by the alarm', async () => {

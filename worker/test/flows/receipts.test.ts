@@ -88,6 +88,22 @@ describe('read receipts', () => {
     expect((await rc.waitFor<ReadyFrame>((f) => f.type === 'ready')).reads).toEqual([])
   })
 
+  it('never lists the position of someone whose membership ended, for a newcomer or anyone', async () => {
+    const { a, b, c, chatId, seq } = await groupOfThree()
+    const socket = await openSocket(chatId, c.accessToken)
+    socket.send({ type: 'read', seq })
+    await sync(socket)
+    // c leaves; d joins later and never shared the chat with c.
+    expect((await api(`/chat/${chatId}/remove/`, authed(c.accessToken, json({})))).status).toBe(200)
+    const d = await signUp('d')
+    await addToGroup(chatId, a, d)
+    for (const viewer of [a, b, d]) {
+      const room = await openSocket(chatId, viewer.accessToken)
+      const ready = await room.waitFor<ReadyFrame>((f) => f.type === 'ready')
+      expect(ready.reads.some((r) => r.user_id === c.id)).toBe(false)
+    }
+  })
+
   it('neither sends nor shows receipts for a member who turns them off while connected', async () => {
     const { a, b, c, chatId, seq } = await groupOfThree()
     const [ra, rb, rc] = await Promise.all([a, b, c].map((u) => openSocket(chatId, u.accessToken)))
