@@ -109,7 +109,7 @@ describe('live chat list, presence and read receipts', () => {
     await benElsewhere.waitForFunction(() => document.title === '(1) Edge Chat')
     await row(benPage, groupName).click()
     await bubble(benPage, 'Hello Ben').waitFor()
-    await benPage.waitForFunction(() => document.title === `${document.querySelector('h1')?.textContent} · Edge Chat`)
+    await benPage.waitForFunction(() => document.title === `\u2068${document.querySelector('h1')?.textContent}\u2069 · Edge Chat`)
     const seenBy = bubble(annPage, 'Hello Ben').getByRole('button', { name: 'Seen by 1' })
     await seenBy.waitFor()
     assert.equal(await seenBy.getAttribute('aria-expanded'), 'false')
