@@ -11,7 +11,7 @@ import { withDeadline } from './stats.mjs'
  * `onFrame(kind, clientId, text)` is then called for every frame: kind is 'message', 'ack',
  * 'resumed', 'error' or 'other'.
  */
-export function openSocket(url, { origin, protocol, timeoutMs = 10000, onFrame = () => {} } = {}) {
+export function openSocket(url, { origin, protocol = SUBPROTOCOL, timeoutMs = 10000, onFrame = () => {} } = {}) {
   const startedAt = performance.now()
   const ws = new WebSocket(url, protocol ? [protocol] : [], { headers: origin ? { Origin: origin } : {}, skipUTF8Validation: true, perMessageDeflate: false })
   const socket = { ws, onFrame, readyAt: 0, readyFrame: null, closed: null }
