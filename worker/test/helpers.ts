@@ -101,12 +101,13 @@ export function nextFrame<T extends ServerFrame = ServerFrame>(
 
 // Rooms and chats (issue #3)
 
-export interface TestSocket {
+/** A socket recording its frames (`F`: the room's ServerFrame by default, or the channel's). */
+export interface TestSocket<F extends { type: string } = ServerFrame> {
   ws: WebSocket
   /** Every frame received so far, in order. */
-  frames: ServerFrame[]
+  frames: F[]
   /** The first frame, already received or still to come, matching `predicate`; rejects after `timeoutMs`. */
-  waitFor<T extends ServerFrame = ServerFrame>(predicate: (frame: ServerFrame) => boolean, timeoutMs?: number): Promise<T>
+  waitFor<T extends F = F>(predicate: (frame: F) => boolean, timeoutMs?: number): Promise<T>
   /** Resolves with the close code once the socket closes. */
   closed: Promise<number>
   send(frame: unknown): void
@@ -133,19 +134,19 @@ export async function openSocket(chatId: number, token: string, options: { since
 }
 
 /** Accepts the socket of a 101 response and records every frame it receives. */
-export async function recordSocket(res: Response): Promise<TestSocket> {
+export async function recordSocket<F extends { type: string } = ServerFrame>(res: Response): Promise<TestSocket<F>> {
   if (res.status !== 101 || !res.webSocket) throw new Error(`upgrade refused: ${res.status} ${await res.text()}`)
   const ws = res.webSocket
-  const frames: ServerFrame[] = []
+  const frames: F[] = []
   const waiters = new Set<() => void>()
   ws.addEventListener('message', (event) => {
     if (typeof event.data !== 'string') return
-    frames.push(JSON.parse(event.data) as ServerFrame)
+    frames.push(JSON.parse(event.data) as F)
     for (const wake of waiters) wake()
   })
   const closed = new Promise<number>((resolve) => ws.addEventListener('close', (event) => resolve(event.code)))
   ws.accept()
-  function waitFor<T extends ServerFrame>(predicate: (frame: ServerFrame) => boolean, timeoutMs = 5000): Promise<T> {
+  function waitFor<T extends F>(predicate: (frame: F) => boolean, timeoutMs = 5000): Promise<T> {
     return new Promise((resolve, reject) => {
       const check = () => {
         const found = frames.find(predicate)
