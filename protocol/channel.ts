@@ -24,7 +24,7 @@ export const CHANNEL_PING_INTERVAL_MS = 25_000
  * CHANNEL_IDLE_LIMIT_MS + the server's sweep interval (20 s) + the presence settle time (1 s) < 60 s.
  */
 export const CHANNEL_IDLE_LIMIT_MS = 35_000
-/** After `ready`, at most this many `presence` frames describe who is online now (most recent chats first). */
+/** After `ready`, at most this many `presence` frames describe who is online now (contacts in user-id order). */
 export const PRESENCE_SNAPSHOT_MAX = 500
 
 // Client -> server: `auth` renews the token, `ping` (any spelling) is answered with `pong`.
