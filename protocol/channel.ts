@@ -7,10 +7,7 @@
 import * as v from 'valibot'
 import { AuthFrameSchema, PingFrameSchema } from './frames'
 import type { ChatListItem, PresenceBody } from './http'
-import { SUBPROTOCOL, type AuthOkFrame, type ErrorFrame, type PongFrame } from './socket'
-
-/** The channel's WebSocket subprotocol (RFC 6455 §1.9), the same name the room socket uses. */
-export const CHANNEL_SUBPROTOCOL = SUBPROTOCOL
+import type { AuthOkFrame, ErrorFrame, PongFrame } from './socket'
 
 /**
  * The client sends exactly `{"type":"ping"}` every CHANNEL_PING_INTERVAL_MS. Those bytes are answered

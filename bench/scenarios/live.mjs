@@ -11,8 +11,6 @@ import { closeAll, openSocket } from '../lib/socket.mjs'
 import { serverRssKib } from '../lib/servers.mjs'
 import { pool, round, sleep } from '../lib/stats.mjs'
 
-const CHANNEL_SUBPROTOCOL = 'edge-chat.v1'
-
 function channelUrl(baseUrl, token) {
   return `${baseUrl.replace(/^http/, 'ws')}/ws/me/?token=${encodeURIComponent(token)}`
 }
@@ -20,7 +18,7 @@ function channelUrl(baseUrl, token) {
 function openChannels(target, count, onFrame) {
   const { users, server } = target
   return pool(count, 16, (i) =>
-    openSocket(channelUrl(server.url, users[i % users.length].token), { origin: server.url, protocol: CHANNEL_SUBPROTOCOL, onFrame }),
+    openSocket(channelUrl(server.url, users[i % users.length].token), { origin: server.url, onFrame }),
   )
 }
 
@@ -60,7 +58,7 @@ export async function live(target, { members, warmupMs, measureMs, idleChannels,
   const beforeKib = serverRssKib(target.server)
   const idle = await openChannels(target, count)
   try {
-    // Presence settles 1 s after the last open; let it, so the figure is the resting one.
+    // Let the runtime settle after the burst of opens (hub starts, D1 writes), so the figure is the resting one.
     await sleep(2000)
     const openKib = serverRssKib(target.server)
     await closeAll(idle)

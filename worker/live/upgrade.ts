@@ -1,4 +1,4 @@
-import { CHANNEL_SUBPROTOCOL } from '../../protocol/channel'
+import { SUBPROTOCOL } from '../../protocol/socket'
 import { verifyAccessToken } from '../auth/access-tokens'
 import type { Config } from '../config'
 import type { AuthUser, Env } from '../env'
@@ -6,6 +6,7 @@ import { AppError } from '../errors'
 import { assertSameOrigin } from '../http/same-origin'
 import { parseUrlencoded } from '../http/urlencoded'
 import { encodeMember, MEMBER_HEADER } from '../rooms/member'
+import { chooseSubprotocol } from '../rooms/subprotocol'
 
 /**
  * GET /ws/me/: the same checks as a room socket (`rooms/upgrade.ts`) minus membership: a WebSocket
@@ -19,9 +20,9 @@ export async function admitToChannel(env: Env, config: Config, request: Request,
   if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
     throw new AppError('invalid_request', 'This path only accepts a WebSocket upgrade.')
   }
-  const offers = (request.headers.get('Sec-WebSocket-Protocol') ?? '').split(',').map((name) => name.trim())
-  if (!offers.includes(CHANNEL_SUBPROTOCOL)) {
-    throw new AppError('invalid_request', `Offer the WebSocket subprotocol "${CHANNEL_SUBPROTOCOL}".`)
+  // The same offer rules as a room socket, except that no offer is refused too: the channel has no seed client.
+  if (chooseSubprotocol(request.headers.get('Sec-WebSocket-Protocol')) === null) {
+    throw new AppError('invalid_request', `Offer the WebSocket subprotocol "${SUBPROTOCOL}".`)
   }
   // A cross-site page can open a WebSocket with the user's token if it has one; Origin is the only tell.
   assertSameOrigin(request.headers.get('Origin') ?? undefined, request.url, config.allowedOrigins)
@@ -36,6 +37,6 @@ export async function admitToChannel(env: Env, config: Config, request: Request,
   // The hub never sees the token. It knows its user by its name.
   const res = await env.USER_HUB.getByName(String(user.id)).fetch(new Request('https://hub.internal/connect', { method: 'GET', headers }))
   const reply = new Response(res.body, { status: res.status, headers: res.headers, webSocket: res.webSocket })
-  if (reply.status === 101) reply.headers.set('Sec-WebSocket-Protocol', CHANNEL_SUBPROTOCOL)
+  if (reply.status === 101) reply.headers.set('Sec-WebSocket-Protocol', SUBPROTOCOL)
   return reply
 }

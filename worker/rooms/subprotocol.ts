@@ -19,5 +19,5 @@ export function chooseSubprotocol(header: string | null): typeof SUBPROTOCOL | n
     .filter((name) => name !== '')
   if (offers.length === 0) return null
   if (offers.includes(SUBPROTOCOL)) return SUBPROTOCOL
-  throw new AppError('invalid_request', `Unsupported WebSocket subprotocol: offer "${SUBPROTOCOL}", or none for the seed's frames.`)
+  throw new AppError('invalid_request', `Unsupported WebSocket subprotocol: offer "${SUBPROTOCOL}".`)
 }

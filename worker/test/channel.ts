@@ -1,4 +1,5 @@
-import { CHANNEL_SUBPROTOCOL, type ChannelServerFrame } from '../../protocol/channel'
+import type { ChannelServerFrame } from '../../protocol/channel'
+import { SUBPROTOCOL } from '../../protocol/socket'
 import { PATHS } from '../../protocol/http'
 import { ORIGIN, recordSocket, upgrade } from './helpers'
 
@@ -22,7 +23,7 @@ export function channelPath(token: string): string {
 }
 
 export function upgradeChannel(token: string, headers: Record<string, string> = {}): Promise<Response> {
-  return upgrade(channelPath(token), { Origin: ORIGIN, 'Sec-WebSocket-Protocol': CHANNEL_SUBPROTOCOL, ...headers })
+  return upgrade(channelPath(token), { Origin: ORIGIN, 'Sec-WebSocket-Protocol': SUBPROTOCOL, ...headers })
 }
 
 export async function openChannel(token: string): Promise<TestChannel> {

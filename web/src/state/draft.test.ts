@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { MESSAGE_MAX_CHARS } from '../../../protocol'
 import { checkDraft } from './draft'
-
-// One character in each UTF-8 length (1 to 4 bytes); the last two are two UTF-16 units each.
-const ENCODINGS = [
-  ['ASCII', 'a'],
-  ['Latin-1', 'é'],
-  ['CJK', '汉'],
-  ['emoji', '😀'],
-  ['astral CJK', '𠮷'],
-] as const
+import { ENCODINGS } from '../test/encodings'
 
 describe('checkDraft', () => {
   describe.each(ENCODINGS)('with %s', (_, char) => {

@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ApiError } from '../api/errors'
 import { GROUP_NAME_RULE as NAME, NEW_PASSWORD_RULE as PASSWORD, USERNAME_RULE as USERNAME, describeFieldProblem, requireValidFields } from './text-field'
-
-// One character in each UTF-8 length: 1 byte, 2, 3 and 4 (an astral code point, two UTF-16 units).
-const ENCODINGS = [
-  ['ASCII', 'a'],
-  ['Latin-1', 'é'],
-  ['CJK', '汉'],
-  ['emoji', '😀'],
-  ['astral CJK', '𠮷'],
-] as const
+import { ENCODINGS } from '../test/encodings'
 
 describe('describeFieldProblem', () => {
   describe.each(ENCODINGS)('counts %s code points', (_, char) => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { CHANNEL_SUBPROTOCOL } from '../../../protocol/channel'
+import { SUBPROTOCOL } from '../../../protocol/socket'
 import { api, authed, createGroup, json, openSocket, ORIGIN, refreshCookie, signUp, upgrade, type TestUser as BaseUser } from '../helpers'
 import { captureLogs } from '../logs'
 
@@ -77,7 +77,7 @@ describe('request log', () => {
   it.each([
     ['a socket upgrade', async (u: TestUser) => upgrade(`/ws/chat/${u.chatId}/?token=${u.accessToken}`, { Origin: ORIGIN }), 101],
     ['a socket upgrade refused for membership', async (u: TestUser) => upgrade(`/ws/chat/${u.otherChatId}/?token=${u.accessToken}`, { Origin: ORIGIN }), 403],
-    ['a live channel upgrade', async (u: TestUser) => upgrade(`/ws/me/?token=${u.accessToken}`, { Origin: ORIGIN, 'Sec-WebSocket-Protocol': CHANNEL_SUBPROTOCOL }), 101],
+    ['a live channel upgrade', async (u: TestUser) => upgrade(`/ws/me/?token=${u.accessToken}`, { Origin: ORIGIN, 'Sec-WebSocket-Protocol': SUBPROTOCOL }), 101],
     ['a sign-in', async (u: TestUser) => api('/login/', json({ Email: u.email, Password: u.password })), 200],
     ['a refresh', async (u: TestUser) => api('/refresh/', { method: 'POST', headers: { Cookie: u.cookie, Origin: ORIGIN } }), 200],
   ] as const)('writes user_id for %s', async (_, send, status) => {
