@@ -1,15 +1,11 @@
 import { ChatIdSchema, SocketQuerySchema } from '../../protocol/requests'
-import { verifyAccessToken } from '../auth/access-tokens'
 import { requireMember } from '../chats/membership'
 import type { Config } from '../config'
 import type { Db } from '../db/client'
 import type { AuthUser, Env } from '../env'
-import { AppError } from '../errors'
-import { assertSameOrigin } from '../http/same-origin'
-import { parseUrlencoded } from '../http/urlencoded'
 import { parseInput } from '../input'
-import { encodeMember, MEMBER_HEADER } from './member'
 import { receiptsOffIn, RECEIPTS_OFF_HEADER } from './receipts'
+import { forwardUpgrade, verifySocketRequest } from './socket-upgrade'
 import { chooseSubprotocol } from './subprotocol'
 
 /**
@@ -27,32 +23,15 @@ export async function admitToRoom(
   onVerified: (user: AuthUser) => void = () => {},
 ): Promise<Response> {
   const chatId = parseInput(ChatIdSchema, rawChatId, { root: 'chat_id' })
-  if (request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
-    throw new AppError('invalid_request', 'This path only accepts a WebSocket upgrade.')
-  }
   const subprotocol = chooseSubprotocol(request.headers.get('Sec-WebSocket-Protocol'))
-  // A cross-site page can open a WebSocket with the user's token if it has one; Origin is the only tell.
-  assertSameOrigin(request.headers.get('Origin') ?? undefined, request.url, config.allowedOrigins)
-  const query = parseUrlencoded(new URL(request.url).search.slice(1), 'The query')
-  const token = typeof query.token === 'string' ? query.token : ''
-  if (!token) throw new AppError('missing_token', 'Add the access token as the `token` query parameter.')
-  const sinceSeq = parseInput(SocketQuerySchema, { since: query.since }).since ?? null
-  const user = await verifyAccessToken(config.jwtKey, token)
+  const { user, query } = await verifySocketRequest(config, request)
   onVerified(user)
+  const sinceSeq = parseInput(SocketQuerySchema, { since: query.since }).since ?? null
   const [, receiptsOff] = await Promise.all([requireMember(db, chatId, user.id), receiptsOffIn(db, chatId)])
-
-  const headers = new Headers(request.headers)
-  headers.delete(MEMBER_HEADER)
-  headers.set(RECEIPTS_OFF_HEADER, JSON.stringify(receiptsOff))
-  headers.set(MEMBER_HEADER, encodeMember({ userId: user.id, username: user.username, tokenExpiresAtMs: user.expiresAt * 1000 }))
-  // The room never sees the token: only the member header and `since`. It knows its chat by its name.
+  // The room knows its chat by its name; it gets `since` and the protocol, never the token.
   const roomUrl = new URL('https://room.internal/connect')
   if (sinceSeq !== null) roomUrl.searchParams.set('since', String(sinceSeq))
   if (subprotocol !== null) roomUrl.searchParams.set('subprotocol', subprotocol)
-  const res = await env.CHAT_ROOM.getByName(String(chatId)).fetch(new Request(roomUrl, { method: 'GET', headers }))
-  // A stub's response has immutable headers; the app's header middleware must be able to add its own.
-  const reply = new Response(res.body, { status: res.status, headers: res.headers, webSocket: res.webSocket })
-  // The client fails the handshake unless the 101 names the subprotocol it asked for (RFC 6455 §4.1).
-  if (subprotocol !== null && reply.status === 101) reply.headers.set('Sec-WebSocket-Protocol', subprotocol)
-  return reply
+  const stub = env.CHAT_ROOM.getByName(String(chatId))
+  return forwardUpgrade(stub, roomUrl, request, user, subprotocol, { [RECEIPTS_OFF_HEADER]: JSON.stringify(receiptsOff) })
 }
