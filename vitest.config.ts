@@ -34,6 +34,7 @@ export default defineConfig(async () => {
                   TEST_MIGRATIONS: migrations,
                   JWT_SECRET: randomBase64(32),
                   MESSAGE_KEYS: `v2:${randomBase64(32)},v1:${randomBase64(32)}`,
+                  ADMIN_TOKEN: randomBase64(32),
                   // Real argon2id, cheap parameters: the default cost is proven in passwords.test.ts and measured in docs/.
                   PASSWORD_HASH_PARAMS: 'm=64,t=1,p=1',
                 },

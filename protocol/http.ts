@@ -54,6 +54,8 @@ export const PATHS = {
   chatMembers: (chatId: number) => `/chat/${chatId}/members/`,
   chatSocket: (chatId: number) => `/ws/chat/${chatId}/`,
   health: '/health',
+  /** The operator's key rotation route (protocol/key-rotation.ts), guarded by ADMIN_TOKEN. */
+  keysRewrap: '/admin/keys/rewrap/',
 } as const
 
 type ParamPathName = { [K in keyof typeof PATHS]: (typeof PATHS)[K] extends string ? never : K }[keyof typeof PATHS]

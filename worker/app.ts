@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from './config'
 import { getDb } from './db/client'
 import { AppError, errorBody } from './errors'
 import { healthRoutes } from './health/routes'
+import { keyRoutes } from './keys/routes'
 import { allowedMethods } from './http/allowed-methods'
 import { isApiPath } from './http/api-paths'
 import { corsForAllowedOrigins } from './http/cors'
@@ -79,6 +80,7 @@ app.route('/', authRoutes)
 app.route('/', chatRoutes)
 app.route('/', roomRoutes)
 app.route('/', liveRoutes)
+app.route('/', keyRoutes)
 
 app.notFound((c) => {
   const path = c.req.path

@@ -1,5 +1,6 @@
 import { parseArgon2Params, type Argon2Params } from './auth/passwords'
 import { base64ToBytes } from './crypto/encoding'
+import { sha256 } from './crypto/hash'
 import { importKeyring, parseKeyringSpec, type Keyring } from './crypto/keys'
 import { parseLibsqlAuthToken, parseLibsqlUrl, type LibsqlSettings } from './db/libsql-settings'
 import type { Env } from './env'
@@ -18,10 +19,12 @@ export interface Config {
   passwordHashParams: Argon2Params
   /** LIBSQL_URL and LIBSQL_AUTH_TOKEN: the relational store is this libSQL database; null = the D1 binding. */
   libsql: LibsqlSettings | null
+  /** SHA-256 of ADMIN_TOKEN (the operator's routes compare digests); null when unset: those routes are off. */
+  adminTokenDigest: Uint8Array | null
 }
 
 /** The vars and secrets Config is parsed from. */
-export type ConfigEnv = Pick<Env, 'JWT_SECRET' | 'MESSAGE_KEYS' | 'ALLOWED_ORIGINS' | 'PASSWORD_HASH_PARAMS' | 'LIBSQL_URL' | 'LIBSQL_AUTH_TOKEN'>
+export type ConfigEnv = Pick<Env, 'JWT_SECRET' | 'MESSAGE_KEYS' | 'ALLOWED_ORIGINS' | 'PASSWORD_HASH_PARAMS' | 'LIBSQL_URL' | 'LIBSQL_AUTH_TOKEN' | 'ADMIN_TOKEN'>
 export type ConfigVariable = keyof ConfigEnv
 
 const VARIABLES: readonly ConfigVariable[] = [
@@ -31,6 +34,7 @@ const VARIABLES: readonly ConfigVariable[] = [
   'PASSWORD_HASH_PARAMS',
   'LIBSQL_URL',
   'LIBSQL_AUTH_TOKEN',
+  'ADMIN_TOKEN',
 ]
 
 /** A var or secret that is missing or malformed. `reason` never contains the value. */
@@ -71,7 +75,8 @@ async function buildConfig(env: ConfigEnv): Promise<Config> {
   const libsqlUrl = await read(env, 'LIBSQL_URL', parseLibsqlUrl)
   const libsqlAuthToken = await read(env, 'LIBSQL_AUTH_TOKEN', (token) => parseLibsqlAuthToken(token, libsqlUrl))
   const libsql = libsqlUrl && { url: libsqlUrl.href, authToken: libsqlAuthToken }
-  return { jwtKey, keyring, allowedOrigins, passwordHashParams, libsql }
+  const adminTokenDigest = await read(env, 'ADMIN_TOKEN', parseAdminToken)
+  return { jwtKey, keyring, allowedOrigins, passwordHashParams, libsql, adminTokenDigest }
 }
 
 /** Runs one variable's parser, turning whatever it throws into a ConfigError naming that variable. */
@@ -93,6 +98,18 @@ function parseJwtSecret(secret: string | undefined): Uint8Array {
   const key = base64ToBytes(secret.trim())
   if (!key || key.length < MIN_JWT_SECRET_BYTES) throw new Error(`must be at least ${MIN_JWT_SECRET_BYTES} random bytes, base64 encoded`)
   return key
+}
+
+/**
+ * ADMIN_TOKEN: unset or empty turns the operator's routes off; otherwise at least
+ * MIN_JWT_SECRET_BYTES random bytes, base64 or base64url (`npm run secrets` prints one), as a
+ * guessable token would open key rotation to anyone. Returns the SHA-256 of the trimmed token.
+ */
+async function parseAdminToken(token: string | undefined): Promise<Uint8Array | null> {
+  if (token === undefined || token.trim() === '') return null
+  const bytes = base64ToBytes(token.trim())
+  if (!bytes || bytes.length < MIN_JWT_SECRET_BYTES) throw new Error(`must be at least ${MIN_JWT_SECRET_BYTES} random bytes, base64 encoded`)
+  return sha256(token.trim())
 }
 
 /**

@@ -21,6 +21,8 @@ export interface Env {
   JWT_SECRET: string
   /** Secret: "v2:<base64 key>,v1:<base64 key>", newest first; 32-byte AES-256-GCM keys. */
   MESSAGE_KEYS: string
+  /** Secret, optional: the bearer token of the operator's routes (`/admin/`); unset = those routes are off. At least 32 random bytes, base64. */
+  ADMIN_TOKEN?: string
   /** Var: comma-separated extra origins allowed to call the API and open sockets. */
   ALLOWED_ORIGINS?: string
   /** Var: overrides the argon2id cost ("m=19456,t=2,p=1"); only tests lower it. */

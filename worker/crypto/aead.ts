@@ -50,3 +50,31 @@ export async function open(keyring: Keyring, sealed: Sealed, context: string): P
     return null
   }
 }
+
+/**
+ * Encrypts `bytes` under one key (AES-256-GCM, fresh IV) with `context` as associated data; returns
+ * the IV followed by the ciphertext and its 16-byte tag. Used to wrap chat data keys (`data-keys.ts`).
+ */
+export async function sealBytes(key: CryptoKey, bytes: Uint8Array<ArrayBuffer>, context: string): Promise<Uint8Array<ArrayBuffer>> {
+  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES))
+  const ciphertext = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(context) }, key, bytes)
+  const packed = new Uint8Array(IV_BYTES + ciphertext.byteLength)
+  packed.set(iv)
+  packed.set(new Uint8Array(ciphertext), IV_BYTES)
+  return packed
+}
+
+/** The bytes `sealBytes` sealed, or null when the key, the context or any byte does not match. */
+export async function openBytes(key: CryptoKey, packed: Uint8Array<ArrayBuffer>, context: string): Promise<Uint8Array<ArrayBuffer> | null> {
+  if (packed.byteLength <= IV_BYTES) return null
+  try {
+    const plain = await crypto.subtle.decrypt(
+      { name: 'AES-GCM', iv: packed.slice(0, IV_BYTES), additionalData: encoder.encode(context) },
+      key,
+      packed.slice(IV_BYTES),
+    )
+    return new Uint8Array(plain)
+  } catch {
+    return null
+  }
+}

@@ -111,3 +111,24 @@ export const chatMembers = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.chatId, t.userId] }), index('chat_members_user_idx').on(t.userId)],
 )
+
+/**
+ * Each chat's data key (worker/crypto/chat-keys.ts), only ever stored wrapped: AES-256-GCM under the
+ * `MESSAGE_KEYS` version `key_version`, AAD naming the chat. Kept here, not in the room's storage, so
+ * a copy of a room's storage holds ciphertext and no key. A destroyed key (the chat was deleted:
+ * crypto-shredding) keeps its row with `wrapped_key` NULL, so nothing creates a new key for the chat.
+ * No foreign key to `chats`: this tombstone outlives the chat's row.
+ */
+export const chatKeys = sqliteTable(
+  'chat_keys',
+  {
+    chatId: integer('chat_id').primaryKey(),
+    keyVersion: integer('key_version').notNull(),
+    /** base64 of the 12-byte IV followed by the 32-byte key's ciphertext and GCM tag; NULL once destroyed. */
+    wrappedKey: text('wrapped_key'),
+    createdAtMs: integer('created_at_ms').notNull(),
+    destroyedAtMs: integer('destroyed_at_ms'),
+  },
+  // The rewrap walk looks for keys under an older master version.
+  (t) => [index('chat_keys_version_idx').on(t.keyVersion)],
+)

@@ -21,7 +21,7 @@ async function history(chatId: number, token: string): Promise<HistoryResponse> 
 }
 
 describe('ChatRoom storage', () => {
-  it('stores no plaintext: text only as AES-GCM ciphertext under the current key', async () => {
+  it("stores no plaintext: text only as AES-GCM ciphertext under the chat's data key", async () => {
     const owner = await signUp('cipher')
     const chatId = await createGroup(owner)
     const secret = 'the eagle lands at midnight'
@@ -34,7 +34,8 @@ describe('ChatRoom storage', () => {
       expect(text).not.toContain(secret)
       expect(text).not.toContain('eagle')
     }
-    expect(row.key_version).toBe(2)
+    // Version 0: the chat's data key (crypto/data-keys.ts), not a MESSAGE_KEYS version.
+    expect(row.key_version).toBe(0)
     expect(row.iv).toBeInstanceOf(ArrayBuffer)
     expect((row.iv as ArrayBuffer).byteLength).toBe(12)
     expect((await history(chatId, owner.accessToken)).messages[0]?.message).toBe(secret)

@@ -12,6 +12,7 @@ import { closeSocket } from './fan-out'
 import { handleFrame } from './frames'
 import { publishMessage } from './log/commit'
 import { historyPage, summarize, type ChatSummary } from './log/history'
+import { resealBatch, type ResealBatch } from './log/reseal'
 import type { Sender } from './log/seal'
 import { lastSeq, migrateLog, openLog, type LogDb } from './log/store'
 import { registerNotifier } from './notify'
@@ -19,7 +20,7 @@ import { recordReceiptsOff, setReceipts } from './receipts'
 import { createExclusive, openRoom, type Room } from './room'
 import { socketEntry } from './sockets'
 
-export type { ChatSummary }
+export type { ChatSummary, ResealBatch }
 
 /**
  * One Durable Object per chat, reached by `CHAT_ROOM.getByName(String(chatId))`; its name is its
@@ -127,6 +128,33 @@ export class ChatRoom extends DurableObject<Env> {
    */
   async setReadReceipts(userId: number, on: boolean): Promise<void> {
     setReceipts(this.ctx, userId, on)
+  }
+
+  /**
+   * Re-seals up to `limit` messages stored directly under a master key with the chat's data key
+   * (`log/reseal.ts`); the key rotation walk (`worker/keys/rewrap.ts`) calls it until `remaining` is 0.
+   */
+  async resealMessages(limit: number): Promise<ResealBatch> {
+    return resealBatch(await this.room(), limit)
+  }
+
+  /**
+   * The chat was deleted and its data key destroyed in D1 first (`worker/keys/shred.ts`). Drops the
+   * room (and with it the unwrapped key it kept), closes every socket with 4003, and deletes the
+   * object's storage (messages, cursors and, at our compatibility date, the alarm). The instance
+   * then serves as a new, empty object would: its next call finds the key destroyed and is refused.
+   * Returns how many sockets were open.
+   */
+  async shred(): Promise<number> {
+    const opened = this.opened
+    this.opened = undefined
+    const sockets = this.ctx.getWebSockets()
+    for (const ws of sockets) closeSocket(ws, CLOSE_CODES.notMember, 'This chat was deleted.')
+    // After any batch already in the exclusive chain, so nothing it stores outlives the deletion.
+    const room = await opened?.catch(() => null)
+    await (room ? room.exclusive(() => this.ctx.storage.deleteAll()) : this.ctx.storage.deleteAll())
+    await migrateLog(this.db)
+    return sockets.length
   }
 
   /** The highest seq stored so far (0 when empty). */

@@ -1,7 +1,10 @@
 import * as v from 'valibot'
 import { ChatIdSchema } from '../../../protocol/requests'
 import { loadConfig } from '../../config'
+import { chatDataKey } from '../../crypto/chat-keys'
+import { chatKeyring } from '../../crypto/data-keys'
 import type { Keyring } from '../../crypto/keys'
+import { getDb } from '../../db/client'
 import type { Env } from '../../env'
 import type { PendingSend } from './log/commit'
 import { findChatId, lastSeq, listRemoved, recordChatId, type LogDb } from './log/store'
@@ -10,6 +13,12 @@ import { findChatId, lastSeq, listRemoved, recordChatId, type LogDb } from './lo
 export interface Room {
   ctx: DurableObjectState
   db: LogDb
+  /**
+   * The chat's keys (`chatKeyring`): its data key as version 0, which seals every new message, and
+   * the master versions of MESSAGE_KEYS, which open rows sealed before per-chat keys until they are
+   * re-sealed (`log/reseal.ts`). The data key is unwrapped once when the room opens and kept for the
+   * instance's lifetime, so a send never reads D1.
+   */
   keyring: Keyring
   jwtKey: Uint8Array
   /** From `chatIdOf`: the object's own name. */
@@ -46,10 +55,17 @@ export function createExclusive(): Room['exclusive'] {
   }
 }
 
-/** The room over this object's storage, with its caches loaded from that storage. */
+/**
+ * The room over this object's storage, with its caches loaded from that storage and the chat's data
+ * key from D1 (one read; the key is created on the chat's first use). Rejects with AppError
+ * `not_found` when the chat's key was destroyed (the chat was deleted).
+ */
 export async function openRoom(ctx: DurableObjectState, env: Env, db: LogDb, exclusive: Room['exclusive']): Promise<Room> {
-  const { keyring, jwtKey } = await loadConfig(env)
+  const config = await loadConfig(env)
   const chatId = chatIdOf(ctx.id.name, db)
+  const { key } = await chatDataKey(getDb(config.libsql, env), config.keyring, chatId)
+  const keyring = chatKeyring(key, config.keyring)
+  const { jwtKey } = config
   return { ctx, db, keyring, jwtKey, chatId, exclusive, lastSeq: lastSeq(ctx.storage.sql), outbox: [], removed: new Set(listRemoved(db)) }
 }
 

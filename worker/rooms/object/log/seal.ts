@@ -15,7 +15,7 @@ export function messageContext(chatId: number, seq: number): string {
   return `chat=${chatId}|seq=${seq}`
 }
 
-/** Encrypts `text` as the message stored at `seq`, under the keyring's newest key. */
+/** Encrypts `text` as the message stored at `seq`, under the chat's data key (the room keyring's current version, 0). */
 export async function sealMessage(room: Room, seq: number, sender: Sender, text: string, clientId: string | null, createdAtMs: number): Promise<StoredMessage> {
   const sealed = await seal(room.keyring, text, messageContext(room.chatId, seq))
   return { seq, id: crypto.randomUUID(), senderId: sender.userId, sender: sender.username, clientId, ...sealed, createdAtMs }
@@ -40,4 +40,15 @@ export async function toMessageBody(room: Room, m: StoredMessage): Promise<Messa
   const text = await open(room.keyring, m, messageContext(room.chatId, m.seq))
   if (text === null) log.warn('message_undecryptable', { chat_id: room.chatId, seq: m.seq, key_version: m.keyVersion })
   return toBody(room.chatId, m, text)
+}
+
+/**
+ * The row re-sealed under the chat's data key (new IV, `key_version` 0), same text, same AAD context;
+ * null when it does not open (its master version is gone, or it was tampered with).
+ */
+export async function resealMessage(room: Room, m: StoredMessage): Promise<StoredMessage | null> {
+  const context = messageContext(room.chatId, m.seq)
+  const text = await open(room.keyring, m, context)
+  if (text === null) return null
+  return { ...m, ...(await seal(room.keyring, text, context)) }
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, lt, ne } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gt, inArray, lt, ne } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/durable-sqlite'
 import { migrate } from 'drizzle-orm/durable-sqlite/migrator'
 import migrations from './migrations/migrations.js'
@@ -112,4 +112,23 @@ export function countUnread(db: LogDb, userId: number): number {
     .where(and(gt(messages.seq, cursor), ne(messages.senderId, userId)))
     .get()
   return row?.n ?? 0
+}
+
+/** Up to `limit` messages sealed directly under one of the master `versions` (not the data key), oldest first. */
+export function listSealedUnder(db: LogDb, versions: number[], limit: number): StoredMessage[] {
+  return db.select().from(messages).where(inArray(messages.keyVersion, versions)).orderBy(asc(messages.seq)).limit(limit).all()
+}
+
+/** How many messages are not sealed under the chat's data key (key_version 0). */
+export function countSealedUnderMaster(sql: SqlStorage): number {
+  return sql.exec<{ n: number }>('SELECT count(*) AS n FROM messages WHERE key_version <> 0').one().n
+}
+
+/**
+ * Replaces a row's sealing (key version, IV, ciphertext) if the row still holds the IV it was read
+ * with: a row changed in between is left alone. False when nothing was replaced.
+ */
+export function replaceSealing(sql: SqlStorage, m: StoredMessage, previousIv: ArrayBuffer): boolean {
+  const cursor = sql.exec('UPDATE messages SET key_version = ?, iv = ?, ciphertext = ? WHERE seq = ? AND iv = ?', m.keyVersion, m.iv, m.ciphertext, m.seq, previousIv)
+  return cursor.rowsWritten > 0
 }
