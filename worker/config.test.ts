@@ -13,7 +13,7 @@ async function fetchWith(override: Record<string, unknown>, path = '/health', in
   return app.fetch(new Request(new URL(path, ORIGIN), init), { ...env, ...override })
 }
 
-const SECRETS: ConfigVariable[] = ['JWT_SECRET', 'MESSAGE_KEYS']
+const SECRETS: ConfigVariable[] = ['JWT_SECRET', 'MESSAGE_KEYS', 'ADMIN_TOKEN']
 
 const BAD_VALUES: [ConfigVariable, string, unknown][] = [
   ['JWT_SECRET', 'empty', ''],
@@ -29,6 +29,9 @@ const BAD_VALUES: [ConfigVariable, string, unknown][] = [
   ['MESSAGE_KEYS', 'version 0', `v0:${strongKey}`],
   ['MESSAGE_KEYS', 'a repeated version', `v1:${strongKey},v1:${randomBase64(32)}`],
   ['MESSAGE_KEYS', 'a bad second entry', `v2:${strongKey},v1:`],
+  ['ADMIN_TOKEN', 'under 32 bytes', btoa('a guessable admin token')],
+  ['ADMIN_TOKEN', 'not base64', `${strongKey}!!`],
+  ['ADMIN_TOKEN', 'a number', 12345678901234567890],
   ['ALLOWED_ORIGINS', 'a bare host', 'chat.example'],
   ['ALLOWED_ORIGINS', 'a trailing slash', 'https://chat.example/'],
   ['ALLOWED_ORIGINS', 'a path', 'https://chat.example/app'],
