@@ -51,10 +51,13 @@ export async function writeLegacyMessages(chatId: number, senderId: number, mess
   for (const [i, [version, text]] of messages.entries()) {
     sealed.push([first + i, await seal({ ...keyring, current: version }, text, messageContext(chatId, first + i))])
   }
-  await runInDurableObject(roomOf(chatId), (_instance, state) => {
+  await runInDurableObject(roomOf(chatId), (instance, state) => {
     for (const [seq, s] of sealed) {
       insertMessage(state.storage.sql, { seq, id: crypto.randomUUID(), senderId, sender: 'legacy', clientId: null, ...s, createdAtMs: Date.now() })
     }
+    // The room may have opened already (a new chat's list push asks it for a summary); drop its
+    // in-memory state, as an eviction would, so it re-reads the last seq.
+    ;(instance as unknown as { opened: unknown }).opened = undefined
   })
 }
 
