@@ -29,7 +29,13 @@ npx wrangler secret put MESSAGE_KEYS${envFlag}
 v1:${messageKey}
 # For an environment that already has messages, never replace the keyring (its messages would become
 # unreadable): prepend the next version to the current value, e.g. "v2:${messageKey},v1:<current>"
-# (docs/architecture.md#rotating-the-message-key).
+# (docs/security.md#rotating-a-master-key).
+
+# ADMIN_TOKEN: the bearer token of the operator's routes (key rotation, \`npm run keys:rewrap\`; 32
+# random bytes, base64). Optional: unset, those routes answer 403. Keep a copy where the operator
+# runs keys:rewrap (it reads ADMIN_TOKEN from the shell).
+npx wrangler secret put ADMIN_TOKEN${envFlag}
+${key()}
 
 # LIBSQL_AUTH_TOKEN (only when the database is libSQL/Turso): issued by your libSQL provider, not
 # generated here: npx wrangler secret put LIBSQL_AUTH_TOKEN${envFlag}`)
