@@ -77,10 +77,13 @@ export class ChatRoom extends DurableObject<Env> {
     await handleFrame(await this.room(), ws, data)
   }
 
-  // Hibernatable sockets get no automatic close reply. 1005 means "no code" and cannot be sent back;
-  // after 1006/1015 there is no peer left to answer (partyserver's closeQuietly).
+  // Hibernatable sockets get no automatic close reply, and the runtime keeps one until close() is
+  // called, even when the peer vanished without a close frame (1006, 1015): returning early left
+  // such sockets (about 6 descriptors and their buffers each) open for 10-20 s, which a reconnect
+  // storm multiplies (issue #16). close() on a dead socket sends nothing and releases it at once
+  // (partyserver 0.5.4, #393). 1005/1006/1015 are reserved and cannot be sent (RFC 6455 §7.4.1),
+  // so they are answered as 1000.
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    if (code === 1006 || code === 1015) return
     closeSocket(ws, code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000, '')
   }
 
