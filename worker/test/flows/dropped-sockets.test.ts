@@ -36,7 +36,7 @@ describe('ChatRoom.webSocketClose', () => {
       // What the runtime hands the room when the peer's connection is gone.
       await runInDurableObject(roomOf(chatId), async (instance, state) => {
         const [ws] = state.getWebSockets(String(owner.id))
-        await instance.webSocketClose(ws!, code, '', false)
+        await instance.webSocketClose(ws!, code)
       })
       // The server's side is closed: its close reaches what is left of the pair (here, the test's end).
       expect(await closeCode(dropped)).toBe(1000)
