@@ -6,7 +6,8 @@ import { CLOSE_CODES, SUBPROTOCOL } from '../../../protocol/socket'
 import type { Env } from '../../env'
 import { errorResponse } from '../../errors'
 import { decodeMember, MEMBER_HEADER, memberTag } from '../member'
-import { decodeReceiptsOff, RECEIPTS_OFF_HEADER } from '../receipts'
+import { dbForEnv } from '../../db/for-env'
+import { readReceiptsOn } from '../roster'
 import { acceptSocket, admitMember, closeExpired, removeMember } from './admission'
 import { closeSocket } from './fan-out'
 import { handleFrame } from './frames'
@@ -15,7 +16,8 @@ import { historyPage, summarize, type ChatSummary } from './log/history'
 import type { Sender } from './log/seal'
 import { lastSeq, migrateLog, openLog, type LogDb } from './log/store'
 import { registerNotifier } from './notify'
-import { recordReceiptsOff, setReceipts } from './receipts'
+import { ensureMembers } from './members'
+import { setReceipts } from './receipts'
 import { createExclusive, openRoom, type Room } from './room'
 import { socketEntry } from './sockets'
 
@@ -60,15 +62,15 @@ export class ChatRoom extends DurableObject<Env> {
     if (!member || request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
       return errorResponse('invalid_request', 'Expected a WebSocket upgrade from the worker.')
     }
-    const receiptsOff = decodeReceiptsOff(request.headers.get(RECEIPTS_OFF_HEADER))
-    if (receiptsOff) recordReceiptsOff(this.ctx, receiptsOff)
     const query = new URL(request.url).searchParams
     // The worker validated `since` already (upgrade.ts); a malformed one here is a bug, answered as bad input.
     const since = v.safeParse(SocketQuerySchema, { since: query.get('since') ?? undefined })
     if (!since.success) return errorResponse('invalid_request', '"since" must be a non-negative integer.')
     // The worker chose the protocol from Sec-WebSocket-Protocol (`rooms/subprotocol.ts`) and selects it in the 101.
     const legacy = query.get('subprotocol') !== SUBPROTOCOL
-    const accepted = await acceptSocket(await this.room(), member, since.output.since ?? null, legacy)
+    const room = await this.room()
+    if (!(await ensureMembers(room, this.env))) return errorResponse('not_found', 'No such chat.')
+    const accepted = await acceptSocket(room, member, since.output.since ?? null, legacy)
     return accepted ?? errorResponse('not_member', 'You are not a member of this chat.')
   }
 
@@ -107,18 +109,23 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /**
-   * A membership of `userId` starts (self-join, added by an owner/admin, a re-join): their read
-   * cursor moves to the last seq, so unread counts start at 0, and a removal mark is cleared. The
-   * worker calls it before writing the membership to D1 (`chats/chats.ts`). Returns that seq.
+   * A membership of `userId` starts (self-join, added by an owner/admin, a re-join): they become a
+   * member of the room (which admits their sockets from then on), their read cursor moves to the last
+   * seq, so unread counts start at 0, a removal mark is cleared, and their read-receipts setting is
+   * read from D1 (one query). The worker calls it before writing the membership to D1
+   * (`chats/chats.ts`); every membership start must. Returns that seq.
    */
   async admit(userId: number): Promise<number> {
-    return admitMember(await this.room(), userId)
+    const receiptsOn = await readReceiptsOn(await dbForEnv(this.env), userId)
+    const room = await this.room()
+    setReceipts(this.ctx, userId, receiptsOn)
+    return admitMember(room, userId)
   }
 
   /**
-   * A membership of `userId` ends: recorded in storage, so a socket the worker admitted before the
-   * D1 change is refused, and their open sockets close with 4003 between two batches. The worker
-   * calls it before deleting the membership from D1. Returns how many sockets were open.
+   * A membership of `userId` ends: recorded in storage, so their next upgrade is refused, and their
+   * open sockets close with 4003 between two batches. The worker calls it before deleting the
+   * membership from D1. Returns how many sockets were open.
    */
   async removeMember(userId: number): Promise<number> {
     return removeMember(await this.room(), userId)
