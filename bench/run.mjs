@@ -20,6 +20,7 @@ import { login } from './scenarios/login.mjs'
 import { manyRooms } from './scenarios/many-rooms.mjs'
 import { micro } from './scenarios/micro.mjs'
 import { resume } from './scenarios/resume.mjs'
+import { storm } from './scenarios/storm.mjs'
 import { upgrades } from './scenarios/upgrades.mjs'
 
 const { values: args } = parseArgs({
@@ -45,6 +46,9 @@ const QUICK = {
   repeats: 1,
   resumeMissed: 200,
   resumeRepeats: 3,
+  stormMembers: 100,
+  storms: 3,
+  stormMissed: 10,
   historyMessages: 1000,
   historyRealMessages: 1000,
   historySamples: 15,
@@ -67,6 +71,9 @@ const FULL = {
   repeats: 3,
   resumeMissed: 1000,
   resumeRepeats: 5,
+  stormMembers: 500,
+  storms: 8,
+  stormMissed: 10,
   historyMessages: 100000,
   historyRealMessages: 2000,
   historySamples: 40,
@@ -183,6 +190,7 @@ async function main() {
     await step('upgrades', 'baseline', () => upgrades(base, { count: config.upgrades, log }))
     await appStep('upgrades', () => upgrades(target, { count: config.upgrades, log }))
     await appStep('resume', () => resume(target, { missed: config.resumeMissed, repeats: config.resumeRepeats, log }))
+    await loadStep('storm', () => storm(pair, { members: config.stormMembers, storms: config.storms, missed: config.stormMissed, log }))
     await appStep('live', () => live(target, { members: config.liveMembers, warmupMs: config.warmupMs, measureMs: config.measureMs, idleChannels: config.idleChannels, maxSockets, log }))
     await appStep('history', () => history(target, { messages: config.historyMessages, realMessages: config.historyRealMessages, samples: config.historySamples, persistDir: appState, log }))
   } finally {

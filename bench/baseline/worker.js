@@ -19,6 +19,7 @@ import { argon2id } from '@noble/hashes/argon2.js'
 import { DurableObject } from 'cloudflare:workers'
 
 const MODES = new Set(['bare', 'store', 'store-batch', 'crypto', 'full', 'full-locked', 'full-batch', 'app-sql', 'app-attach', 'decrypt-each'])
+const RECENT = 1000
 const encoder = new TextEncoder()
 const decoder = new TextDecoder()
 
@@ -112,6 +113,13 @@ export class BroadcastRoom extends DurableObject {
     this.ctx.acceptWebSocket(pair[1])
     pair[1].serializeAttachment({ mode })
     pair[1].send(JSON.stringify({ type: 'ready', chat_id: 1, user_id: 1, last_seq: this.seq }))
+    // A reconnect with `since` (the storm scenario): the recent messages after it from memory, then
+    // 'resumed', as the app replays from storage.
+    const since = new URL(request.url).searchParams.get('since')
+    if (since !== null) {
+      for (const frame of this.recent ?? []) if (frame.seq > Number(since)) trySend(pair[1], frame.json)
+      pair[1].send(JSON.stringify({ type: 'resumed', last_seq: this.seq }))
+    }
     // The same handshake as the app's: the client asks for edge-chat.v1 and the 101 selects it.
     const offered = request.headers.get('Sec-WebSocket-Protocol')?.split(',').map((name) => name.trim()) ?? []
     const headers = offered.includes('edge-chat.v1') ? { 'Sec-WebSocket-Protocol': 'edge-chat.v1' } : {}
@@ -133,7 +141,9 @@ export class BroadcastRoom extends DurableObject {
       return this.tail
     }
     if (mode === 'bare') {
-      this.broadcast(sockets, JSON.stringify(message))
+      const json = JSON.stringify(message)
+      this.remember(seq, json)
+      this.broadcast(sockets, json)
     } else {
       const aad = encoder.encode(`chat:1:seq:${seq}`)
       const box = mode === 'store' ? null : await encrypt(await this.getKey(), frame.text, aad)
@@ -198,6 +208,13 @@ export class BroadcastRoom extends DurableObject {
     try {
       ws.close(code === 1005 || code === 1006 || code === 1015 ? 1000 : code)
     } catch {}
+  }
+
+  /** The last RECENT messages in memory, for replays to sockets reconnecting with `since`. */
+  remember(seq, json) {
+    this.recent ??= []
+    this.recent.push({ seq, json })
+    if (this.recent.length > RECENT) this.recent.shift()
   }
 
   broadcast(sockets, out) {

@@ -46,6 +46,10 @@ function summary(r) {
   switch (r.scenario) {
     case 'resume':
       return `${r.delivered}/${r.missed} missed messages replayed; reconnect to 'resumed' p50 ${r.resume_ms.p50} ms, p95 ${r.resume_ms.p95} ms${r.error ? ` (${r.error})` : ''}`
+    case 'storm': {
+      const ratio = r.ratio_to_baseline ? `; ${r.ratio_to_baseline.all_resumed_ms}x baseline's time, fds ${r.ratio_to_baseline.fds_after}x, RSS ${r.ratio_to_baseline.rss_after}x` : ''
+      return `${r.members} sockets drop (no close frame) and reconnect with since, ${r.missed} missed, x${r.storms}: all resumed p50 ${r.all_resumed_ms.p50} ms (max ${r.all_resumed_ms.max}); workerd fds ${r.fds_before} -> ${r.fds_after}, RSS ${r.rss_mib_before} -> ${r.rss_mib_after} MiB${ratio}`
+    }
     case 'history':
       return `page of ${r.page_size} from ${r.messages} messages: client p50 ${r.client_ms.p50} / p95 ${r.client_ms.p95} ms; empty room p50 ${r.empty_room_client_ms.p50} ms; /health p50 ${r.health_client_ms.p50} ms; server ≈ ${r.server_ms_p50} ms (${r.server_ms_method}); seeded at ${r.seed_msgs_per_s} msg/s`
     case 'login':

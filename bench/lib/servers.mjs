@@ -178,7 +178,6 @@ export function serverCpu(server) {
   return { workerd, node }
 }
 
-/** Lowest open-files limit among the server's workerd processes (null before they exist). */
 /** Resident memory of the server's workerd processes, in KiB (VmRSS from /proc). */
 export function serverRssKib(server) {
   let total = 0
@@ -194,6 +193,19 @@ export function serverRssKib(server) {
   return total
 }
 
+/** Open file descriptors of the server's workerd processes (entries of /proc/<pid>/fd). */
+export function serverFdCount(server) {
+  let total = 0
+  for (const proc of groupPids(server.pid)) {
+    if (proc.comm !== 'workerd') continue
+    try {
+      total += readdirSync(`/proc/${proc.pid}/fd`).length
+    } catch {}
+  }
+  return total
+}
+
+/** Lowest open-files limit among the server's workerd processes (null before they exist). */
 export function serverFdLimit(server) {
   let limit = null
   for (const proc of groupPids(server.pid)) {

@@ -15,7 +15,8 @@ export function baselineTarget(server, mode = 'bare') {
     async createRoom() {
       const name = `${mode}-${process.pid}-${++rooms}`
       return {
-        url: () => `${ws}/ws/${name}?mode=${mode}`,
+        // `since` asks for a replay of the messages after it and a 'resumed' frame, as the app does.
+        url: (_i, since) => `${ws}/ws/${name}?mode=${mode}${since === undefined ? '' : `&since=${since}`}`,
         openSockets: (count, options) => openMany(count, () => `${ws}/ws/${name}?mode=${mode}`, options),
       }
     },

@@ -41,6 +41,20 @@ export async function issueAccessToken(
   return { token, expiresInSeconds: ACCESS_TOKEN_TTL_SECONDS }
 }
 
+// jose imports a raw key on every call (`crypto.subtle.importKey`), which every socket upgrade and
+// authenticated request would pay; the imported HMAC key is kept per secret (config parses the
+// secret once per isolate, so this holds one entry).
+const verifyKeys = new WeakMap<Uint8Array, Promise<CryptoKey>>()
+
+function verifyKeyOf(secret: Uint8Array): Promise<CryptoKey> {
+  let key = verifyKeys.get(secret)
+  if (!key) {
+    key = crypto.subtle.importKey('raw', new Uint8Array(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
+    verifyKeys.set(secret, key)
+  }
+  return key
+}
+
 /**
  * Verifies an access token: HS256 only (so `alg: none` and any other algorithm are refused), our
  * issuer and audience, a live `exp`, and `type: "access"` so no other token we sign is accepted here.
@@ -48,7 +62,7 @@ export async function issueAccessToken(
  */
 export async function verifyAccessToken(key: Uint8Array, token: string): Promise<AuthUser> {
   try {
-    const { payload } = await jwtVerify(token, key, {
+    const { payload } = await jwtVerify(token, await verifyKeyOf(key), {
       algorithms: [ALGORITHM],
       issuer: TOKEN_ISSUER,
       audience: TOKEN_AUDIENCE,

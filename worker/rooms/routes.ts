@@ -5,5 +5,5 @@ import { admitToRoom } from './upgrade'
 export const roomRoutes = createRouter()
 
 roomRoutes.get('/ws/chat/:id/', async (c) => 
-  admitToRoom(c.env, c.var.config, c.var.db, c.req.raw, c.req.param('id'), (user) => c.set('user', user)),
+  admitToRoom(c.env, c.var.config, c.req.raw, c.req.param('id'), (user) => c.set('user', user)),
 )

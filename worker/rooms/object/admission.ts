@@ -16,10 +16,11 @@ import { addSocket, LEGACY_TAG, renewMember, socketEntry, type SocketEntry } fro
 const REPLAY_PAGE = 200
 
 /**
- * Accepts a socket the worker has already admitted; null when the member was removed since the
- * worker's D1 check (the caller answers 403 `not_member`). The removal check and the accept are one
- * synchronous step, and `removeMember` runs in the exclusive section: a removal either comes first
- * (refused here) or closes the accepted socket, whatever the order the two arrive in.
+ * Accepts a socket whose token the worker verified; null when the user is not a member (the caller
+ * answers 403 `not_member`). The room is the authority (`room.members`, loaded by `ensureMembers`
+ * first). The membership check and the accept are one synchronous step, and `removeMember` runs in
+ * the exclusive section: a removal either comes first (refused here) or closes the accepted socket,
+ * whatever the order the two arrive in.
  * With `since`, accepting and replaying happen in one exclusive section: a message stored meanwhile
  * is either in the replay or broadcast after it, never both and never neither. Without `since` no
  * section is needed: a batch advances `lastSeq` and lists the sockets for its broadcast in one
@@ -29,7 +30,7 @@ const REPLAY_PAGE = 200
 export async function acceptSocket(room: Room, member: Member, since: number | null, legacy: boolean): Promise<Response | null> {
   const { 0: client, 1: server } = new WebSocketPair()
   const accept = (): SocketEntry | null => {
-    if (room.removed.has(member.userId)) return null
+    if (!room.members?.has(member.userId)) return null
     room.ctx.acceptWebSocket(server, legacy ? [memberTag(member.userId), LEGACY_TAG] : [memberTag(member.userId)])
     const socket = addSocket(server, member, legacy, Date.now())
     if (!legacy) {
@@ -99,6 +100,7 @@ export function admitMember(room: Room, userId: number): Promise<number> {
   return room.exclusive(async () => {
     startMembership(room.db, userId, room.lastSeq)
     room.removed.delete(userId)
+    room.members?.add(userId)
     return room.lastSeq
   })
 }
@@ -113,6 +115,7 @@ export function removeMember(room: Room, userId: number): Promise<number> {
   return room.exclusive(async () => {
     recordRemoval(room.db, userId)
     room.removed.add(userId)
+    room.members?.delete(userId)
     const sockets = room.ctx.getWebSockets(memberTag(userId))
     const nowMs = Date.now()
     for (const ws of sockets) closeNow(ws, socketEntry(room.ctx, ws, nowMs), CLOSE_CODES.notMember, 'You are no longer a member of this chat.')

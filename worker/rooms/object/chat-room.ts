@@ -6,7 +6,8 @@ import { CLOSE_CODES, SUBPROTOCOL } from '../../../protocol/socket'
 import type { Env } from '../../env'
 import { errorResponse } from '../../errors'
 import { decodeMember, MEMBER_HEADER, memberTag } from '../member'
-import { decodeReceiptsOff, RECEIPTS_OFF_HEADER } from '../receipts'
+import { dbForEnv } from '../../db/for-env'
+import { readReceiptsOn } from '../roster'
 import { acceptSocket, admitMember, closeExpired, removeMember } from './admission'
 import { closeSocket } from './fan-out'
 import { handleFrame } from './frames'
@@ -16,7 +17,8 @@ import { resealBatch, type ResealBatch } from './log/reseal'
 import type { Sender } from './log/seal'
 import { lastSeq, migrateLog, openLog, type LogDb } from './log/store'
 import { registerNotifier } from './notify'
-import { recordReceiptsOff, setReceipts } from './receipts'
+import { ensureMembers } from './members'
+import { setReceipts } from './receipts'
 import { createExclusive, openRoom, type Room } from './room'
 import { socketEntry } from './sockets'
 
@@ -61,15 +63,15 @@ export class ChatRoom extends DurableObject<Env> {
     if (!member || request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
       return errorResponse('invalid_request', 'Expected a WebSocket upgrade from the worker.')
     }
-    const receiptsOff = decodeReceiptsOff(request.headers.get(RECEIPTS_OFF_HEADER))
-    if (receiptsOff) recordReceiptsOff(this.ctx, receiptsOff)
     const query = new URL(request.url).searchParams
     // The worker validated `since` already (upgrade.ts); a malformed one here is a bug, answered as bad input.
     const since = v.safeParse(SocketQuerySchema, { since: query.get('since') ?? undefined })
     if (!since.success) return errorResponse('invalid_request', '"since" must be a non-negative integer.')
     // The worker chose the protocol from Sec-WebSocket-Protocol (`rooms/subprotocol.ts`) and selects it in the 101.
     const legacy = query.get('subprotocol') !== SUBPROTOCOL
-    const accepted = await acceptSocket(await this.room(), member, since.output.since ?? null, legacy)
+    const room = await this.room()
+    if (!(await ensureMembers(room, this.env))) return errorResponse('not_found', 'No such chat.')
+    const accepted = await acceptSocket(room, member, since.output.since ?? null, legacy)
     return accepted ?? errorResponse('not_member', 'You are not a member of this chat.')
   }
 
@@ -78,10 +80,13 @@ export class ChatRoom extends DurableObject<Env> {
     await handleFrame(await this.room(), ws, data)
   }
 
-  // Hibernatable sockets get no automatic close reply. 1005 means "no code" and cannot be sent back;
-  // after 1006/1015 there is no peer left to answer (partyserver's closeQuietly).
+  // Hibernatable sockets get no automatic close reply, and the runtime keeps one until close() is
+  // called, even when the peer vanished without a close frame (1006, 1015): returning early left
+  // such sockets (about 6 descriptors and their buffers each) open for 10-20 s, which a reconnect
+  // storm multiplies (issue #16). close() on a dead socket sends nothing and releases it at once
+  // (partyserver 0.5.4, #393). 1005/1006/1015 are reserved and cannot be sent (RFC 6455 §7.4.1),
+  // so they are answered as 1000.
   override async webSocketClose(ws: WebSocket, code: number): Promise<void> {
-    if (code === 1006 || code === 1015) return
     closeSocket(ws, code === 1000 || (code >= 3000 && code <= 4999) ? code : 1000, '')
   }
 
@@ -105,18 +110,23 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /**
-   * A membership of `userId` starts (self-join, added by an owner/admin, a re-join): their read
-   * cursor moves to the last seq, so unread counts start at 0, and a removal mark is cleared. The
-   * worker calls it before writing the membership to D1 (`chats/chats.ts`). Returns that seq.
+   * A membership of `userId` starts (self-join, added by an owner/admin, a re-join): they become a
+   * member of the room (which admits their sockets from then on), their read cursor moves to the last
+   * seq, so unread counts start at 0, a removal mark is cleared, and their read-receipts setting is
+   * read from D1 (one query). The worker calls it before writing the membership to D1
+   * (`chats/chats.ts`); every membership start must. Returns that seq.
    */
   async admit(userId: number): Promise<number> {
-    return admitMember(await this.room(), userId)
+    const receiptsOn = await readReceiptsOn(await dbForEnv(this.env), userId)
+    const room = await this.room()
+    setReceipts(this.ctx, userId, receiptsOn)
+    return admitMember(room, userId)
   }
 
   /**
-   * A membership of `userId` ends: recorded in storage, so a socket the worker admitted before the
-   * D1 change is refused, and their open sockets close with 4003 between two batches. The worker
-   * calls it before deleting the membership from D1. Returns how many sockets were open.
+   * A membership of `userId` ends: recorded in storage, so their next upgrade is refused, and their
+   * open sockets close with 4003 between two batches. The worker calls it before deleting the
+   * membership from D1. Returns how many sockets were open.
    */
   async removeMember(userId: number): Promise<number> {
     return removeMember(await this.room(), userId)

@@ -12,8 +12,8 @@ import { LEGACY_TAG } from './sockets'
 
 /**
  * Members of this chat with read receipts off, in the object's key-value storage (no migration:
- * SQLite-backed objects have it built in). Replaced with D1's truth on every upgrade (the worker
- * sends it in RECEIPTS_OFF_HEADER) and changed by the `setReadReceipts` RPC on PATCH /me/.
+ * SQLite-backed objects have it built in). Copied from D1 once with the members (`members.ts`), then
+ * kept by `admit` (the joining user's setting) and the `setReadReceipts` RPC on PATCH /me/.
  */
 const RECEIPTS_OFF_KEY = 'receipts_off'
 
@@ -22,7 +22,7 @@ function receiptsOff(ctx: DurableObjectState): number[] {
   return ctx.storage.kv.get<number[]>(RECEIPTS_OFF_KEY) ?? []
 }
 
-/** Replaces the list with the worker's (D1's) at an upgrade. */
+/** Replaces the list with D1's (the one-time copy). */
 export function recordReceiptsOff(ctx: DurableObjectState, userIds: number[]): void {
   ctx.storage.kv.put(RECEIPTS_OFF_KEY, userIds)
 }

@@ -7,7 +7,7 @@ import type { Keyring } from '../../crypto/keys'
 import { getDb } from '../../db/client'
 import type { Env } from '../../env'
 import type { PendingSend } from './log/commit'
-import { findChatId, lastSeq, listRemoved, recordChatId, type LogDb } from './log/store'
+import { findChatId, lastSeq, listMembers, listRemoved, recordChatId, type LogDb } from './log/store'
 
 /** What the room's plain functions need: the object's state and log, secrets, its chat id and two caches. */
 export interface Room {
@@ -40,6 +40,13 @@ export interface Room {
    * only together with storage, by `removeMember` and `admit`, so the commit can check it for free.
    */
   removed: Set<number>
+  /**
+   * The chat's members (`members` table), the authority the socket upgrade asks: a cache changed
+   * only together with storage (`admit`, `removeMember`). Null until copied from D1 once (`members.ts`).
+   */
+  members: Set<number> | null
+  /** The copy from D1 in progress, shared by the upgrades that wait for it. */
+  syncing?: Promise<boolean>
 }
 
 /**
@@ -66,7 +73,19 @@ export async function openRoom(ctx: DurableObjectState, env: Env, db: LogDb, exc
   const { key } = await chatDataKey(getDb(config.libsql, env), config.keyring, chatId)
   const keyring = chatKeyring(key, config.keyring)
   const { jwtKey } = config
-  return { ctx, db, keyring, jwtKey, chatId, exclusive, lastSeq: lastSeq(ctx.storage.sql), outbox: [], removed: new Set(listRemoved(db)) }
+  const members = listMembers(db)
+  return {
+    ctx,
+    db,
+    keyring,
+    jwtKey,
+    chatId,
+    exclusive,
+    lastSeq: lastSeq(ctx.storage.sql),
+    outbox: [],
+    removed: new Set(listRemoved(db)),
+    members: members && new Set(members),
+  }
 }
 
 /**

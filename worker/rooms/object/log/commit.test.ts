@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { AckFrame, MessageFrame } from '../../../../protocol/socket'
 import { addToGroup, createGroup, openSocket, sendMessage, signUp } from '../../../test/helpers'
 import type { ChatRoom } from '../chat-room'
+import { lastSeq } from './store'
 
 function roomOf(chatId: number) {
   return env.CHAT_ROOM.getByName(String(chatId))
@@ -91,6 +92,43 @@ describe('publishMessage (group commit)', () => {
       ['old-2', 2, true],
     ])
     expect(await roomOf(chatId).lastSeq()).toBe(4)
+  })
+
+  // Adaptive commit (issue #16): no waiting window. A send that finds no commit in flight is
+  // stored alone at once; sends that arrive during a commit form the next batch together.
+  it('commits a lone send at once and batches the sends that arrive while its commit is in flight', async () => {
+    const { a, chatId, sb } = await twoMembers()
+    const send = (id: string) => JSON.stringify({ type: 'send', client_id: id, text: id })
+    const storedAtSync = await runInDurableObject(roomOf(chatId), async (instance: ChatRoom, state) => {
+      const [ws] = state.getWebSockets(String(a.id))
+      const seen: number[] = []
+      let during: Promise<unknown> | undefined
+      const sync = state.storage.sync.bind(state.storage)
+      // Observes each commit's confirmation (what is stored by then) and passes it through.
+      state.storage.sync = async () => {
+        seen.push(lastSeq(state.storage.sql))
+        // Two sends arrive while the first commit waits for its confirmation.
+        during ??= Promise.all([instance.webSocketMessage(ws!, send('during-1')), instance.webSocketMessage(ws!, send('during-2'))])
+        return sync()
+      }
+      try {
+        const lone = instance.webSocketMessage(ws!, send('lone'))
+        // A frame the runtime delivers one macrotask later: a waiting window would put it in the lone send's batch.
+        await new Promise<void>((resolve) => setTimeout(resolve, 0))
+        await Promise.all([lone, instance.webSocketMessage(ws!, send('next-turn'))])
+        await during
+      } finally {
+        state.storage.sync = sync
+      }
+      return seen
+    })
+    await sb.waitFor((f) => f.type === 'message' && f.seq === 4)
+    expect(messagesOf(sb.frames).map(([, , id]) => id)).toEqual(['lone', 'during-1', 'during-2', 'next-turn'])
+    // The lone send was confirmed alone; the two sends that arrived during its commit in one batch
+    // (seqs 2-3, with next-turn too if it also arrived before that batch began).
+    expect(storedAtSync[0]).toBe(1)
+    expect(storedAtSync[1]).toBeGreaterThanOrEqual(3)
+    expect(storedAtSync.at(-1)).toBe(4)
   })
 
   it('orders REST and socket sends into one gap-free sequence', async () => {

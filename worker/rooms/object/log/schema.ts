@@ -49,3 +49,12 @@ export type StoredMessage = typeof messages.$inferSelect
 export const removedMembers = sqliteTable('removed_members', {
   userId: integer('user_id').primaryKey(),
 })
+
+/**
+ * The chat's current members: the room is the authority the socket upgrade asks (issue #16), so an
+ * upgrade costs no D1 query. Filled once from D1 (`roster.ts`, marked by `room_meta.members_synced`),
+ * then kept by `admit` and `removeMember`, which the chat routes call before every D1 change.
+ */
+export const members = sqliteTable('members', {
+  userId: integer('user_id').primaryKey(),
+})

@@ -24,7 +24,7 @@ const HAND_MADE_SCHEMA = [
 ]
 const TABLES = ['messages', 'read_cursors', 'room_meta'] as const
 // Tables later migrations added: an old room has none of them.
-const LATER_TABLES = ['removed_members'] as const
+const LATER_TABLES = ['removed_members', 'members'] as const
 
 function roomOf(chatId: number) {
   return env.CHAT_ROOM.getByName(String(chatId))

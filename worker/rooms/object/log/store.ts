@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, gt, inArray, lt, ne } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/durable-sqlite'
 import { migrate } from 'drizzle-orm/durable-sqlite/migrator'
 import migrations from './migrations/migrations.js'
-import { messages, readCursors, removedMembers, roomMeta, type StoredMessage } from './schema'
+import { members, messages, readCursors, removedMembers, roomMeta, type StoredMessage } from './schema'
 
 // Queries on the room's SQLite. Every call is synchronous, so a sequence of them with no await in
 // between is atomic inside the object. Three statements stay raw `sql.exec` because they run per
@@ -69,19 +69,39 @@ export function advanceReadCursor(sql: SqlStorage, userId: number, seq: number):
 }
 
 /**
- * A membership starts: the user's cursor is set to `seq` (not raised to it: a re-join after leaving
- * must not keep an older, lower cursor) and any removal mark is cleared, in one transaction.
+ * A membership starts: the user becomes a member, their cursor is set to `seq` (not raised to it: a
+ * re-join after leaving must not keep an older, lower cursor) and any removal mark is cleared, in
+ * one transaction.
  */
 export function startMembership(db: LogDb, userId: number, seq: number): void {
   db.transaction((tx) => {
+    tx.insert(members).values({ userId }).onConflictDoNothing().run()
     tx.insert(readCursors).values({ userId, seq }).onConflictDoUpdate({ target: readCursors.userId, set: { seq } }).run()
     tx.delete(removedMembers).where(eq(removedMembers.userId, userId)).run()
   })
 }
 
-/** Marks a user's membership as ended; `acceptSocket` and the group commit refuse them until `startMembership`. */
+/** Marks a user's membership as ended and drops them from the members; `acceptSocket` and the group commit refuse them until `startMembership`. */
 export function recordRemoval(db: LogDb, userId: number): void {
-  db.insert(removedMembers).values({ userId }).onConflictDoNothing().run()
+  db.transaction((tx) => {
+    tx.insert(removedMembers).values({ userId }).onConflictDoNothing().run()
+    tx.delete(members).where(eq(members.userId, userId)).run()
+  })
+}
+
+/** The members, or null before the one-time copy from D1 (`object/members.ts`) has run. */
+export function listMembers(db: LogDb): number[] | null {
+  const synced = db.select({ value: roomMeta.value }).from(roomMeta).where(eq(roomMeta.key, 'members_synced')).get()
+  if (!synced) return null
+  return db.select({ userId: members.userId }).from(members).all().map((r) => r.userId)
+}
+
+/** The one-time copy from D1: adds `userIds` to the members (keeping any added since) and marks the copy done. */
+export function recordMembersSynced(db: LogDb, userIds: number[]): void {
+  db.transaction((tx) => {
+    for (const userId of userIds) tx.insert(members).values({ userId }).onConflictDoNothing().run()
+    tx.insert(roomMeta).values({ key: 'members_synced', value: 1 }).onConflictDoNothing().run()
+  })
 }
 
 /** Every user whose membership ended and has not started again. */

@@ -1,0 +1,3 @@
+CREATE TABLE `members` (
+	`user_id` integer PRIMARY KEY NOT NULL
+);

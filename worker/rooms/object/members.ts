@@ -1,0 +1,41 @@
+import { dbForEnv } from '../../db/for-env'
+import type { Env } from '../../env'
+import { loadRoster } from '../roster'
+import { listMembers, recordMembersSynced } from './log/store'
+import { recordReceiptsOff } from './receipts'
+import type { Room } from './room'
+
+// The room as the authority for its member set (issue #16): a socket upgrade asks only the room.
+// Rooms created before it, and new chats (their first members are written to D1 without a room
+// call), copy the set from D1 once; from then on `admit` and `removeMember` keep it.
+
+/**
+ * Makes sure `room.members` is loaded, copying it (and who has read receipts off) from D1 the first
+ * time: one D1 query per room, ever. False when the chat does not exist (nothing is recorded then, so
+ * a chat created later under that id is copied when it is first used). Users marked removed are left
+ * out: `removeMember` runs before the D1 delete, so D1 can still list them. The copy is applied in
+ * the exclusive section and keeps members added meanwhile (`admit` before the D1 insert).
+ */
+export function ensureMembers(room: Room, env: Env): Promise<boolean> {
+  if (room.members) return Promise.resolve(true)
+  if (!room.syncing) {
+    const syncing = copyFromD1(room, env)
+    room.syncing = syncing
+    void syncing.finally(() => {
+      if (room.syncing === syncing) room.syncing = undefined
+    }).catch(() => {})
+  }
+  return room.syncing
+}
+
+async function copyFromD1(room: Room, env: Env): Promise<boolean> {
+  const roster = await loadRoster(await dbForEnv(env), room.chatId)
+  if (!roster) return false
+  return room.exclusive(async () => {
+    if (room.members) return true
+    recordMembersSynced(room.db, roster.members.filter((userId) => !room.removed.has(userId)))
+    recordReceiptsOff(room.ctx, roster.receiptsOff)
+    room.members = new Set(listMembers(room.db))
+    return true
+  })
+}
