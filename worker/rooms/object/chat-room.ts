@@ -4,7 +4,7 @@ import type { HistoryResponse, SendResponse } from '../../../protocol/http'
 import { SocketQuerySchema } from '../../../protocol/requests'
 import { CLOSE_CODES, SUBPROTOCOL } from '../../../protocol/socket'
 import type { Env } from '../../env'
-import { errorResponse } from '../../errors'
+import { AppError, errorResponse } from '../../errors'
 import { decodeMember, MEMBER_HEADER, memberTag } from '../member'
 import { dbForEnv } from '../../db/for-env'
 import { readReceiptsOn } from '../roster'
@@ -69,7 +69,13 @@ export class ChatRoom extends DurableObject<Env> {
     if (!since.success) return errorResponse('invalid_request', '"since" must be a non-negative integer.')
     // The worker chose the protocol from Sec-WebSocket-Protocol (`rooms/subprotocol.ts`) and selects it in the 101.
     const legacy = query.get('subprotocol') !== SUBPROTOCOL
-    const room = await this.room()
+    // A chat that does not exist (or was deleted) has no data key, so the room cannot open: that is
+    // the caller's 404, not a server failure.
+    const room = await this.room().catch((err: unknown) => {
+      if (err instanceof AppError) return err
+      throw err
+    })
+    if (room instanceof AppError) return errorResponse(room.code, room.message)
     if (!(await ensureMembers(room, this.env))) return errorResponse('not_found', 'No such chat.')
     const accepted = await acceptSocket(room, member, since.output.since ?? null, legacy)
     return accepted ?? errorResponse('not_member', 'You are not a member of this chat.')
