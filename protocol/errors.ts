@@ -20,6 +20,8 @@ export const ERROR_STATUS = {
   username_taken: 409,
   /** The username's UTS #39 confusable skeleton matches a taken one ("аdmin" with a Cyrillic "а"). */
   username_confusable: 409,
+  /** A message already carries MAX_REACTIONS_PER_MESSAGE distinct emoji; a new one is refused. */
+  too_many_reactions: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

@@ -53,7 +53,20 @@ export async function writeLegacyMessages(chatId: number, senderId: number, mess
   }
   await runInDurableObject(roomOf(chatId), (instance, state) => {
     for (const [seq, s] of sealed) {
-      insertMessage(state.storage.sql, { seq, id: crypto.randomUUID(), senderId, sender: 'legacy', clientId: null, ...s, createdAtMs: Date.now() })
+      insertMessage(state.storage.sql, {
+        seq,
+        id: crypto.randomUUID(),
+        senderId,
+        sender: 'legacy',
+        clientId: null,
+        ...s,
+        createdAtMs: Date.now(),
+        kind: 'message',
+        replyTo: null,
+        editCount: 0,
+        editedAtMs: null,
+        deletedAtMs: null,
+      })
     }
     // The room may have opened already (a new chat's list push asks it for a summary); drop its
     // in-memory state, as an eviction would, so it re-reads the last seq.

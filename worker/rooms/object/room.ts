@@ -12,6 +12,8 @@ import { findChatId, lastSeq, listMembers, listRemoved, recordChatId, type LogDb
 /** What the room's plain functions need: the object's state and log, secrets, its chat id and two caches. */
 export interface Room {
   ctx: DurableObjectState
+  /** For the one D1 read the room makes itself: a moderator's role when deleting another's message. */
+  env: Env
   db: LogDb
   /**
    * The chat's keys (`chatKeyring`): its data key as version 0, which seals every new message, and
@@ -76,6 +78,7 @@ export async function openRoom(ctx: DurableObjectState, env: Env, db: LogDb, exc
   const members = listMembers(db)
   return {
     ctx,
+    env,
     db,
     keyring,
     jwtKey,

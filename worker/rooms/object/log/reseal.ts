@@ -29,7 +29,8 @@ export function resealBatch(room: Room, limit: number): Promise<ResealBatch> {
     let replaced = 0
     room.ctx.storage.transactionSync(() => {
       resealed.forEach((m, i) => {
-        if (m && replaceSealing(room.ctx.storage.sql, m, rows[i]!.iv)) replaced += 1
+        const previousIv = rows[i]!.iv
+        if (m && previousIv && replaceSealing(room.ctx.storage.sql, m, previousIv)) replaced += 1
       })
     })
     const unreadable = resealed.filter((m) => m === null).length
