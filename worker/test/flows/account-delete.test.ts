@@ -116,6 +116,8 @@ describe('DELETE /me/', () => {
     otherSocket.send({ type: 'ping' })
     await otherSocket.waitFor((f) => f.type === 'pong')
     await otherChannel.sync()
+    // Their list learns the 1:1 chat's new name without a reload.
+    await otherChannel.waitFor((f) => f.type === 'chat' && f.chat.chat_id === direct && f.chat.name === DELETED_USER_NAME && f.chat.peer === null)
     // The deleted account cannot come back in with the access token it still holds.
     const again = await api(`/ws/chat/${direct}/?token=${leaver.accessToken}`, { headers: { Upgrade: 'websocket', Origin: 'http://chat.test', 'Sec-WebSocket-Protocol': 'edge-chat.v1' } })
     expect(again.status).toBe(403)
