@@ -12,6 +12,8 @@ import { closeDeletedAccount, deleteAccount } from '../account/delete'
 import { exportAccount, streamPieces } from '../account/export'
 import { changePassword } from '../account/password'
 import { pushChatRows } from '../live/notify'
+import type { Context } from 'hono'
+import type { AppEnv } from '../env'
 import { AppError } from '../errors'
 import { readBody, readQuery } from '../http/body'
 import { parseInput } from '../input'
@@ -107,7 +109,7 @@ authRoutes.patch(PATHS.me, async (c) => {
 })
 
 // Password-checking routes of a signed-in account share sign-in's limiter, keyed by the account.
-const accountLimit = (c: { env: { LOGIN_LIMITER: RateLimit }; var: { user: { id: number } } }) =>
+const accountLimit = (c: Context<AppEnv>) =>
   enforceRateLimit(c.env.LOGIN_LIMITER, `account:${c.var.user.id}`, 'Too many password attempts for this account; wait a minute.')
 
 authRoutes.delete(PATHS.me, async (c) => {
