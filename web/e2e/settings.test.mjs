@@ -7,8 +7,10 @@ import { startServer } from './server.mjs'
 let server
 let browser
 
+// Each is kept as soon as it is up, so `after` closes the browser even when the server fails to start
+// (a browser left open keeps this file's process, and the whole run, from ever ending).
 before(async () => {
-  ;[server, browser] = await Promise.all([startServer(), launchBrowser()])
+  await Promise.all([startServer().then((s) => (server = s)), launchBrowser().then((b) => (browser = b))])
 })
 after(async () => {
   await browser?.close()
