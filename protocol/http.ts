@@ -41,6 +41,8 @@ export const PATHS = {
   session: (id: string) => `/sessions/${encodeURIComponent(id)}/`,
   users: '/users/',
   me: '/me/',
+  mePassword: '/me/password/',
+  meExport: '/me/export/',
   meSocket: '/ws/me/',
   chatCreate: '/chat/create/',
   chatPrivate: '/chat/private/',
@@ -128,6 +130,58 @@ export interface SessionBody {
 }
 export interface SessionsResponse {
   sessions: SessionBody[]
+}
+
+/**
+ * What the API shows instead of the name of a deleted account (DELETE /me/): as `sender` of their
+ * messages and as the name of a 1:1 chat with them. It has a space, which no username may hold, so no
+ * account can ever be named this.
+ */
+export const DELETED_USER_NAME = 'Deleted user'
+
+/** DELETE /me/ with `password`: the account is erased; the refresh cookie is cleared. */
+export interface DeleteMeResponse {
+  success: true
+  msg: string
+}
+
+/** POST /me/password/ with `old_password`, `new_password`: every other session is revoked. */
+export interface ChangePasswordResponse {
+  success: true
+  msg: string
+  /** How many other sessions were signed out. */
+  revoked_sessions: number
+}
+
+/** GET /me/export/ is a download with this file name (`Content-Disposition: attachment`). */
+export const EXPORT_FILE_NAME = 'edge-chat-export.json'
+
+/**
+ * GET /me/export/: the JSON document, streamed. Members and messages as the API shows them elsewhere;
+ * `messages` holds only the exporter's own messages (decrypted), oldest first.
+ */
+export interface AccountExport {
+  format: 'edge-chat-export/1'
+  exported_at: string
+  profile: MeBody & { created_at: string }
+  chats: ExportedChat[]
+}
+export interface ExportedChat {
+  chat_id: number
+  is_group: boolean
+  name: string
+  visibility: ChatVisibility | null
+  role: MemberRole
+  joined_at: string
+  members: { userid: number; username: string; role: MemberRole }[]
+  messages: ExportedMessage[]
+}
+export interface ExportedMessage {
+  seq: number
+  id: string
+  message: string | null
+  created_at: string
+  client_id: string | null
 }
 
 /** GET /users/?q=&limit=&offset= */

@@ -62,6 +62,14 @@ export const SessionIdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{1,64}$
 export const UpdateMeRequestSchema = v.object({ read_receipts: Flag })
 export type UpdateMeRequest = v.InferOutput<typeof UpdateMeRequestSchema>
 
+/** DELETE /me/: the account's password, checked like a sign-in. */
+export const DeleteMeRequestSchema = v.object({ password: Password })
+export type DeleteMeRequest = v.InferOutput<typeof DeleteMeRequestSchema>
+
+/** POST /me/password/: the current password (checked like a sign-in) and a new one under the sign-up rules. */
+export const ChangePasswordRequestSchema = v.object({ old_password: Password, new_password: NewPassword })
+export type ChangePasswordRequest = v.InferOutput<typeof ChangePasswordRequestSchema>
+
 // Chats
 
 /** The `<id>` of /chat/<id>/... and /ws/chat/<id>/. */

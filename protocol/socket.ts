@@ -23,8 +23,10 @@ export const CLOSE_CODES = {
   invalidToken: 4002,
   /** The user is no longer a member of this chat. Do not reconnect. */
   notMember: 4003,
-  /** The chat was deleted (`DELETE /chat/<id>/`). Do not reconnect. */
+  /** The chat was deleted (`DELETE /chat/<id>/`, or its owner's account deletion left it empty). Do not reconnect. */
   chatDeleted: 4004,
+  /** The account was deleted (DELETE /me/); room sockets and live channels alike. Do not reconnect. */
+  accountDeleted: 4005,
   /** Too many frames too fast, even after error frames warned. Reconnect later. */
   rateLimited: 4029,
 } as const

@@ -121,7 +121,7 @@ export async function getAccount(db: Db, userId: number): Promise<Account> {
   const user = await db
     .select({ id: users.id, username: users.username, email: users.email })
     .from(users)
-    .where(eq(users.id, userId))
+    .where(and(eq(users.id, userId), isNull(users.deletedAtMs)))
     .get()
   if (!user) throw new AppError('invalid_token', 'The account behind this token no longer exists.')
   return user
@@ -132,7 +132,7 @@ export async function getMe(db: Db, userId: number): Promise<MeBody> {
   const user = await db
     .select({ id: users.id, username: users.username, email: users.email, readReceipts: users.readReceipts })
     .from(users)
-    .where(eq(users.id, userId))
+    .where(and(eq(users.id, userId), isNull(users.deletedAtMs)))
     .get()
   if (!user) throw new AppError('invalid_token', 'The account behind this token no longer exists.')
   return { ...toUserBody(user), read_receipts: user.readReceipts }
@@ -149,7 +149,7 @@ export interface UserSearch {
 }
 
 /**
- * Other people, by username; never emails or hashes. `query` matches anywhere in the name after both
+ * Other people, by username; never emails or hashes, never deleted accounts. `query` matches anywhere in the name after both
  * are folded the same way (`foldIdentifier`: every script's case, compatibility forms); "%" and "_"
  * in it are literal.
  */
@@ -158,7 +158,7 @@ export async function searchUsers(db: Db, selfId: number, search: UserSearch): P
   const rows = await db
     .select({ userid: users.id, username: users.username })
     .from(users)
-    .where(and(ne(users.id, selfId), search.query ? sql`${users.usernameCanonical} LIKE ${pattern} ESCAPE '\\'` : undefined))
+    .where(and(ne(users.id, selfId), isNull(users.deletedAtMs), search.query ? sql`${users.usernameCanonical} LIKE ${pattern} ESCAPE '\\'` : undefined))
     .orderBy(asc(users.usernameCanonical), asc(users.id))
     .limit(search.limit + 1)
     .offset(search.offset)

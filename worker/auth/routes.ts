@@ -1,5 +1,19 @@
-import { PATHS, type LoginResponse, type MeResponse, type RefreshResponse, type RegisterResponse } from '../../protocol/http'
-import { LoginRequestSchema, RegisterRequestSchema, SessionIdSchema, UpdateMeRequestSchema, UsersQuerySchema } from '../../protocol/requests'
+import { EXPORT_FILE_NAME, PATHS, type ChangePasswordResponse, type DeleteMeResponse, type LoginResponse, type MeResponse, type RefreshResponse, type RegisterResponse } from '../../protocol/http'
+import {
+  ChangePasswordRequestSchema,
+  DeleteMeRequestSchema,
+  LoginRequestSchema,
+  RegisterRequestSchema,
+  SessionIdSchema,
+  UpdateMeRequestSchema,
+  UsersQuerySchema,
+} from '../../protocol/requests'
+import { closeDeletedAccount, deleteAccount } from '../account/delete'
+import { exportAccount, streamPieces } from '../account/export'
+import { changePassword } from '../account/password'
+import { pushChatRows } from '../live/notify'
+import type { Context } from 'hono'
+import type { AppEnv } from '../env'
 import { AppError } from '../errors'
 import { readBody, readQuery } from '../http/body'
 import { parseInput } from '../input'
@@ -20,7 +34,7 @@ export const authRoutes = createRouter()
 
 // Cookie-authenticated and credential routes refuse cross-site callers (CSRF).
 for (const path of [PATHS.register, PATHS.login, PATHS.refresh, PATHS.logout]) authRoutes.use(path, sameOrigin)
-for (const path of ['/sessions/*', PATHS.users, PATHS.me]) authRoutes.use(path, requireUser)
+for (const path of ['/sessions/*', PATHS.users, PATHS.me, PATHS.mePassword, PATHS.meExport]) authRoutes.use(path, requireUser)
 
 authRoutes.post(PATHS.register, async (c) => {
   const body = parseInput(RegisterRequestSchema, await readBody(c))
@@ -92,6 +106,37 @@ authRoutes.patch(PATHS.me, async (c) => {
   const { read_receipts } = parseInput(UpdateMeRequestSchema, await readBody(c))
   await setReadReceipts(c.env, c.var.db, c.var.user.id, read_receipts)
   return c.json<MeResponse>({ user: await getMe(c.var.db, c.var.user.id) })
+})
+
+// Password-checking routes of a signed-in account share sign-in's limiter, keyed by the account.
+const accountLimit = (c: Context<AppEnv>) =>
+  enforceRateLimit(c.env.LOGIN_LIMITER, `account:${c.var.user.id}`, 'Too many password attempts for this account; wait a minute.')
+
+authRoutes.delete(PATHS.me, async (c) => {
+  const { password } = parseInput(DeleteMeRequestSchema, await readBody(c))
+  await accountLimit(c)
+  const deleted = await deleteAccount(c.var.db, c.var.user.id, password)
+  await closeDeletedAccount(c.env, deleted)
+  // The others' list rows change: a 1:1 chat's name, a group's owner and last sender.
+  c.executionCtx.waitUntil(Promise.all(deleted.leftChatIds.map((chatId) => pushChatRows(c.env, c.var.db, chatId, null))))
+  clearRefreshCookie(c)
+  return c.json<DeleteMeResponse>({ success: true, msg: 'Account deleted.' })
+})
+
+authRoutes.post(PATHS.mePassword, async (c) => {
+  const { old_password, new_password } = parseInput(ChangePasswordRequestSchema, await readBody(c))
+  await accountLimit(c)
+  const revoked = await changePassword(c.var.db, c.var.user, old_password, new_password, c.var.config.passwordHashParams)
+  return c.json<ChangePasswordResponse>({ success: true, msg: 'Password changed.', revoked_sessions: revoked })
+})
+
+authRoutes.get(PATHS.meExport, async (c) => {
+  const pieces = await exportAccount(c.var.db, c.env.CHAT_ROOM, c.var.user.id)
+  return c.body(streamPieces(pieces, c.var.user.id), 200, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Disposition': `attachment; filename="${EXPORT_FILE_NAME}"`,
+    'Cache-Control': 'no-store',
+  })
 })
 
 /** Logout ends the login named by the refresh cookie, or else by a still-valid access token. */

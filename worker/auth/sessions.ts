@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, isNull } from 'drizzle-orm'
+import { and, desc, eq, gt, isNull, ne } from 'drizzle-orm'
 import type { SessionBody } from '../../protocol/http'
 import type { Db } from '../db/client'
 import { refreshTokens, sessions } from '../db/schema'
@@ -38,14 +38,25 @@ export async function revokeUserSession(db: Db, userId: number, sessionId: strin
 
 /** "Sign out everywhere": every session and refresh token of the user, in one transaction. */
 export async function revokeAllSessions(db: Db, userId: number, nowMs = Date.now()): Promise<void> {
-  await db.batch([
+  await db.batch(revokeSessionsStatements(db, userId, nowMs))
+}
+
+/**
+ * The two statements that revoke every live session of `userId` and its refresh tokens, for a batch
+ * (one transaction); `keepSessionId` names one to leave alone (a password change keeps the caller's).
+ * The first statement's changed rows are the sessions revoked.
+ */
+export function revokeSessionsStatements(db: Db, userId: number, nowMs: number, keepSessionId: string | null = null) {
+  return [
     db
       .update(sessions)
       .set({ revokedAtMs: nowMs })
-      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAtMs))),
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAtMs), keepSessionId === null ? undefined : ne(sessions.id, keepSessionId))),
     db
       .update(refreshTokens)
       .set({ revokedAtMs: nowMs })
-      .where(and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAtMs))),
-  ])
+      .where(
+        and(eq(refreshTokens.userId, userId), isNull(refreshTokens.revokedAtMs), keepSessionId === null ? undefined : ne(refreshTokens.sessionId, keepSessionId)),
+      ),
+  ] as const
 }

@@ -1,4 +1,4 @@
-import { and, eq, sql } from 'drizzle-orm'
+import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { ChatVisibility, MemberRole } from '../../protocol/http'
 import type { Db } from '../db/client'
 import { chatMembers, chats, users } from '../db/schema'
@@ -21,14 +21,17 @@ export interface MemberChange {
   changed: boolean
 }
 
+/** The username of a live account; 404 `not_found` for an unknown or deleted one (DELETE /me/). */
 export async function requireUserName(db: Db, userId: number): Promise<string> {
-  const row = await db.select({ username: users.username }).from(users).where(eq(users.id, userId)).get()
+  const row = await db.select({ username: users.username }).from(users).where(and(eq(users.id, userId), isNull(users.deletedAtMs))).get()
   if (!row) throw new AppError('not_found', 'No such user.')
   return row.username
 }
 
 /** The creator becomes the owner; chat and membership are written in one batch (one transaction). */
 export async function createGroup(db: Db, creator: AuthUser, input: GroupInput, nowMs = Date.now()): Promise<ChatRecord> {
+  // An access token outlives its account by up to 15 minutes; a deleted account joins nothing new.
+  await requireUserName(db, creator.id)
   const [[chat]] = await db.batch([
     db
       .insert(chats)
@@ -47,7 +50,7 @@ export async function createGroup(db: Db, creator: AuthUser, input: GroupInput, 
  */
 export async function openPrivateChat(db: Db, me: AuthUser, otherId: number, nowMs = Date.now()) {
   if (otherId === me.id) throw new AppError('invalid_request', 'A 1:1 chat needs another person.')
-  const otherName = await requireUserName(db, otherId)
+  const [otherName] = await Promise.all([requireUserName(db, otherId), requireUserName(db, me.id)])
   const directKey = `${Math.min(me.id, otherId)}:${Math.max(me.id, otherId)}`
   const chatIdOfPair = sql`(SELECT id FROM chats WHERE direct_key = ${directKey})`
   const addMember = (userId: number) =>
@@ -94,6 +97,7 @@ async function findRole(db: Db, chatId: number, userId: number): Promise<MemberR
 async function startMembership(db: Db, rooms: RoomGate, chatId: number, userId: number, nowMs: number): Promise<MemberChange> {
   const existing = await findRole(db, chatId, userId)
   if (existing) return { chatId, userId, role: existing, changed: false }
+  await requireUserName(db, userId)
   await rooms.getByName(String(chatId)).admit(userId)
   const rows = await db
     .insert(chatMembers)
@@ -118,7 +122,6 @@ export async function addMember(db: Db, rooms: RoomGate, chatId: number, actor: 
   const { chat, role } = await requireMember(db, chatId, actor.id)
   if (!chat.isGroup) throw new AppError('forbidden', 'Nobody can be added to a 1:1 chat.')
   if (!canAddPeople(role)) throw new AppError('forbidden', 'Only a group owner or admin can add members.')
-  await requireUserName(db, userId)
   return startMembership(db, rooms, chatId, userId, nowMs)
 }
 

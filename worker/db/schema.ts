@@ -26,6 +26,12 @@ export const users = sqliteTable(
     online: integer('online', { mode: 'boolean' }).notNull().default(false),
     /** When the user's last live channel closed; null before their first one. */
     lastSeenAtMs: integer('last_seen_at_ms'),
+    /**
+     * Set by DELETE /me/ (worker/account/delete.ts): the row is a tombstone kept for the ids that name
+     * it (messages' sender_id, chats.created_by). Its email and username are random placeholders, its
+     * password hash empty, and the API shows it as "Deleted user".
+     */
+    deletedAtMs: integer('deleted_at_ms'),
   },
   (t) => [
     uniqueIndex('users_email_unique').on(t.email),

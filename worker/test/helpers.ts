@@ -167,7 +167,7 @@ export async function recordSocket<F extends { type: string } = ServerFrame>(res
 }
 
 /** Resolves with the close code, or rejects after `timeoutMs`. */
-export function closeCode(socket: TestSocket, timeoutMs = 5000): Promise<number> {
+export function closeCode(socket: { closed: Promise<number> }, timeoutMs = 5000): Promise<number> {
   return Promise.race([
     socket.closed,
     new Promise<number>((_, reject) => setTimeout(() => reject(new Error(`socket still open after ${timeoutMs} ms`)), timeoutMs)),

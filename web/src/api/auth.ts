@@ -1,5 +1,9 @@
 import {
   PATHS,
+  type ChangePasswordRequest,
+  type ChangePasswordResponse,
+  type DeleteMeRequest,
+  type DeleteMeResponse,
   type LoginRequest,
   type LoginResponse,
   type MeResponse,
@@ -46,3 +50,15 @@ export function searchUsers(query: string): Promise<UsersResponse> {
 /** The signed-in account and its settings. */
 export const getMe = () => request<MeResponse>('GET', PATHS.me)
 export const updateMe = (body: UpdateMeRequest) => request<MeResponse>('PATCH', PATHS.me, { body })
+
+/** DELETE /me/: erases the account; the access token is dropped with it (the server clears the cookie). */
+export async function deleteMe(body: DeleteMeRequest): Promise<void> {
+  await request<DeleteMeResponse>('DELETE', PATHS.me, { body })
+  clearAccessToken()
+}
+
+/** POST /me/password/: this browser stays signed in, every other session ends. */
+export const changePassword = (body: ChangePasswordRequest) => request<ChangePasswordResponse>('POST', PATHS.mePassword, { body })
+
+/** GET /me/export/: the account's data as a JSON file. */
+export const exportAccount = () => request<Blob>('GET', PATHS.meExport, { blob: true })

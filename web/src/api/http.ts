@@ -136,6 +136,8 @@ export interface RequestOptions {
   body?: unknown
   /** Send the access token, and refresh then retry once on a token error. Default true. */
   auth?: boolean
+  /** Resolve with the body as a Blob (a download) instead of parsed JSON. */
+  blob?: boolean
 }
 
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
@@ -155,5 +157,6 @@ export async function request<T>(method: string, path: string, options: RequestO
   }
   if (!res.ok) throw await toApiError(res)
   if (res.status === 204) return undefined as T
+  if (options.blob) return (await res.blob()) as T
   return (await res.json()) as T
 }

@@ -1,4 +1,4 @@
-import { PATHS, SUBPROTOCOL, type ChannelClientFrame, type ChannelServerFrame } from '../../../protocol'
+import { CLOSE_CODES, PATHS, SUBPROTOCOL, type ChannelClientFrame, type ChannelServerFrame } from '../../../protocol'
 import { browserSocketOptions, runInBrowser } from './browser-socket'
 import { LiveSocket, type LiveSocketOptions } from './live-socket'
 
@@ -12,7 +12,8 @@ export type UserChannelOptions = Omit<LiveSocketOptions<ChannelServerFrame>, 'ur
  */
 export class UserChannel extends LiveSocket<ChannelServerFrame, ChannelClientFrame> {
   constructor(options: UserChannelOptions) {
-    super({ ...options, url: (token) => `${PATHS.meSocket}?${new URLSearchParams({ token })}`, protocols: [SUBPROTOCOL] })
+    // 4005: the account was deleted (in another tab); reconnecting cannot help.
+    super({ ...options, url: (token) => `${PATHS.meSocket}?${new URLSearchParams({ token })}`, protocols: [SUBPROTOCOL], finalCloseCodes: [CLOSE_CODES.accountDeleted] })
   }
 }
 

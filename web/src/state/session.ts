@@ -61,3 +61,24 @@ export async function signOutEverywhere(): Promise<void> {
   await auth.revokeAllSessions()
   await signOut()
 }
+
+/** Deletes the account (its password confirms it), then shows the sign-in page with a notice. */
+export async function deleteAccount(password: string): Promise<void> {
+  await withPasswordError(auth.deleteMe({ password }))
+  signedOut('Your account was deleted.')
+}
+
+/** Changes the password; this browser stays signed in, every other session ends. Resolves with how many ended. */
+export async function changePassword(oldPassword: string, newPassword: string): Promise<number> {
+  return (await withPasswordError(auth.changePassword({ old_password: oldPassword, new_password: newPassword }))).revoked_sessions
+}
+
+// On these pages a 401 invalid_credentials is about the password typed, not an email (sign-in's wording).
+async function withPasswordError<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call
+  } catch (err) {
+    if (err instanceof ApiError && err.code === 'invalid_credentials') throw new ApiError('invalid_request', 'That password is not right.', err.status)
+    throw err
+  }
+}

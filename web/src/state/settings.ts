@@ -1,5 +1,7 @@
 import { signal } from '@preact/signals'
+import { EXPORT_FILE_NAME } from '../../../protocol'
 import * as auth from '../api/auth'
+import { saveFile } from '../utils/download'
 
 /**
  * "Send read receipts" (`PATCH /me/`): off, the server neither sends this user's read positions
@@ -26,4 +28,9 @@ export async function setReadReceipts(isOn: boolean): Promise<void> {
     readReceipts.value = before
     throw err
   }
+}
+
+/** GET /me/export/, saved as edge-chat-export.json: the profile, chats and the user's own messages. */
+export async function downloadExport(): Promise<void> {
+  saveFile(await auth.exportAccount(), EXPORT_FILE_NAME)
 }

@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import { CHANNEL_PING_FRAME } from '../../../protocol/channel'
+import { CLOSE_CODES } from '../../../protocol/socket'
 import type { Env } from '../../env'
 import { errorResponse } from '../../errors'
 import { errorFields, log } from '../../log'
@@ -52,6 +53,17 @@ export class UserHub extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     await sweep(this.ctx, this.env, Date.now())
+  }
+
+  /**
+   * The account was deleted (DELETE /me/): every open channel closes with 4005 `accountDeleted`, and
+   * presence is re-decided (offline). Returns how many were open.
+   */
+  async closeChannels(): Promise<number> {
+    const channels = openChannels(this.ctx)
+    for (const ws of channels) closeSocket(ws, CLOSE_CODES.accountDeleted, 'This account was deleted.')
+    presenceMayHaveChanged(this.ctx, this.env)
+    return channels.length
   }
 
   /**

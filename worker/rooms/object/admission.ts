@@ -1,9 +1,10 @@
+import { DELETED_USER_NAME } from '../../../protocol/http'
 import { CLOSE_CODES, type AuthFrame } from '../../../protocol/socket'
 import { verifyAccessToken } from '../../auth/access-tokens'
 import { memberTag, type Member } from '../member'
 import { closeNow, closeWhenSettled, sendFrame, toLegacyFrame } from './fan-out'
 import { loadBodies } from './log/bodies'
-import { findMessages, listEntriesAfter, recordRemoval, startMembership } from './log/store'
+import { anonymizeSender, findMessages, listEntriesAfter, recordRemoval, startMembership } from './log/store'
 import { readsFor } from './receipts'
 import type { Room } from './room'
 import { addSocket, LEGACY_TAG, renewMember, socketEntry, type SocketEntry } from './sockets'
@@ -122,15 +123,31 @@ export function admitMember(room: Room, userId: number): Promise<number> {
  * yet stored are refused by the commit. Returns how many sockets were open.
  */
 export function removeMember(room: Room, userId: number): Promise<number> {
+  return room.exclusive(async () => endMembershipUnlocked(room, userId, CLOSE_CODES.notMember, 'You are no longer a member of this chat.'))
+}
+
+/**
+ * The account of `userId` was deleted: their membership ends as in {@link removeMember}, but their
+ * sockets close with 4005 `accountDeleted`, and the name stored beside each of their messages becomes
+ * DELETED_USER_NAME in the same exclusive section, so no later read shows the old one. The ciphertext
+ * stays: the other members keep the conversation. Idempotent. Returns how many sockets were open.
+ */
+export function forgetMember(room: Room, userId: number): Promise<number> {
   return room.exclusive(async () => {
-    recordRemoval(room.db, userId)
-    room.removed.add(userId)
-    room.members?.delete(userId)
-    const sockets = room.ctx.getWebSockets(memberTag(userId))
-    const nowMs = Date.now()
-    for (const ws of sockets) closeNow(ws, socketEntry(room.ctx, ws, nowMs), CLOSE_CODES.notMember, 'You are no longer a member of this chat.')
-    return sockets.length
+    const open = endMembershipUnlocked(room, userId, CLOSE_CODES.accountDeleted, 'This account was deleted.')
+    anonymizeSender(room.ctx.storage.sql, userId, DELETED_USER_NAME)
+    return open
   })
+}
+
+function endMembershipUnlocked(room: Room, userId: number, code: number, reason: string): number {
+  recordRemoval(room.db, userId)
+  room.removed.add(userId)
+  room.members?.delete(userId)
+  const sockets = room.ctx.getWebSockets(memberTag(userId))
+  const nowMs = Date.now()
+  for (const ws of sockets) closeNow(ws, socketEntry(room.ctx, ws, nowMs), code, reason)
+  return sockets.length
 }
 
 /**

@@ -9,11 +9,11 @@ import { AppError, errorResponse } from '../../errors'
 import { decodeMember, MEMBER_HEADER, memberTag } from '../member'
 import { dbForEnv } from '../../db/for-env'
 import { readReceiptsOn } from '../roster'
-import { acceptSocket, admitMember, closeExpired, removeMember } from './admission'
+import { acceptSocket, admitMember, closeExpired, forgetMember, removeMember } from './admission'
 import { closeSocket } from './fan-out'
 import { handleFrame } from './frames'
 import { publishMessage } from './log/commit'
-import { historyPage, summarize, type ChatSummary } from './log/history'
+import { historyPage, ownMessagesAfter, summarize, type ChatSummary } from './log/history'
 import { resealBatch, type ResealBatch } from './log/reseal'
 import type { Sender } from './log/seal'
 import { lastSeq, migrateLog, openLog, type LogDb } from './log/store'
@@ -161,6 +161,40 @@ export class ChatRoom extends DurableObject<Env> {
    */
   async removeMember(userId: number): Promise<number> {
     return removeMember(await this.room(), userId)
+  }
+
+  /**
+   * The account of `userId` was deleted (DELETE /me/): their membership ends as with `removeMember`,
+   * their open sockets close with 4005 `accountDeleted`, and every message of theirs is shown with
+   * sender "Deleted user" from now on (the stored name is overwritten; the text stays readable to the
+   * members). Idempotent. Returns how many sockets were open.
+   */
+  async forgetUser(userId: number): Promise<number> {
+    return forgetMember(await this.room(), userId)
+  }
+
+  /**
+   * Up to `limit` messages sent by `userId` with seq > `after`, oldest first, decrypted (GET
+   * /me/export/ reads a chat page by page with it). An empty page means there are no more.
+   */
+  async messagesOf(userId: number, after: number, limit: number): Promise<MessageBody[]> {
+    return ownMessagesAfter(await this.room(), userId, after, limit)
+  }
+
+  /**
+   * The chat was deleted: every open socket closes with 4004 `chatDeleted`, then the storage (messages,
+   * cursors, the alarm) is erased. The object is left as an empty room, so a late call by name finds
+   * an empty log rather than a broken one. Idempotent.
+   */
+  async destroy(): Promise<void> {
+    const room = await this.room()
+    await room.exclusive(async () => {
+      for (const ws of this.ctx.getWebSockets()) closeSocket(ws, CLOSE_CODES.chatDeleted, 'This chat was deleted.')
+      await this.ctx.storage.deleteAlarm()
+      await this.ctx.storage.deleteAll()
+      this.opened = undefined
+      await migrateLog(this.db)
+    })
   }
 
   /**

@@ -1,4 +1,5 @@
 import { describe } from 'vitest'
+import { accountSuite } from './account'
 import { accountsSuite } from './accounts'
 import { chatsSuite } from './chats'
 import type { OpenDb } from './fixtures'
@@ -20,5 +21,6 @@ export function describeDataLayer(driver: string, openDb: OpenDb) {
     chatsSuite(openDb)
     membershipSuite(openDb)
     listSuite(openDb)
+    accountSuite(openDb)
   })
 }

@@ -2,7 +2,7 @@ import type { HistoryResponse, MessageBody } from '../../../../protocol/http'
 import type { Room } from '../room'
 import { loadBodies } from './bodies'
 import { toMessageBody } from './seal'
-import { countUnread, findNewestMessage, listBefore } from './store'
+import { countUnread, findNewestMessage, listBefore, listOwnAfter } from './store'
 
 /** Preview and unread count of one chat for one member (GET /chat/list/). */
 export interface ChatSummary {
@@ -24,4 +24,9 @@ export async function historyPage(room: Room, before: number | null, limit: numb
 export async function summarize(room: Room, userId: number): Promise<ChatSummary> {
   const last = findNewestMessage(room.db)
   return { lastMessage: last ? await toMessageBody(room, last) : null, unreadCount: countUnread(room.db, userId) }
+}
+
+/** Up to `limit` messages of `userId` with seq > after, oldest first, decrypted. */
+export async function ownMessagesAfter(room: Room, userId: number, after: number, limit: number): Promise<MessageBody[]> {
+  return Promise.all(listOwnAfter(room.db, userId, after, limit).map((m) => toMessageBody(room, m)))
 }

@@ -111,6 +111,22 @@ export function listRemoved(db: LogDb): number[] {
   return db.select({ userId: removedMembers.userId }).from(removedMembers).all().map((r) => r.userId)
 }
 
+/** Replaces the name stored beside every message of `senderId` (the account was deleted). */
+export function anonymizeSender(sql: SqlStorage, senderId: number, name: string): void {
+  sql.exec('UPDATE messages SET sender = ? WHERE sender_id = ? AND sender != ?', name, senderId, name)
+}
+
+/** Up to `limit` messages of `senderId` with seq > after, oldest first (GET /me/export/). */
+export function listOwnAfter(db: LogDb, senderId: number, after: number, limit: number): StoredMessage[] {
+  return db
+    .select()
+    .from(messages)
+    .where(and(eq(messages.senderId, senderId), gt(messages.seq, after)))
+    .orderBy(asc(messages.seq))
+    .limit(limit)
+    .all()
+}
+
 export function findByClientId(db: LogDb, senderId: number, clientId: string): StoredMessage | null {
   return db.select().from(messages).where(and(eq(messages.senderId, senderId), eq(messages.clientId, clientId))).get() ?? null
 }
