@@ -5,6 +5,7 @@ import type { Db } from '../db/client'
 import { users } from '../db/schema'
 import type { Env } from '../env'
 import { errorFields, log } from '../log'
+import { eraseGroup } from '../chats/delete'
 import { findDeleted, leaveAllChats, listMemberships, ownedGroupIds } from '../chats/hand-over'
 import { foldIdentifier, usernameSkeleton } from '../auth/identifiers'
 import { revokeSessionsStatements } from '../auth/sessions'
@@ -61,15 +62,16 @@ const CLEANUP_ATTEMPTS = 3
 /**
  * DELETE /me/, the part in the Durable Objects, after D1 has committed: every room the user was in
  * forgets them (`forgetUser`: sockets closed with 4005, their stored name replaced by "Deleted
- * user"), each deleted group's room is erased (`destroy`), and their hub closes every live channel
+ * user"), each deleted group is erased (`eraseGroup`: data key, room, files), and their hub closes every live channel
  * with 4005. All calls are idempotent and run in parallel; one that keeps failing is logged
  * (`account_cleanup_failed`, ids only) and does not undo the deletion.
  */
-export async function closeDeletedAccount(env: Env, deleted: DeletedAccount): Promise<void> {
+export async function closeDeletedAccount(env: Env, db: Db, deleted: DeletedAccount): Promise<void> {
   const { userId } = deleted
   const calls = [
     ...deleted.leftChatIds.map((chatId) => ({ chatId, run: () => env.CHAT_ROOM.getByName(String(chatId)).forgetUser(userId) })),
-    ...deleted.deletedGroupIds.map((chatId) => ({ chatId, run: () => env.CHAT_ROOM.getByName(String(chatId)).destroy() })),
+    // Key first (crypto-shredding), then the room, then its files: the order of DELETE /chat/<id>/.
+    ...deleted.deletedGroupIds.map((chatId) => ({ chatId, run: () => eraseGroup(env, db, chatId) })),
     { chatId: null, run: () => env.USER_HUB.getByName(String(userId)).closeChannels() },
   ]
   await Promise.all(

@@ -116,7 +116,7 @@ authRoutes.delete(PATHS.me, async (c) => {
   const { password } = parseInput(DeleteMeRequestSchema, await readBody(c))
   await accountLimit(c)
   const deleted = await deleteAccount(c.var.db, c.var.user.id, password)
-  await closeDeletedAccount(c.env, deleted)
+  await closeDeletedAccount(c.env, c.var.db, deleted)
   // The others' list rows change: a 1:1 chat's name, a group's owner and last sender.
   c.executionCtx.waitUntil(Promise.all(deleted.leftChatIds.map((chatId) => pushChatRows(c.env, c.var.db, chatId, null))))
   clearRefreshCookie(c)

@@ -1,7 +1,7 @@
 import { and, eq, inArray, notExists, sql } from 'drizzle-orm'
 import type { MemberRole } from '../../protocol/http'
 import type { Db } from '../db/client'
-import { chatMembers, chats } from '../db/schema'
+import { chatMembers, chats, invites } from '../db/schema'
 
 /** One chat `userId` belongs to, as the account deletion plans its way out of it. */
 export interface MembershipRow {
@@ -51,6 +51,9 @@ export function leaveAllChats(db: Db, userId: number, ownedGroupIds: number[]) {
   statements.push(db.delete(chatMembers).where(eq(chatMembers.userId, userId)))
   if (ownedGroupIds.length > 0) {
     const anyMember = db.select({ one: sql`1` }).from(chatMembers).where(eq(chatMembers.chatId, chats.id))
+    // Rows naming the chat (invites) go first: D1 enforces foreign keys, and one would fail the batch.
+    const inviteChatHasMember = db.select({ one: sql`1` }).from(chatMembers).where(eq(chatMembers.chatId, invites.chatId))
+    statements.push(db.delete(invites).where(and(inArray(invites.chatId, ownedGroupIds), notExists(inviteChatHasMember))))
     statements.push(db.delete(chats).where(and(inArray(chats.id, ownedGroupIds), eq(chats.isGroup, true), notExists(anyMember))))
   }
   return statements

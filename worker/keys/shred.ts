@@ -3,7 +3,7 @@ import type { Db } from '../db/client'
 
 /** What shredding needs from the rooms: `env.CHAT_ROOM` in the worker. */
 export interface ShredGate {
-  getByName(name: string): { shred(): Promise<number> }
+  getByName(name: string): { destroy(): Promise<number> }
 }
 
 /**
@@ -16,5 +16,5 @@ export interface ShredGate {
  */
 export async function shredChat(db: Db, rooms: ShredGate, chatId: number): Promise<number> {
   await destroyChatKey(db, chatId)
-  return rooms.getByName(String(chatId)).shred()
+  return rooms.getByName(String(chatId)).destroy()
 }

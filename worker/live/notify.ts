@@ -8,8 +8,9 @@ import { errorFields, log } from '../log'
 // response (waitUntil): a failure is logged and the client's list catches up on its next load.
 
 /**
- * The chat's list row changed for `userIds` (created, joined, added, role), or for every member when
- * null (a member's account was deleted): a `chat` frame to each who is online.
+ * The chat's list row changed for `userIds` (created, joined, added, role): a `chat` frame to each
+ * who is online. `null` (a rename, a visibility change, a member's account deleted): every member
+ * whose channel is open now.
  */
 export async function pushChatRows(env: Env, db: Db, chatId: number, userIds: number[] | null): Promise<void> {
   try {

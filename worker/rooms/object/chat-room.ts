@@ -10,6 +10,7 @@ import { decodeMember, MEMBER_HEADER, memberTag } from '../member'
 import { dbForEnv } from '../../db/for-env'
 import { readReceiptsOn } from '../roster'
 import { acceptSocket, admitMember, closeExpired, forgetMember, removeMember } from './admission'
+import { destroyRoom, isDestroyed } from './destroy'
 import { closeSocket } from './fan-out'
 import { handleFrame } from './frames'
 import { publishMessage } from './log/commit'
@@ -70,6 +71,7 @@ export class ChatRoom extends DurableObject<Env> {
     if (!member || request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
       return errorResponse('invalid_request', 'Expected a WebSocket upgrade from the worker.')
     }
+    if (isDestroyed(this.db)) return errorResponse('not_found', 'The chat was deleted.')
     const query = new URL(request.url).searchParams
     // The worker validated `since` already (upgrade.ts); a malformed one here is a bug, answered as bad input.
     const since = v.safeParse(SocketQuerySchema, { since: query.get('since') ?? undefined })
@@ -130,6 +132,20 @@ export class ChatRoom extends DurableObject<Env> {
     return recordSystem(await this.room(), event)
   }
 
+  /**
+   * The chat was deleted (`DELETE /chat/<id>/`, or its owner's account deletion left it empty), after
+   * its data key was destroyed in D1 (`worker/keys/shred.ts`): drops the cached room (and with it the
+   * unwrapped key), closes every socket with 4004 `chatDeleted`, deletes the alarm and erases the
+   * storage (`destroy.ts`); later upgrades are refused.
+   * Idempotent, so a retried deletion can call it again. Returns how many sockets were open.
+   */
+  async destroy(): Promise<number> {
+    const opened = this.opened
+    // The cached room (seq, removal marks) describes storage about to be erased.
+    this.opened = undefined
+    return destroyRoom(this.ctx, this.db, opened, Date.now())
+  }
+
   /** A page of history: up to `limit` messages with seq < before (from the newest when null), oldest first. */
   async history(before: number | null, limit: number): Promise<HistoryResponse> {
     return historyPage(await this.room(), before, limit)
@@ -182,22 +198,6 @@ export class ChatRoom extends DurableObject<Env> {
   }
 
   /**
-   * The chat was deleted: every open socket closes with 4004 `chatDeleted`, then the storage (messages,
-   * cursors, the alarm) is erased. The object is left as an empty room, so a late call by name finds
-   * an empty log rather than a broken one. Idempotent.
-   */
-  async destroy(): Promise<void> {
-    const room = await this.room()
-    await room.exclusive(async () => {
-      for (const ws of this.ctx.getWebSockets()) closeSocket(ws, CLOSE_CODES.chatDeleted, 'This chat was deleted.')
-      await this.ctx.storage.deleteAlarm()
-      await this.ctx.storage.deleteAll()
-      this.opened = undefined
-      await migrateLog(this.db)
-    })
-  }
-
-  /**
    * `userId` turned read receipts on or off (PATCH /me/): from now on their `read` frames are (not)
    * broadcast and they (do not) receive the others'.
    */
@@ -211,25 +211,6 @@ export class ChatRoom extends DurableObject<Env> {
    */
   async resealMessages(limit: number): Promise<ResealBatch> {
     return resealBatch(await this.room(), limit)
-  }
-
-  /**
-   * The chat was deleted and its data key destroyed in D1 first (`worker/keys/shred.ts`). Drops the
-   * room (and with it the unwrapped key it kept), closes every socket with 4003, and deletes the
-   * object's storage (messages, cursors and, at our compatibility date, the alarm). The instance
-   * then serves as a new, empty object would: its next call finds the key destroyed and is refused.
-   * Returns how many sockets were open.
-   */
-  async shred(): Promise<number> {
-    const opened = this.opened
-    this.opened = undefined
-    const sockets = this.ctx.getWebSockets()
-    for (const ws of sockets) closeSocket(ws, CLOSE_CODES.notMember, 'This chat was deleted.')
-    // After any batch already in the exclusive chain, so nothing it stores outlives the deletion.
-    const room = await opened?.catch(() => null)
-    await (room ? room.exclusive(() => this.ctx.storage.deleteAll()) : this.ctx.storage.deleteAll())
-    await migrateLog(this.db)
-    return sockets.length
   }
 
   /** The highest seq stored so far (0 when empty). */

@@ -58,7 +58,7 @@ describe('crypto-shredding a group', () => {
     expect(await openAll(chatKeyring((await chatDataKey(db, master, chatId)).key, master), chatId, roomCopy)).toEqual(texts)
 
     expect(await shredChat(db, env.CHAT_ROOM, chatId)).toBe(1)
-    expect(await socket.closed).toBe(CLOSE_CODES.notMember)
+    expect(await socket.closed).toBe(CLOSE_CODES.chatDeleted)
 
     // After: no key the system holds, tried as any version, opens any copied row.
     for (const key of await keysHeld(master)) {
