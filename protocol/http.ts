@@ -19,6 +19,8 @@ export const MESSAGE_MAX_CHARS = 4000
 /** Longest `q` of GET /users/. */
 export const USER_QUERY_MAX_CHARS = 64
 export const HISTORY_PAGE_MAX = 100
+/** Longest attachment file name (`?name=`), in code points: what common file systems allow. */
+export const FILE_NAME_MAX_CHARS = 255
 export const USERS_PAGE_MAX = 50
 
 /** Room for everything around the longest text in a body or frame: other fields, names, punctuation. */
@@ -53,6 +55,8 @@ export const PATHS = {
   chatRole: (chatId: number) => `/chat/${chatId}/role/`,
   chatMembers: (chatId: number) => `/chat/${chatId}/members/`,
   chatSocket: (chatId: number) => `/ws/chat/${chatId}/`,
+  chatAttachments: (chatId: number) => `/chat/${chatId}/attachments/`,
+  chatAttachment: (chatId: number, attachmentId: string) => `/chat/${chatId}/attachments/${encodeURIComponent(attachmentId)}/`,
   health: '/health',
 } as const
 
@@ -72,6 +76,8 @@ export const PARAM_PATH_PREFIXES: Record<ParamPathName, string> = {
   chatRole: '/chat/',
   chatMembers: '/chat/',
   chatSocket: '/ws/chat/',
+  chatAttachments: '/chat/',
+  chatAttachment: '/chat/',
 }
 
 // Auth
@@ -243,6 +249,20 @@ export interface RemoveMemberResponse {
   chat_id: number
   user_id: number
   removed: true
+}
+
+/**
+ * An attached file (#13): POST /chat/<id>/attachments/ answers it (201), and a message carries it in
+ * `attachments`. `size` is in bytes; `width` and `height` in pixels for PNG, JPEG, GIF and WebP when
+ * their header gives them, else null. Fetch the bytes from PATHS.chatAttachment(chat_id, attachment_id).
+ */
+export interface AttachmentBody {
+  attachment_id: string
+  name: string
+  size: number
+  content_type: string
+  width: number | null
+  height: number | null
 }
 
 /** One stored message as the API and the socket deliver it. `message` is null when it cannot be decrypted. */

@@ -5,7 +5,7 @@
  * through `parseInput` (worker/input.ts); the web client imports only the types.
  */
 import * as v from 'valibot'
-import { Count, Email, GroupName, Id, MessageText, NewPassword, OptionalClientId, Password, SearchText, Username } from './fields'
+import { Count, Email, FileName, GroupName, Id, MessageText, NewPassword, OptionalClientId, Password, SearchText, Username } from './fields'
 import { CHAT_VISIBILITIES, HISTORY_PAGE_MAX, USERS_PAGE_MAX } from './http'
 
 /** Largest `offset` of GET /users/; larger ones are clamped. */
@@ -112,3 +112,12 @@ export const SocketQuerySchema = v.object({
   since: v.optional(v.pipe(v.union([v.literal(''), Count], 'must be a non-negative integer.'), v.transform((n) => (n === '' ? 0 : n)))),
 })
 export type SocketQuery = v.InferOutput<typeof SocketQuerySchema>
+
+// Attachments
+
+/** POST /chat/<id>/attachments/?name=<file name>: the body is the file itself. */
+export const AttachmentQuerySchema = v.object({ name: FileName })
+export type AttachmentQuery = v.InferOutput<typeof AttachmentQuerySchema>
+
+/** The `<attachment_id>` of /chat/<id>/attachments/<attachment_id>/: as the upload answered it (a UUID). */
+export const AttachmentIdSchema = v.pipe(v.string(), v.uuid('must be an attachment id.'))

@@ -18,10 +18,17 @@ export interface Config {
   passwordHashParams: Argon2Params
   /** LIBSQL_URL and LIBSQL_AUTH_TOKEN: the relational store is this libSQL database; null = the D1 binding. */
   libsql: LibsqlSettings | null
+  /** MAX_ATTACHMENT_BYTES, or 10 MiB: the largest attachment accepted, in plaintext bytes. */
+  maxAttachmentBytes: number
+  /** ATTACHMENT_CLAIM_SECONDS, or 1 hour: how long an upload waits for a message before the cron deletes it. */
+  attachmentClaimSeconds: number
 }
 
 /** The vars and secrets Config is parsed from. */
-export type ConfigEnv = Pick<Env, 'JWT_SECRET' | 'MESSAGE_KEYS' | 'ALLOWED_ORIGINS' | 'PASSWORD_HASH_PARAMS' | 'LIBSQL_URL' | 'LIBSQL_AUTH_TOKEN'>
+export type ConfigEnv = Pick<
+  Env,
+  'JWT_SECRET' | 'MESSAGE_KEYS' | 'ALLOWED_ORIGINS' | 'PASSWORD_HASH_PARAMS' | 'LIBSQL_URL' | 'LIBSQL_AUTH_TOKEN' | 'MAX_ATTACHMENT_BYTES' | 'ATTACHMENT_CLAIM_SECONDS'
+>
 export type ConfigVariable = keyof ConfigEnv
 
 const VARIABLES: readonly ConfigVariable[] = [
@@ -31,7 +38,14 @@ const VARIABLES: readonly ConfigVariable[] = [
   'PASSWORD_HASH_PARAMS',
   'LIBSQL_URL',
   'LIBSQL_AUTH_TOKEN',
+  'MAX_ATTACHMENT_BYTES',
+  'ATTACHMENT_CLAIM_SECONDS',
 ]
+
+export const DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+export const DEFAULT_ATTACHMENT_CLAIM_SECONDS = 60 * 60
+// R2's single-upload limit is 5 GiB; far below it, what bounds a file is the client's patience.
+const MAX_ATTACHMENT_BYTES_CEILING = 1024 * 1024 * 1024
 
 /** A var or secret that is missing or malformed. `reason` never contains the value. */
 export class ConfigError extends Error {
@@ -71,7 +85,13 @@ async function buildConfig(env: ConfigEnv): Promise<Config> {
   const libsqlUrl = await read(env, 'LIBSQL_URL', parseLibsqlUrl)
   const libsqlAuthToken = await read(env, 'LIBSQL_AUTH_TOKEN', (token) => parseLibsqlAuthToken(token, libsqlUrl))
   const libsql = libsqlUrl && { url: libsqlUrl.href, authToken: libsqlAuthToken }
-  return { jwtKey, keyring, allowedOrigins, passwordHashParams, libsql }
+  const maxAttachmentBytes = await read(env, 'MAX_ATTACHMENT_BYTES', (value) =>
+    parsePositiveInteger(value, DEFAULT_MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_BYTES_CEILING),
+  )
+  const attachmentClaimSeconds = await read(env, 'ATTACHMENT_CLAIM_SECONDS', (value) =>
+    parsePositiveInteger(value, DEFAULT_ATTACHMENT_CLAIM_SECONDS, 7 * 24 * 60 * 60),
+  )
+  return { jwtKey, keyring, allowedOrigins, passwordHashParams, libsql, maxAttachmentBytes, attachmentClaimSeconds }
 }
 
 /** Runs one variable's parser, turning whatever it throws into a ConfigError naming that variable. */
@@ -93,6 +113,15 @@ function parseJwtSecret(secret: string | undefined): Uint8Array {
   const key = base64ToBytes(secret.trim())
   if (!key || key.length < MIN_JWT_SECRET_BYTES) throw new Error(`must be at least ${MIN_JWT_SECRET_BYTES} random bytes, base64 encoded`)
   return key
+}
+
+/** A decimal integer from 1 to `max`; unset or blank means `fallback`. */
+export function parsePositiveInteger(value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined || value.trim() === '') return fallback
+  if (!/^\d{1,10}$/.test(value.trim())) throw new Error(`must be a whole number from 1 to ${max}`)
+  const n = Number(value.trim())
+  if (n < 1 || n > max) throw new Error(`must be a whole number from 1 to ${max}`)
+  return n
 }
 
 /**
