@@ -24,6 +24,8 @@ export const ERROR_STATUS = {
   username_confusable: 409,
   /** An upload without Content-Length: the stored object's length must be known before its first byte. */
   length_required: 411,
+  /** A message already carries MAX_REACTIONS_PER_MESSAGE distinct emoji; a new one is refused. */
+  too_many_reactions: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   /** An attachment whose bytes are an executable or no type on the list (docs/protocol.md#attachments). */

@@ -7,6 +7,7 @@ import * as v from 'valibot'
 import {
   CHAT_NAME_MAX_LENGTH,
   FILE_NAME_MAX_CHARS,
+  MAX_ATTACHMENTS_PER_MESSAGE,
   MESSAGE_MAX_CHARS,
   PASSWORD_MAX_LENGTH,
   PASSWORD_MIN_LENGTH,
@@ -14,7 +15,7 @@ import {
   USERNAME_MIN_LENGTH,
   USER_QUERY_MAX_CHARS,
 } from './http'
-import { countChars, describeTextProblem, findTextProblem, normalizeLineBreaks, type TextKind } from './text'
+import { countChars, describeTextProblem, findTextProblem, isReactionEmoji, normalizeLineBreaks, type TextKind } from './text'
 
 // 15 digits stay below Number.MAX_SAFE_INTEGER (2^53 - 1, 16 digits), so every match is exact.
 const DECIMAL = /^\d{1,15}$/
@@ -70,6 +71,10 @@ export const Id = integer({ min: 1, message: 'must be a positive integer id.' })
 export const Count = integer({ min: 0, message: 'must be a non-negative integer.' })
 /** A seq in a socket frame: frames are JSON, so only a JSON number. */
 export const Seq = jsonInteger({ min: 0, message: 'must be a non-negative integer.' })
+/** The seq of a message an action targets (`reply_to`, `edit`, `delete`, `react`) in a frame: seqs start at 1. */
+export const MessageSeq = jsonInteger({ min: 1, message: 'must be a message seq (a positive integer).' })
+/** `reply_to` over HTTP: a message seq as a JSON number or, in a form, decimal digits. */
+export const MessageSeqParam = integer({ min: 1, message: 'must be a message seq (a positive integer).' })
 
 interface TextRule {
   kind: TextKind
@@ -159,4 +164,16 @@ export const OptionalClientId = v.nullish(ClientId, null)
 export const FileName = v.pipe(
   text({ kind: 'name', min: 1, max: FILE_NAME_MAX_CHARS }),
   v.check((name) => !/[/\\]/.test(name) && name !== '.' && name !== '..', 'must be a file name without a path.'),
+)
+
+/** A reaction: exactly one emoji (`isReactionEmoji` in text.ts). */
+export const Emoji = v.pipe(v.string('must be one emoji.'), v.check(isReactionEmoji, 'must be one emoji.'))
+
+/** An attachment id as POST /chat/<id>/attachments/ returns it (#13): 1-64 URL-safe characters. */
+export const AttachmentId = v.pipe(v.string('must be an attachment id.'), v.regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be an attachment id.'))
+/** A send's attachments: up to MAX_ATTACHMENTS_PER_MESSAGE ids, no repeats. */
+export const AttachmentIds = v.pipe(
+  v.array(AttachmentId, 'must be a list of attachment ids.'),
+  v.check((ids) => ids.length <= MAX_ATTACHMENTS_PER_MESSAGE, `must hold at most ${MAX_ATTACHMENTS_PER_MESSAGE} attachment ids.`),
+  v.check((ids) => new Set(ids).size === ids.length, 'must not repeat an attachment id.'),
 )

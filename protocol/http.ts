@@ -251,30 +251,99 @@ export interface RemoveMemberResponse {
   removed: true
 }
 
+/** Longest reply preview, in code points (`countChars`): the start of the original's first line. */
+export const REPLY_PREVIEW_MAX_CHARS = 120
+/** Most distinct emoji on one message; one more is refused with `too_many_reactions`. */
+export const MAX_REACTIONS_PER_MESSAGE = 20
+/** Most attachment ids in one `send` (#13). */
+export const MAX_ATTACHMENTS_PER_MESSAGE = 10
+
+/** What a stored log entry shown as a message is: a member's message or a system message (`event`). */
+export const MESSAGE_KINDS = ['message', 'system'] as const
+export type MessageKind = (typeof MESSAGE_KINDS)[number]
+
+/** Who did it: every system event names its actor (the user whose action it records). */
+interface EventActor {
+  actor_id: number
+  /** The actor's username when the event happened. */
+  actor: string
+}
+/** The user a system event is about (added, removed, promoted, given ownership). */
+interface EventSubject {
+  user_id: number
+  username: string
+}
 /**
- * An attached file (#13): POST /chat/<id>/attachments/ answers it (201), and a message carries it in
- * `attachments`. `size` is in bytes; `width` and `height` in pixels for PNG, JPEG, GIF and WebP when
- * their header gives them, else null. Fetch the bytes from PATHS.chatAttachment(chat_id, attachment_id).
+ * What a system message records (`kind: "system"`), one union on `type`. `created`: the group was
+ * made; `joined`: the actor joined (public group or invite link); `left`: the actor left; the others
+ * name the member or the new value concerned.
  */
+export type SystemEvent =
+  | ({ type: 'created' } & EventActor)
+  | ({ type: 'joined' } & EventActor)
+  | ({ type: 'left' } & EventActor)
+  | ({ type: 'added' } & EventActor & EventSubject)
+  | ({ type: 'removed' } & EventActor & EventSubject)
+  | ({ type: 'role_changed'; role: MemberRole } & EventActor & EventSubject)
+  | ({ type: 'renamed'; name: string } & EventActor)
+  | ({ type: 'visibility_changed'; visibility: ChatVisibility } & EventActor)
+  | ({ type: 'ownership_transferred' } & EventActor & EventSubject)
+export type SystemEventType = SystemEvent['type']
+
+/** The message a reply quotes, as it is now. */
+export interface ReplyPreview {
+  seq: number
+  sender_id: number
+  sender: string
+  /** The original's first line, at most REPLY_PREVIEW_MAX_CHARS code points; null once it was deleted. */
+  preview: string | null
+}
+
+/** One emoji on a message: how many members reacted with it and who, in the order they did. */
+export interface Reaction {
+  emoji: string
+  count: number
+  user_ids: number[]
+}
+
+/** A file attached to a message (#13). `width`/`height` in pixels for images, else null. */
 export interface AttachmentBody {
   attachment_id: string
   name: string
+  /** Bytes. */
   size: number
   content_type: string
   width: number | null
   height: number | null
 }
 
-/** One stored message as the API and the socket deliver it. `message` is null when it cannot be decrypted. */
+/**
+ * One message or system message as the API and the socket deliver it, in its current state (edits,
+ * deletion and reactions applied). `message` is null for a system message, a deleted message, and
+ * when the stored ciphertext cannot be decrypted.
+ */
 export interface MessageBody {
   id: string
+  /** Its entry's place in the chat's log (docs/protocol.md, "The log"). */
   seq: number
   chat_id: number
+  /** The author; for a system message, its actor. */
   sender: string
   sender_id: number
   message: string | null
   created_at: string
   client_id: string | null
+  kind: MessageKind
+  /** Set when `kind` is "system", else null. */
+  event: SystemEvent | null
+  reply_to: ReplyPreview | null
+  /** ISO time of the last edit; null when never edited. */
+  edited_at: string | null
+  /** True once deleted: `message` and `reply_to` are null, `reactions` and `attachments` empty; the ciphertext is erased. */
+  deleted: boolean
+  /** In order of first use; at most MAX_REACTIONS_PER_MESSAGE. */
+  reactions: Reaction[]
+  attachments: AttachmentBody[]
 }
 
 /** GET /chat/<id>/history/?before=<seq>&limit=<n>: oldest first within the page. */
@@ -283,7 +352,7 @@ export interface HistoryResponse {
   has_more: boolean
 }
 
-/** POST /chat/<id>/send/ with `message` and optional `client_id`. */
+/** POST /chat/<id>/send/ with `message`, optional `client_id` and `reply_to` (a message seq). */
 export interface SendResponse {
   message: MessageBody
   duplicate: boolean

@@ -5,7 +5,7 @@
  * through `parseInput` (worker/input.ts); the web client imports only the types.
  */
 import * as v from 'valibot'
-import { Count, Email, FileName, GroupName, Id, MessageText, NewPassword, OptionalClientId, Password, SearchText, Username } from './fields'
+import { AttachmentId, Count, Email, FileName, GroupName, Id, MessageSeqParam, MessageText, NewPassword, OptionalClientId, Password, SearchText, Username } from './fields'
 import { CHAT_VISIBILITIES, HISTORY_PAGE_MAX, USERS_PAGE_MAX } from './http'
 
 /** Largest `offset` of GET /users/; larger ones are clamped. */
@@ -103,8 +103,8 @@ export const HistoryQuerySchema = v.object({
 })
 export type HistoryQuery = v.InferOutput<typeof HistoryQuerySchema>
 
-/** POST /chat/<id>/send/ */
-export const SendRequestSchema = v.object({ message: MessageText, client_id: OptionalClientId })
+/** POST /chat/<id>/send/: `reply_to` (optional) is the seq of the message it answers. */
+export const SendRequestSchema = v.object({ message: MessageText, client_id: OptionalClientId, reply_to: v.nullish(MessageSeqParam) })
 export type SendRequest = v.InferOutput<typeof SendRequestSchema>
 
 /** The query of GET /ws/chat/<id>/ besides `token`: `since` (empty = 0) asks for a replay. */
@@ -119,5 +119,5 @@ export type SocketQuery = v.InferOutput<typeof SocketQuerySchema>
 export const AttachmentQuerySchema = v.object({ name: FileName })
 export type AttachmentQuery = v.InferOutput<typeof AttachmentQuerySchema>
 
-/** The `<attachment_id>` of /chat/<id>/attachments/<attachment_id>/: as the upload answered it (a UUID). */
-export const AttachmentIdSchema = v.pipe(v.string(), v.uuid('must be an attachment id.'))
+/** The `<attachment_id>` of /chat/<id>/attachments/<attachment_id>/: as the upload answered it. */
+export const AttachmentIdSchema = AttachmentId

@@ -23,6 +23,8 @@ export const CLOSE_CODES = {
   invalidToken: 4002,
   /** The user is no longer a member of this chat. Do not reconnect. */
   notMember: 4003,
+  /** The chat was deleted (`DELETE /chat/<id>/`). Do not reconnect. */
+  chatDeleted: 4004,
   /** Too many frames too fast, even after error frames warned. Reconnect later. */
   rateLimited: 4029,
 } as const
@@ -44,7 +46,19 @@ export const FRAMES_PER_SECOND = 25
 export const FRAME_BURST = 50
 
 // Client -> server: schemas and types in frames.ts.
-export type { AuthFrame, ClientFrame, LegacySendFrame, PingFrame, ReadFrame, ResumeFrame, SendFrame, TypingFrame } from './frames'
+export type {
+  AuthFrame,
+  ClientFrame,
+  DeleteFrame,
+  EditFrame,
+  LegacySendFrame,
+  PingFrame,
+  ReactFrame,
+  ReadFrame,
+  ResumeFrame,
+  SendFrame,
+  TypingFrame,
+} from './frames'
 
 // Server -> client
 
@@ -53,6 +67,7 @@ export interface ReadyFrame {
   type: 'ready'
   chat_id: number
   user_id: number
+  /** The highest entry seq of the chat's log (messages, system messages and changes); 0 when empty. */
   last_seq: number
   /** When the current access token expires (ISO); renew with an `auth` frame before then. */
   token_expires_at: string
@@ -67,9 +82,19 @@ export interface ReadPosition {
   user_id: number
   seq: number
 }
-/** A stored message, delivered to every connected member (the seed's fields plus ours). */
+/** A stored message or system message, delivered to every connected member (the seed's fields plus ours). */
 export interface MessageFrame extends MessageBody {
   type: 'message'
+}
+/**
+ * A change entry (an edit, a deletion, a reaction added or taken back) was stored at `seq`:
+ * `message` is the changed message's full current state (its own seq is `message.seq`). Sent to
+ * every connected member, the author of the change too: that is its confirmation.
+ */
+export interface MessageUpdatedFrame {
+  type: 'message_updated'
+  seq: number
+  message: MessageBody
 }
 /** Sent only to the sender once its message is durably stored. */
 export interface AckFrame {
@@ -108,7 +133,7 @@ export interface ErrorFrame {
   type: 'error'
   code: ErrorCode
   message: string
-  /** Set when the error refers to a `send` frame that carried one. */
+  /** Set when the error refers to a `send`, `edit`, `delete` or `react` frame that carried one. */
   client_id?: string
   /** Set on `invalid_request` when one field of the frame is at fault (`"text"`, `"seq"`). */
   field?: string
@@ -116,6 +141,7 @@ export interface ErrorFrame {
 export type ServerFrame =
   | ReadyFrame
   | MessageFrame
+  | MessageUpdatedFrame
   | AckFrame
   | ResumedFrame
   | AuthOkFrame
@@ -131,5 +157,8 @@ export type ServerFrame =
  */
 export const SUBPROTOCOL = 'edge-chat.v1'
 
-/** What a socket without a subprotocol receives: a stored message in the seed's shape (no `type`). */
-export type LegacyMessageFrame = MessageBody
+/**
+ * What a socket without a subprotocol receives: a stored message in the seed's shape, the seed's
+ * fields plus our ids, no `type`. System messages and changes are not sent to it.
+ */
+export type LegacyMessageFrame = Pick<MessageBody, 'id' | 'seq' | 'chat_id' | 'sender' | 'sender_id' | 'message' | 'created_at' | 'client_id'>

@@ -106,3 +106,40 @@ export function describeTextProblem(problem: TextProblem, kind: TextKind): strin
       return 'must not be empty or only invisible characters.'
   }
 }
+
+/**
+ * Longest reaction, in code points. The longest emoji in Unicode's RGI list (a kiss with two skin
+ * tones, 👩🏻‍❤️‍💋‍👨🏼) is 10; the cap bounds what one reaction can store.
+ */
+export const REACTION_MAX_CHARS = 16
+
+// Every code point of an emoji sequence (UTS #51 emoji-data.txt): Emoji, Emoji_Component (ZWJ,
+// VS16, skin tones, tags, keycap, regional indicators) or Extended_Pictographic. A `u` regex never
+// matches a lone surrogate here, so malformed text fails too.
+const EMOJI_CODE_POINTS = /^[\p{Emoji}\p{Emoji_Component}\p{Extended_Pictographic}]+$/u
+// What the sequence must start with to show as one emoji rather than a digit or a bare modifier:
+// a pictograph, a flag (two regional indicators), or a keycap (UTS #51 ED-14c: [0-9#*] FE0F 20E3).
+const EMOJI_START = /^(?:\p{Extended_Pictographic}|\p{Regional_Indicator}{2}$|[0-9#*]\uFE0F?\u20E3$)/u
+
+let graphemes: Intl.Segmenter | undefined
+
+/** Number of extended grapheme clusters (UAX #29) in `text`, as the engine's Intl.Segmenter counts them. */
+export function countGraphemes(text: string): number {
+  graphemes ??= new Intl.Segmenter('und', { granularity: 'grapheme' })
+  let count = 0
+  for (const _ of graphemes.segment(text)) count++
+  return count
+}
+
+/**
+ * True when `text` is one emoji, the rule for a reaction: 1 to REACTION_MAX_CHARS code points, all
+ * emoji code points (see EMOJI_CODE_POINTS), one grapheme cluster (UAX #29 via Intl.Segmenter: a ZWJ
+ * sequence or a flag is one, "👍👍" is two), starting with a pictograph, a flag or a keycap. So 👍,
+ * ❤️, 👍🏽, 👨‍👩‍👧, 🇫🇷 and 1️⃣ pass; "a", "1", a lone skin tone, a lone regional indicator and
+ * anything with a space do not. Compared as sent: ❤ and ❤️ (with VS16) are two reactions.
+ */
+export function isReactionEmoji(text: string): boolean {
+  const chars = countChars(text)
+  if (chars < 1 || chars > REACTION_MAX_CHARS) return false
+  return EMOJI_CODE_POINTS.test(text) && EMOJI_START.test(text) && countGraphemes(text) === 1
+}

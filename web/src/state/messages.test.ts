@@ -12,6 +12,13 @@ const body = (seq: number, extra: Partial<MessageBody> = {}): MessageBody => ({
   message: `m${seq}`,
   created_at: '2026-11-25T10:00:00Z',
   client_id: null,
+  kind: 'message',
+  event: null,
+  reply_to: null,
+  edited_at: null,
+  deleted: false,
+  reactions: [],
+  attachments: [],
   ...extra,
 })
 const stored = (...seqs: number[]) => seqs.map((seq) => fromBody(body(seq)))

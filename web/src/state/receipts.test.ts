@@ -6,7 +6,8 @@ import { findReceipt, noteRead, readerNames, readsFrom } from './receipts'
 const ME = 1
 const ann = { userid: ME, username: 'ann' }
 const msg = (seq: number, senderId: number, sender = senderId === ME ? 'ann' : `user${senderId}`): ViewMessage =>
-  fromBody({ id: `m${seq}`, seq, chat_id: 7, sender, sender_id: senderId, message: `text ${seq}`, created_at: '2026-11-29T10:00:00Z', client_id: null } satisfies MessageBody)
+  fromBody({ id: `m${seq}`, seq, chat_id: 7, sender, sender_id: senderId, message: `text ${seq}`, created_at: '2026-11-29T10:00:00Z', client_id: null,
+    kind: 'message', event: null, reply_to: null, edited_at: null, deleted: false, reactions: [], attachments: [] } satisfies MessageBody)
 const reads = (...pairs: [number, number][]) => readsFrom(pairs.map(([user_id, seq]) => ({ user_id, seq })))
 
 // 1:1 with bob (2): ann's messages are 2, 4 and 5.

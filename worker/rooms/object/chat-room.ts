@@ -1,6 +1,6 @@
 import { DurableObject } from 'cloudflare:workers'
 import * as v from 'valibot'
-import type { HistoryResponse, SendResponse } from '../../../protocol/http'
+import type { HistoryResponse, MessageBody, SendResponse, SystemEvent } from '../../../protocol/http'
 import { SocketQuerySchema } from '../../../protocol/requests'
 import { CLOSE_CODES, SUBPROTOCOL } from '../../../protocol/socket'
 import type { Env } from '../../env'
@@ -91,6 +91,16 @@ export class ChatRoom extends DurableObject<Env> {
   /** Stores and broadcasts a message exactly like a socket `send` (POST /chat/<id>/send/). */
   async send(sender: Sender, text: string, clientId: string | null): Promise<SendResponse> {
     return publishMessage(await this.room(), sender, text, clientId)
+  }
+
+  /**
+   * Appends a system message recording `event` (a join, a rename, ...) to the log, after every entry
+   * stored so far, and broadcasts it as a `message` frame. Called by the chat routes after the D1
+   * change. Returns the stored system message (`kind: "system"`).
+   */
+  async recordSystem(event: SystemEvent): Promise<MessageBody> {
+    void event
+    throw new Error('recordSystem is not implemented yet')
   }
 
   /** A page of history: up to `limit` messages with seq < before (from the newest when null), oldest first. */

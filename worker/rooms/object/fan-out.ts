@@ -1,3 +1,4 @@
+import type { MessageBody } from '../../../protocol/http'
 import type { LegacyMessageFrame, ServerFrame } from '../../../protocol/socket'
 import { LEGACY_TAG, type SocketEntry } from './sockets'
 
@@ -30,6 +31,11 @@ export function broadcastTo(sockets: WebSocket[], payload: string, except?: WebS
     if (ws === except) continue
     sendRaw(ws, payload)
   }
+}
+
+/** A message in the seed's shape, for sockets without a subprotocol. */
+export function toLegacyFrame(m: MessageBody): LegacyMessageFrame {
+  return { id: m.id, seq: m.seq, chat_id: m.chat_id, sender: m.sender, sender_id: m.sender_id, message: m.message, created_at: m.created_at, client_id: m.client_id }
 }
 
 export function sendFrame(ws: WebSocket, frame: ServerFrame | LegacyMessageFrame): void {

@@ -26,7 +26,12 @@ export function dispatch(room: Room, ws: WebSocket, socket: SocketEntry, frame: 
     case 'send':
       // The batch acks the sender right after the message's broadcast; awaiting only surfaces a failure.
       // A legacy socket is never acked: the seed's client would show the ack as a message.
+      if (frame.text === undefined) throw new AppError('invalid_request', '"text" is required.', 'text')
       return publishMessage(room, member, frame.text, frame.client_id ?? null, socket.legacy ? null : ws).then(() => {})
+    case 'edit':
+    case 'delete':
+    case 'react':
+      throw new AppError('invalid_request', `"${frame.type}" frames are not handled yet.`, 'type')
     case 'resume':
       return onResume(room, ws, socket, frame.since)
     case 'auth':

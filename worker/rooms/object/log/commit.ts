@@ -1,7 +1,7 @@
 import type { MessageBody, SendResponse } from '../../../../protocol/http'
 import type { MessageFrame } from '../../../../protocol/socket'
 import { AppError } from '../../../errors'
-import { broadcastTo, listSockets, sendFrame } from '../fan-out'
+import { broadcastTo, listSockets, sendFrame, toLegacyFrame } from '../fan-out'
 import { messagesStored } from '../notify'
 import type { Room } from '../room'
 import type { StoredMessage } from './schema'
@@ -119,7 +119,7 @@ async function commitBatch(room: Room, batch: PendingSend[]): Promise<void> {
     const frame: MessageFrame = { type: 'message', ...message }
     broadcastTo(sockets.current, JSON.stringify(frame))
     // The seed's clients get the message body alone, serialized once for all of them.
-    if (sockets.legacy.length > 0) broadcastTo(sockets.legacy, JSON.stringify(message))
+    if (sockets.legacy.length > 0) broadcastTo(sockets.legacy, JSON.stringify(toLegacyFrame(message)))
     answer(first, message, false)
     for (const pending of resends) answer(pending, message, true)
   })

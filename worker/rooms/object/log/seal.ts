@@ -32,6 +32,13 @@ export function toBody(chatId: number, m: StoredMessage, text: string | null): M
     message: text,
     created_at: new Date(m.createdAtMs).toISOString(),
     client_id: m.clientId,
+    kind: 'message',
+    event: null,
+    reply_to: null,
+    edited_at: null,
+    deleted: false,
+    reactions: [],
+    attachments: [],
   }
 }
 
