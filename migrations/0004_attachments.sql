@@ -10,7 +10,8 @@ CREATE TABLE `attachments` (
 	`r2_key` text NOT NULL,
 	`key_version` text NOT NULL,
 	`created_at_ms` integer NOT NULL,
-	`message_id` text
+	`message_id` text,
+	`position` integer
 );
 --> statement-breakpoint
 CREATE INDEX `attachments_chat_message_idx` ON `attachments` (`chat_id`,`message_id`);--> statement-breakpoint

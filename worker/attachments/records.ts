@@ -25,9 +25,11 @@ export async function findAttachment(db: Db, chatId: number, id: string): Promis
 export async function claimAttachments(db: Db, claim: { chatId: number; uploaderId: number; ids: readonly string[]; messageId: string }): Promise<AttachmentRecord[] | null> {
   const { chatId, uploaderId, ids, messageId } = claim
   const claimable = and(inArray(attachments.id, [...ids]), eq(attachments.chatId, chatId), eq(attachments.uploaderId, uploaderId), isNull(attachments.messageId))
+  // The order of `ids` is the order the message shows them in.
+  const position = sql`CASE ${attachments.id} ${sql.join(ids.map((id, i) => sql`WHEN ${id} THEN ${i}`), sql` `)} END`
   const rows = await db
     .update(attachments)
-    .set({ messageId })
+    .set({ messageId, position })
     .where(and(claimable, sql`(SELECT count(*) FROM ${attachments} WHERE ${claimable}) = ${ids.length}`))
     .returning()
   if (rows.length !== ids.length) return null
@@ -37,13 +39,18 @@ export async function claimAttachments(db: Db, claim: { chatId: number; uploader
 
 /** Undoes a claim whose message was not stored, so the files can be sent again (or expire). */
 export async function releaseClaim(db: Db, chatId: number, messageId: string): Promise<void> {
-  await db.update(attachments).set({ messageId: null }).where(and(eq(attachments.chatId, chatId), eq(attachments.messageId, messageId))).run()
+  await db.update(attachments).set({ messageId: null, position: null }).where(and(eq(attachments.chatId, chatId), eq(attachments.messageId, messageId))).run()
 }
 
-/** The attachments the messages `messageIds` of chat `chatId` carry. */
+/** The attachments the messages `messageIds` of chat `chatId` carry, each message's in their order. */
 export async function listOfMessages(db: Db, chatId: number, messageIds: readonly string[]): Promise<AttachmentRecord[]> {
   if (messageIds.length === 0) return []
-  return db.select().from(attachments).where(and(eq(attachments.chatId, chatId), inArray(attachments.messageId, [...messageIds]))).all()
+  return db
+    .select()
+    .from(attachments)
+    .where(and(eq(attachments.chatId, chatId), inArray(attachments.messageId, [...messageIds])))
+    .orderBy(asc(attachments.messageId), asc(attachments.position))
+    .all()
 }
 
 /** Every attachment of chat `chatId`, claimed or not. */

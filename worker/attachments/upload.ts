@@ -74,6 +74,7 @@ export async function uploadAttachment(env: Env, db: Db, config: Config, upload:
       keyVersion: dataKey.version,
       createdAtMs: Date.now(),
       messageId: null,
+      position: null,
     }
     await insertAttachment(db, record)
     return { record, name: upload.name }

@@ -136,6 +136,8 @@ export const attachments = sqliteTable(
     createdAtMs: integer('created_at_ms').notNull(),
     /** The message carrying the file (its id), set once by the room's claim; null = unclaimed. */
     messageId: text('message_id'),
+    /** Its place among the message's attachments (0-based), set with `message_id`. */
+    position: integer('position'),
   },
   (t) => [
     index('attachments_chat_message_idx').on(t.chatId, t.messageId),

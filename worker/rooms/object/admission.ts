@@ -2,6 +2,7 @@ import { CLOSE_CODES, type AuthFrame } from '../../../protocol/socket'
 import { verifyAccessToken } from '../../auth/access-tokens'
 import { memberTag, type Member } from '../member'
 import { closeNow, closeWhenSettled, sendFrame, toLegacyFrame } from './fan-out'
+import { withAttachments } from './attachments'
 import { toMessageBody } from './log/seal'
 import { listAfter, recordRemoval, startMembership } from './log/store'
 import { readsFor } from './receipts'
@@ -65,7 +66,7 @@ async function replayUnlocked(room: Room, ws: WebSocket, socket: SocketEntry, si
   let cursor = since
   for (;;) {
     const page = listAfter(room.db, cursor, REPLAY_PAGE)
-    const bodies = await Promise.all(page.map((m) => toMessageBody(room, m)))
+    const bodies = await withAttachments(room, await Promise.all(page.map((m) => toMessageBody(room, m))))
     for (const body of bodies) sendFrame(ws, socket.legacy ? toLegacyFrame(body) : { type: 'message', ...body })
     if (page.length < REPLAY_PAGE) break
     cursor = page[page.length - 1]!.seq

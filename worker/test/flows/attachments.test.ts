@@ -167,7 +167,7 @@ describe('GET /chat/<id>/attachments/<attachment_id>/', () => {
     expect(await errorCode(await download(stranger, chatId, sent.attachment_id))).toBe('not_member')
     expect(await errorCode(await download(owner, otherChat, sent.attachment_id))).toBe('not_found')
     expect(await errorCode(await download(member, chatId, sent.attachment_id))).toBe('not_found')
-    const bad = await download(owner, chatId, 'not-an-id')
+    const bad = await download(owner, chatId, 'not.an.id')
     expect(bad.status).toBe(400)
     expect(await res200(download(owner, chatId, sent.attachment_id))).toBe(200)
   })

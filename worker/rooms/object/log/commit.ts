@@ -1,6 +1,7 @@
-import type { MessageBody, SendResponse } from '../../../../protocol/http'
+import type { AttachmentBody, MessageBody, SendResponse } from '../../../../protocol/http'
 import type { MessageFrame } from '../../../../protocol/socket'
 import { AppError } from '../../../errors'
+import { claimForSend, releaseForSend, withAttachments } from '../attachments'
 import { broadcastTo, listSockets, sendFrame, toLegacyFrame } from '../fan-out'
 import { messagesStored } from '../notify'
 import type { Room } from '../room'
@@ -17,6 +18,9 @@ export interface PendingSend {
   clientId: string | null
   /** The socket to ack right after the message's broadcast; null for a REST send, answered by `resolve`. */
   ackTo: WebSocket | null
+  /** Set when the send carries attachments: the id claimed for the message in D1, and their bodies. */
+  messageId: string | null
+  attachments: AttachmentBody[]
   resolve(response: SendResponse): void
   reject(err: unknown): void
 }
@@ -28,11 +32,46 @@ export interface PendingSend {
  * ack leaves before the batch holding its message is durable.
  */
 export function publishMessage(room: Room, sender: Sender, text: string, clientId: string | null, ackTo: WebSocket | null = null): Promise<SendResponse> {
+  return enqueue(room, { sender, text, clientId, ackTo, messageId: null, attachments: [] })
+}
+
+function enqueue(room: Room, send: Omit<PendingSend, 'resolve' | 'reject'>): Promise<SendResponse> {
   return new Promise((resolve, reject) => {
-    room.outbox.push({ sender, text, clientId, ackTo, resolve, reject })
+    room.outbox.push({ ...send, resolve, reject })
     // The first send of a batch books the batch's turn on the chain; later ones ride along with it.
     if (room.outbox.length === 1) void room.exclusive(() => commitOutbox(room))
   })
+}
+
+/**
+ * A send carrying attachment ids (#13): they are claimed for the new message in D1 first (one
+ * statement, all or none), then it joins the outbox like any send; if it is not stored, the claim is
+ * released. A resend whose client_id is already stored skips the claim (its original holds the files)
+ * and is answered as a duplicate.
+ */
+export async function publishWithAttachments(
+  room: Room,
+  sender: Sender,
+  send: { text: string; clientId: string | null; attachmentIds: readonly string[] },
+  ackTo: WebSocket | null = null,
+): Promise<SendResponse> {
+  const { text, clientId, attachmentIds } = send
+  const messageId = crypto.randomUUID()
+  let attachments: AttachmentBody[]
+  try {
+    attachments = await claimForSend(room, sender, attachmentIds, messageId)
+  } catch (err) {
+    if (clientId !== null && findByClientId(room.db, sender.userId, clientId)) return publishMessage(room, sender, text, clientId, ackTo)
+    throw err
+  }
+  try {
+    const response = await enqueue(room, { sender, text, clientId, ackTo, messageId, attachments })
+    if (response.duplicate) await releaseForSend(room, messageId)
+    return response
+  } catch (err) {
+    await releaseForSend(room, messageId)
+    throw err
+  }
 }
 
 async function commitOutbox(room: Room): Promise<void> {
@@ -90,7 +129,9 @@ function draftsOf(batch: PendingSend[]): Draft[] {
 /** Assigns the next seqs in arrival order and encrypts every text concurrently (the AAD names the seq). */
 function sealAll(room: Room, drafts: Draft[]): Promise<StoredMessage[]> {
   const createdAtMs = Date.now()
-  return Promise.all(drafts.map(({ first }, i) => sealMessage(room, room.lastSeq + 1 + i, first.sender, first.text, first.clientId, createdAtMs)))
+  return Promise.all(
+    drafts.map(({ first }, i) => sealMessage(room, room.lastSeq + 1 + i, first.sender, first.text, first.clientId, createdAtMs, first.messageId ?? undefined)),
+  )
 }
 
 /** Seq order, one transaction, then broadcast and ack each message in seq order. */
@@ -116,6 +157,7 @@ async function commitBatch(room: Room, batch: PendingSend[]): Promise<void> {
   await room.ctx.storage.sync()
   drafts.forEach(({ first, resends }, i) => {
     const message = toBody(room.chatId, stored[i]!, first.text)
+    message.attachments = first.attachments
     const frame: MessageFrame = { type: 'message', ...message }
     broadcastTo(sockets.current, JSON.stringify(frame))
     // The seed's clients get the message body alone, serialized once for all of them.
@@ -166,9 +208,11 @@ function answerStoredResends(room: Room, drafts: Draft[]): { fresh: Draft[]; ans
       continue
     }
     answered.push(
-      toMessageBody(room, existing).then((message) => {
-        for (const pending of [first, ...resends]) answer(pending, message, true)
-      }),
+      toMessageBody(room, existing)
+        .then((body) => withAttachments(room, [body]))
+        .then(([message]) => {
+          for (const pending of [first, ...resends]) answer(pending, message!, true)
+        }),
     )
   }
   return { fresh, answered }

@@ -1,4 +1,5 @@
 import type { HistoryResponse, MessageBody } from '../../../../protocol/http'
+import { withAttachments } from '../attachments'
 import type { Room } from '../room'
 import { toMessageBody } from './seal'
 import { countUnread, listBefore } from './store'
@@ -13,7 +14,8 @@ export interface ChatSummary {
 export async function historyPage(room: Room, before: number | null, limit: number): Promise<HistoryResponse> {
   const rows = listBefore(room.db, before ?? Number.MAX_SAFE_INTEGER, limit + 1)
   const page = rows.length > limit ? rows.slice(1) : rows
-  return { messages: await Promise.all(page.map((m) => toMessageBody(room, m))), has_more: rows.length > limit }
+  const messages = await withAttachments(room, await Promise.all(page.map((m) => toMessageBody(room, m))))
+  return { messages, has_more: rows.length > limit }
 }
 
 /** The newest message and how many messages from others `userId` has not read. */

@@ -15,10 +15,18 @@ export function messageContext(chatId: number, seq: number): string {
   return `chat=${chatId}|seq=${seq}`
 }
 
-/** Encrypts `text` as the message stored at `seq`, under the keyring's newest key. */
-export async function sealMessage(room: Room, seq: number, sender: Sender, text: string, clientId: string | null, createdAtMs: number): Promise<StoredMessage> {
+/** Encrypts `text` as the message stored at `seq`, under the keyring's newest key; `id` is made unless given (a claim named it). */
+export async function sealMessage(
+  room: Room,
+  seq: number,
+  sender: Sender,
+  text: string,
+  clientId: string | null,
+  createdAtMs: number,
+  id: string = crypto.randomUUID(),
+): Promise<StoredMessage> {
   const sealed = await seal(room.keyring, text, messageContext(room.chatId, seq))
-  return { seq, id: crypto.randomUUID(), senderId: sender.userId, sender: sender.username, clientId, ...sealed, createdAtMs }
+  return { seq, id, senderId: sender.userId, sender: sender.username, clientId, ...sealed, createdAtMs }
 }
 
 /** The wire shape of a stored message whose text is already known (`null`: undecryptable). */
