@@ -25,8 +25,10 @@ export async function downloadAttachment(env: Env, db: Db, config: Config, chatI
   const k = await chunkKeyOf(db, config, record)
   const object = k && (await env.FILES.get(record.r2Key))
   if (!k || !object) return unreadable(record, new Error(k ? 'object missing' : 'data key missing'))
-  const plain = object.body.pipeThrough(openChunks(k, record.size))
-  const reader = plain.getReader()
+  const plain = openChunks(k, record.size)
+  // The failure reaches the reader below; the pipe's own promise has nothing to add.
+  object.body.pipeTo(plain.writable).catch(() => {})
+  const reader = plain.readable.getReader()
   let first: ReadableStreamReadResult<Uint8Array>
   try {
     first = await reader.read()
@@ -34,8 +36,10 @@ export async function downloadAttachment(env: Env, db: Db, config: Config, chatI
     return unreadable(record, err)
   }
   const name = (await openName(k, record.name)) ?? 'attachment'
-  const body = resume(first, reader, record).pipeThrough(new FixedLengthStream(record.size))
-  return new Response(body, { headers: downloadHeaders(record, name) })
+  const body = new FixedLengthStream(record.size)
+  // A failure mid-way is logged by `resume` and cuts the response short; nobody else awaits the pipe.
+  resume(first, reader, record).pipeTo(body.writable).catch(() => {})
+  return new Response(body.readable, { headers: downloadHeaders(record, name) })
 }
 
 /** The headers of a download; the body is a FixedLengthStream of the same length. */

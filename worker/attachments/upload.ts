@@ -58,11 +58,16 @@ export async function uploadAttachment(env: Env, db: Db, config: Config, upload:
   try {
     // FixedLengthStream gives R2 the object's length up front (computable from Content-Length), so
     // one put streams the file with no part buffering; a body that ends early or runs long errors it.
-    const sealed = prepend([head, rest], reader).pipeThrough(sealChunks(k)).pipeThrough(new FixedLengthStream(sealedLength(size)))
-    await env.FILES.put(r2Key, sealed, {
+    const sealed = new FixedLengthStream(sealedLength(size))
+    const piped = prepend([head, rest], reader).pipeThrough(sealChunks(k)).pipeTo(sealed.writable)
+    const put = env.FILES.put(r2Key, sealed.readable, {
       httpMetadata: { contentType: 'application/octet-stream' },
       customMetadata: { chat_id: String(upload.chatId), key_version: dataKey.version, chunk_bytes: String(CHUNK_BYTES) },
     })
+    // Both settle before deciding: the pipe's error (413 for a body running long) says more than the put's.
+    const [pipeResult, putResult] = await Promise.allSettled([piped, put])
+    if (pipeResult.status === 'rejected') throw pipeResult.reason
+    if (putResult.status === 'rejected') throw putResult.reason
     const record: AttachmentRecord = {
       id,
       chatId: upload.chatId,
