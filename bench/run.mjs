@@ -13,6 +13,7 @@ import { addRatios, formatTable, machineLine, writeResults } from './lib/report.
 import { killAllNow, packageVersion, serverFdLimit, snapshotApp, startApp, startBaseline, stopServer, waitHealthy, workerdVersion } from './lib/servers.mjs'
 import { pool } from './lib/stats.mjs'
 import { appTarget, baselineTarget } from './lib/targets.mjs'
+import { attachments } from './scenarios/attachments.mjs'
 import { fanOut } from './scenarios/fan-out.mjs'
 import { history } from './scenarios/history.mjs'
 import { live } from './scenarios/live.mjs'
@@ -57,6 +58,8 @@ const QUICK = {
   liveMembers: 100,
   idleChannels: 1000,
   storageRows: 10000,
+  attachmentMib: 10,
+  attachmentRepeats: 2,
   hardLimitS: 120,
 }
 const FULL = {
@@ -82,6 +85,8 @@ const FULL = {
   liveMembers: 100,
   idleChannels: 1000,
   storageRows: 100000,
+  attachmentMib: 10,
+  attachmentRepeats: 5,
   hardLimitS: 900,
 }
 // workerd holds about 6 file descriptors per WebSocket (6,052 for 1,000 sockets, measured).
@@ -192,6 +197,7 @@ async function main() {
     await appStep('resume', () => resume(target, { missed: config.resumeMissed, repeats: config.resumeRepeats, log }))
     await loadStep('storm', () => storm(pair, { members: config.stormMembers, storms: config.storms, missed: config.stormMissed, log }))
     await appStep('live', () => live(target, { members: config.liveMembers, warmupMs: config.warmupMs, measureMs: config.measureMs, idleChannels: config.idleChannels, maxSockets, log }))
+    await appStep('attachments', () => attachments(target, { megabytes: config.attachmentMib, repeats: config.attachmentRepeats, log }))
     await appStep('history', () => history(target, { messages: config.historyMessages, realMessages: config.historyRealMessages, samples: config.historySamples, persistDir: appState, log }))
   } finally {
     await Promise.all([stopServer(app), stopServer(baseline)])

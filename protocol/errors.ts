@@ -7,6 +7,8 @@ export const ERROR_STATUS = {
   /** A group-only action (settings, transfer, delete, invites) asked of a 1:1 chat. */
   not_group: 400,
   invalid_json: 400,
+  /** An attachment upload with an empty body. */
+  file_empty: 400,
   /** A username mixing writing systems beyond UTS #39 "Highly Restrictive" (e.g. Latin with Cyrillic). */
   username_mixed_script: 400,
   missing_token: 401,
@@ -22,6 +24,8 @@ export const ERROR_STATUS = {
   username_taken: 409,
   /** The username's UTS #39 confusable skeleton matches a taken one ("аdmin" with a Cyrillic "а"). */
   username_confusable: 409,
+  /** An upload without Content-Length: the stored object's length must be known before its first byte. */
+  length_required: 411,
   /** A message already carries MAX_REACTIONS_PER_MESSAGE distinct emoji; a new one is refused. */
   too_many_reactions: 409,
   /** An invite link past its `expires_at`. */
@@ -32,6 +36,8 @@ export const ERROR_STATUS = {
   invite_revoked: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  /** An attachment whose bytes are an executable or no type on the list (docs/protocol.md#attachments). */
+  file_type_not_allowed: 415,
   rate_limited: 429,
   internal: 500,
   server_misconfigured: 500,

@@ -6,6 +6,7 @@
 import * as v from 'valibot'
 import {
   CHAT_NAME_MAX_LENGTH,
+  FILE_NAME_MAX_CHARS,
   MAX_ATTACHMENTS_PER_MESSAGE,
   MESSAGE_MAX_CHARS,
   PASSWORD_MAX_LENGTH,
@@ -155,6 +156,15 @@ export const ClientId = v.pipe(v.string('must be 1-64 visible ASCII characters.'
 
 /** A send's `client_id` over HTTP and in frames alike: absent and null both mean none (null). */
 export const OptionalClientId = v.nullish(ClientId, null)
+
+/**
+ * An attachment's file name: a name under the text rule (one line, no controls or bidi controls,
+ * not blank), 1 to FILE_NAME_MAX_CHARS characters, without a path: no "/" or "\\", not "." or "..".
+ */
+export const FileName = v.pipe(
+  text({ kind: 'name', min: 1, max: FILE_NAME_MAX_CHARS }),
+  v.check((name) => !/[/\\]/.test(name) && name !== '.' && name !== '..', 'must be a file name without a path.'),
+)
 
 /** A reaction: exactly one emoji (`isReactionEmoji` in text.ts). */
 export const Emoji = v.pipe(v.string('must be one emoji.'), v.check(isReactionEmoji, 'must be one emoji.'))

@@ -19,6 +19,8 @@ export const MESSAGE_MAX_CHARS = 4000
 /** Longest `q` of GET /users/. */
 export const USER_QUERY_MAX_CHARS = 64
 export const HISTORY_PAGE_MAX = 100
+/** Longest attachment file name (`?name=`), in code points: what common file systems allow. */
+export const FILE_NAME_MAX_CHARS = 255
 export const USERS_PAGE_MAX = 50
 
 /** Room for everything around the longest text in a body or frame: other fields, names, punctuation. */
@@ -61,6 +63,8 @@ export const PATHS = {
   chatInvites: (chatId: number) => `/chat/${chatId}/invites/`,
   chatInvite: (chatId: number, inviteId = '') => `/chat/${chatId}/invites/${encodeURIComponent(inviteId)}/`,
   join: (code: string) => `/join/${encodeURIComponent(code)}/`,
+  chatAttachments: (chatId: number) => `/chat/${chatId}/attachments/`,
+  chatAttachment: (chatId: number, attachmentId: string) => `/chat/${chatId}/attachments/${encodeURIComponent(attachmentId)}/`,
   health: '/health',
   /** The operator's key rotation route (protocol/key-rotation.ts), guarded by ADMIN_TOKEN. */
   keysRewrap: '/admin/keys/rewrap/',
@@ -87,6 +91,8 @@ export const PARAM_PATH_PREFIXES: Record<ParamPathName, string> = {
   chatInvites: '/chat/',
   chatInvite: '/chat/',
   join: '/join/',
+  chatAttachments: '/chat/',
+  chatAttachment: '/chat/',
 }
 
 /**

@@ -5,7 +5,7 @@
  * through `parseInput` (worker/input.ts); the web client imports only the types.
  */
 import * as v from 'valibot'
-import { Count, Email, GroupName, Id, MessageSeqParam, MessageText, NewPassword, OptionalClientId, Password, SearchText, Username } from './fields'
+import { AttachmentId, Count, Email, FileName, GroupName, Id, MessageSeqParam, MessageText, NewPassword, OptionalClientId, Password, SearchText, Username } from './fields'
 import {
   CHAT_VISIBILITIES,
   HISTORY_PAGE_MAX,
@@ -162,3 +162,12 @@ export const SocketQuerySchema = v.object({
   since: v.optional(v.pipe(v.union([v.literal(''), Count], 'must be a non-negative integer.'), v.transform((n) => (n === '' ? 0 : n)))),
 })
 export type SocketQuery = v.InferOutput<typeof SocketQuerySchema>
+
+// Attachments
+
+/** POST /chat/<id>/attachments/?name=<file name>: the body is the file itself. */
+export const AttachmentQuerySchema = v.object({ name: FileName })
+export type AttachmentQuery = v.InferOutput<typeof AttachmentQuerySchema>
+
+/** The `<attachment_id>` of /chat/<id>/attachments/<attachment_id>/: as the upload answered it. */
+export const AttachmentIdSchema = AttachmentId

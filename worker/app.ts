@@ -4,6 +4,7 @@ import { secureHeaders } from 'hono/secure-headers'
 import { timing } from 'hono/timing'
 import { MAX_BODY_BYTES } from '../protocol/http'
 import { identifierBackfill } from './auth/identifier-backfill'
+import { attachmentRoutes, isUploadPath } from './attachments/routes'
 import { authRoutes } from './auth/routes'
 import { chatRoutes } from './chats/routes'
 import { ConfigError, loadConfig } from './config'
@@ -47,6 +48,8 @@ app.use(
       frameAncestors: ["'none'"],
     },
     referrerPolicy: 'same-origin',
+    // A route that sets one of these headers keeps its own: attachment downloads have a stricter CSP.
+    overwrite: false,
   }),
 )
 // Every request, pages included, so a bad value is noticed at once rather than at the first login.
@@ -66,14 +69,16 @@ app.use(async function setDb(c, next) {
   await next()
 })
 app.use(identifierBackfill())
-app.use(
-  bodyLimit({
-    maxSize: MAX_BODY_BYTES,
-    onError: () => {
-      throw new AppError('payload_too_large', `The request body must be at most ${MAX_BODY_BYTES} bytes.`)
-    },
-  }),
-)
+const jsonBodyLimit = bodyLimit({
+  maxSize: MAX_BODY_BYTES,
+  onError: () => {
+    throw new AppError('payload_too_large', `The request body must be at most ${MAX_BODY_BYTES} bytes.`)
+  },
+})
+// An upload's body is the file: it streams, under the attachment limit (worker/attachments/upload.ts).
+app.use(function limitBody(c, next) {
+  return isUploadPath(c.req.method, c.req.path) ? next() : jsonBodyLimit(c, next)
+})
 
 app.route('/', healthRoutes)
 app.route('/', authRoutes)
@@ -81,6 +86,7 @@ app.route('/', chatRoutes)
 app.route('/', roomRoutes)
 app.route('/', liveRoutes)
 app.route('/', keyRoutes)
+app.route('/', attachmentRoutes)
 
 app.notFound((c) => {
   const path = c.req.path

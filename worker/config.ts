@@ -21,10 +21,25 @@ export interface Config {
   libsql: LibsqlSettings | null
   /** SHA-256 of ADMIN_TOKEN (the operator's routes compare digests); null when unset: those routes are off. */
   adminTokenDigest: Uint8Array | null
+  /** MAX_ATTACHMENT_BYTES, or 10 MiB: the largest attachment accepted, in plaintext bytes. */
+  maxAttachmentBytes: number
+  /** ATTACHMENT_CLAIM_SECONDS, or 1 hour: how long an upload waits for a message before the cron deletes it. */
+  attachmentClaimSeconds: number
 }
 
 /** The vars and secrets Config is parsed from. */
-export type ConfigEnv = Pick<Env, 'JWT_SECRET' | 'MESSAGE_KEYS' | 'ALLOWED_ORIGINS' | 'PASSWORD_HASH_PARAMS' | 'LIBSQL_URL' | 'LIBSQL_AUTH_TOKEN' | 'ADMIN_TOKEN'>
+export type ConfigEnv = Pick<
+  Env,
+  | 'JWT_SECRET'
+  | 'MESSAGE_KEYS'
+  | 'ALLOWED_ORIGINS'
+  | 'PASSWORD_HASH_PARAMS'
+  | 'LIBSQL_URL'
+  | 'LIBSQL_AUTH_TOKEN'
+  | 'ADMIN_TOKEN'
+  | 'MAX_ATTACHMENT_BYTES'
+  | 'ATTACHMENT_CLAIM_SECONDS'
+>
 export type ConfigVariable = keyof ConfigEnv
 
 const VARIABLES: readonly ConfigVariable[] = [
@@ -35,7 +50,14 @@ const VARIABLES: readonly ConfigVariable[] = [
   'LIBSQL_URL',
   'LIBSQL_AUTH_TOKEN',
   'ADMIN_TOKEN',
+  'MAX_ATTACHMENT_BYTES',
+  'ATTACHMENT_CLAIM_SECONDS',
 ]
+
+export const DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+export const DEFAULT_ATTACHMENT_CLAIM_SECONDS = 60 * 60
+// R2's single-upload limit is 5 GiB; far below it, what bounds a file is the client's patience.
+const MAX_ATTACHMENT_BYTES_CEILING = 1024 * 1024 * 1024
 
 /** A var or secret that is missing or malformed. `reason` never contains the value. */
 export class ConfigError extends Error {
@@ -76,7 +98,13 @@ async function buildConfig(env: ConfigEnv): Promise<Config> {
   const libsqlAuthToken = await read(env, 'LIBSQL_AUTH_TOKEN', (token) => parseLibsqlAuthToken(token, libsqlUrl))
   const libsql = libsqlUrl && { url: libsqlUrl.href, authToken: libsqlAuthToken }
   const adminTokenDigest = await read(env, 'ADMIN_TOKEN', parseAdminToken)
-  return { jwtKey, keyring, allowedOrigins, passwordHashParams, libsql, adminTokenDigest }
+  const maxAttachmentBytes = await read(env, 'MAX_ATTACHMENT_BYTES', (value) =>
+    parsePositiveInteger(value, DEFAULT_MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_BYTES_CEILING),
+  )
+  const attachmentClaimSeconds = await read(env, 'ATTACHMENT_CLAIM_SECONDS', (value) =>
+    parsePositiveInteger(value, DEFAULT_ATTACHMENT_CLAIM_SECONDS, 7 * 24 * 60 * 60),
+  )
+  return { jwtKey, keyring, allowedOrigins, passwordHashParams, libsql, adminTokenDigest, maxAttachmentBytes, attachmentClaimSeconds }
 }
 
 /** Runs one variable's parser, turning whatever it throws into a ConfigError naming that variable. */
@@ -98,6 +126,15 @@ function parseJwtSecret(secret: string | undefined): Uint8Array {
   const key = base64ToBytes(secret.trim())
   if (!key || key.length < MIN_JWT_SECRET_BYTES) throw new Error(`must be at least ${MIN_JWT_SECRET_BYTES} random bytes, base64 encoded`)
   return key
+}
+
+/** A decimal integer from 1 to `max`; unset or blank means `fallback`. */
+export function parsePositiveInteger(value: string | undefined, fallback: number, max: number): number {
+  if (value === undefined || value.trim() === '') return fallback
+  if (!/^\d{1,10}$/.test(value.trim())) throw new Error(`must be a whole number from 1 to ${max}`)
+  const n = Number(value.trim())
+  if (n < 1 || n > max) throw new Error(`must be a whole number from 1 to ${max}`)
+  return n
 }
 
 /**

@@ -17,6 +17,10 @@ export interface Env {
   LOGIN_LIMITER: RateLimit
   /** 20 invite-link joins (POST /join/<code>/) per user and per client IP per minute. */
   JOIN_LIMITER: RateLimit
+  /** 30 attachment uploads per user per minute. */
+  UPLOAD_LIMITER: RateLimit
+  /** Private R2 bucket of attachments, each object a file encrypted in chunks (worker/attachments/). */
+  FILES: R2Bucket
   /** Which build is running (`[version_metadata]`): id, tag, timestamp. Reported by GET /health. */
   CF_VERSION_METADATA: WorkerVersionMetadata
   /** Secret: HS256 key for access tokens, at least 32 bytes (base64/base64url encoded). */
@@ -33,6 +37,10 @@ export interface Env {
   LIBSQL_URL?: string
   /** Secret: the bearer token for LIBSQL_URL; required unless LIBSQL_URL is localhost. */
   LIBSQL_AUTH_TOKEN?: string
+  /** Var: largest attachment in bytes (decimal); default 10 MiB. */
+  MAX_ATTACHMENT_BYTES?: string
+  /** Var: seconds an uploaded attachment may wait for a message to claim it; default 3600. */
+  ATTACHMENT_CLAIM_SECONDS?: string
 }
 
 /** Who the access token says is calling. */

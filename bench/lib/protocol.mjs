@@ -36,11 +36,13 @@ export const PATHS = {
   chatAdd: (chatId) => `/chat/${chatId}/add/`,
   chatHistory: (chatId) => `/chat/${chatId}/history/`,
   chatSocket: (chatId) => `/ws/chat/${chatId}/`,
+  chatAttachments: (chatId) => `/chat/${chatId}/attachments/`,
+  chatAttachment: (chatId, attachmentId) => `/chat/${chatId}/attachments/${encodeURIComponent(attachmentId)}/`,
 }
 
 export function checkPaths() {
   const source = readFileSync(path.join(root, 'protocol', 'http.ts'), 'utf8')
-  for (const expected of ["register: '/reg_user/'", "login: '/login/'", "chatCreate: '/chat/create/'", '`/chat/${chatId}/add/`', '`/chat/${chatId}/history/`', '`/ws/chat/${chatId}/`']) {
+  for (const expected of ["register: '/reg_user/'", "login: '/login/'", "chatCreate: '/chat/create/'", '`/chat/${chatId}/add/`', '`/chat/${chatId}/history/`', '`/ws/chat/${chatId}/`', '`/chat/${chatId}/attachments/`', '`/chat/${chatId}/attachments/${encodeURIComponent(attachmentId)}/`']) {
     if (!source.includes(expected)) throw new Error(`bench: protocol/http.ts no longer has ${expected}; update bench/lib/protocol.mjs`)
   }
 }

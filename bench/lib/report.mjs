@@ -58,6 +58,8 @@ function summary(r) {
       return `${r.upgrades_per_s} upgrades/s (${r.sockets} sockets, ${r.concurrency} at a time), ready p50 ${r.setup_ms.p50} ms, p99 ${r.setup_ms.p99} ms${r.ratio_to_baseline ? `; ${r.ratio_to_baseline.upgrades_per_s}x baseline` : ''}`
     case 'idle-channels':
       return `${r.channels} idle live channels over ${r.users} users: workerd RSS ${r.rss_mib_before} -> ${r.rss_mib_open} MiB (${r.kib_per_channel} KiB per channel), ${r.rss_mib_after_close} MiB after closing`
+    case 'attachments':
+      return `${r.file_mib} MiB file: upload ${r.upload_mib_per_s} MiB/s (p50 ${r.upload_ms.p50} ms), download ${r.download_mib_per_s} MiB/s (p50 ${r.download_ms.p50} ms); workerd RSS idle ${r.rss_mib_idle} MiB, peak ${r.rss_mib_peak_upload} MiB uploading, ${r.rss_mib_peak_download} MiB downloading`
     case 'micro':
       return Object.entries(r)
         .filter(([k]) => !['scenario', 'target'].includes(k))

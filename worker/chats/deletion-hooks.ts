@@ -1,8 +1,5 @@
-import type { Env } from '../env'
 
-// What deleting a group asks of other features, each called from this one place (delete.ts). Until
-// those features are merged the hooks do nothing; at the merge each becomes a re-export of the real
-// function of the same name and signature.
+// What deleting a group asks of other features, each called from this one place (delete.ts).
 
 /**
  * Destroys the chat's data key (#14, `worker/crypto/chat-keys.ts`): called before anything else is
@@ -11,8 +8,4 @@ import type { Env } from '../env'
 export { destroyChatKey } from '../crypto/chat-keys'
 
 /** Deletes every attachment of the chat (#13, `worker/attachments/cleanup.ts`). Idempotent; returns how many. */
-export async function deleteChatAttachments(env: Env, chatId: number): Promise<number> {
-  void env
-  void chatId
-  return 0
-}
+export { deleteChatAttachments } from '../attachments/cleanup'

@@ -169,3 +169,36 @@ export const invites = sqliteTable(
   },
   (t) => [uniqueIndex('invites_code_hash_unique').on(t.codeHash), index('invites_chat_idx').on(t.chatId)],
 )
+
+/**
+ * One uploaded file (worker/attachments/). The bytes live in the R2 bucket `FILES` under `r2_key`,
+ * encrypted in chunks; `name` is encrypted too (base64url of IV and ciphertext). `message_id` is null
+ * until a message claims the file; unclaimed rows older than ATTACHMENT_CLAIM_SECONDS are deleted with
+ * their object by the cron. No foreign keys: a group's deletion removes these rows itself, in any order.
+ */
+export const attachments = sqliteTable(
+  'attachments',
+  {
+    id: text('id').primaryKey(),
+    chatId: integer('chat_id').notNull(),
+    uploaderId: integer('uploader_id').notNull(),
+    name: text('name').notNull(),
+    /** Plaintext bytes. */
+    size: integer('size').notNull(),
+    contentType: text('content_type').notNull(),
+    width: integer('width'),
+    height: integer('height'),
+    r2Key: text('r2_key').notNull(),
+    /** Which data key encrypted the chunks and the name (also in the object's custom metadata). */
+    keyVersion: text('key_version').notNull(),
+    createdAtMs: integer('created_at_ms').notNull(),
+    /** The message carrying the file (its id), set once by the room's claim; null = unclaimed. */
+    messageId: text('message_id'),
+    /** Its place among the message's attachments (0-based), set with `message_id`. */
+    position: integer('position'),
+  },
+  (t) => [
+    index('attachments_chat_message_idx').on(t.chatId, t.messageId),
+    index('attachments_unclaimed_idx').on(t.createdAtMs).where(sql`message_id IS NULL`),
+  ],
+)

@@ -6,6 +6,7 @@ import { requireMember } from '../../chats/membership'
 import { dbForEnv } from '../../db/for-env'
 import { AppError } from '../../errors'
 import type { Member } from '../member'
+import { deleteMessageFiles } from './attachments'
 import { broadcastTo, listSockets } from './fan-out'
 import { loadBodies } from './log/bodies'
 import { addReaction, emojiOn, eraseMessage, hasReaction, insertChange, removeReaction, replaceText } from './log/changes'
@@ -41,14 +42,19 @@ export async function onDelete(room: Room, member: Member, frame: ParsedDeleteFr
   const found = findMessage(room.db, frame.seq)
   const isOthers = found !== null && found.kind === 'message' && found.deletedAtMs === null && found.senderId !== member.userId
   const mayDeleteOthers = isOthers && (await canModerate(room, member.userId))
-  return room.exclusive(async () => {
+  const messageId = await room.exclusive(async () => {
     const target = requireLiveMessage(room, member, frame.seq)
     if (target.kind !== 'message') throw new AppError('forbidden', 'A system message cannot be deleted.')
     if (target.senderId !== member.userId && !mayDeleteOthers) {
       throw new AppError('forbidden', 'Only the owner or an admin of a group can delete others\' messages.')
     }
     await storeChange(room, member, target.seq, 'delete', (nowMs) => eraseMessage(room.db, target.seq, nowMs))
+    return target.id
   })
+  // Its files go too (#13), once the delete is durable and outside the exclusive section (R2 and D1
+  // calls). A failure is logged; the files then stay unreachable (no message lists them) until the
+  // group is deleted.
+  await deleteMessageFiles(room, messageId)
 }
 
 /**

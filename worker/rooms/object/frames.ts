@@ -6,7 +6,7 @@ import { parseClientFrame, SendRefused, type ParsedFrame } from './parse-frame'
 import { onDelete, onEdit, onReact } from './actions'
 import { onAuth, onResume } from './admission'
 import { broadcast, closeSocket, closeWhenSettled, sendFrame, settleFrame } from './fan-out'
-import { publishMessage } from './log/commit'
+import { publishMessage, publishWithAttachments } from './log/commit'
 import { onRead } from './receipts'
 import type { Room } from './room'
 import { socketEntry, takeToken, type SocketEntry } from './sockets'
@@ -27,7 +27,10 @@ export function dispatch(room: Room, ws: WebSocket, socket: SocketEntry, frame: 
     case 'send':
       // The batch acks the sender right after the message's broadcast; awaiting only surfaces a failure.
       // A legacy socket is never acked: the seed's client would show the ack as a message.
-      // Until #13 stores attachments, a send without text has nothing to store.
+      if (frame.attachments?.length) {
+        const send = { text: frame.text ?? '', clientId: frame.client_id ?? null, attachmentIds: frame.attachments, replyTo: frame.reply_to ?? null }
+        return publishWithAttachments(room, member, send, socket.legacy ? null : ws).then(() => {})
+      }
       if (frame.text === undefined) throw new AppError('invalid_request', '"text" is required.', 'text')
       return publishMessage(room, member, frame.text, frame.client_id ?? null, socket.legacy ? null : ws, frame.reply_to ?? null).then(() => {})
     case 'edit':

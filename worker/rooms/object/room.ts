@@ -12,7 +12,7 @@ import { findChatId, lastSeq, listMembers, listRemoved, recordChatId, type LogDb
 /** What the room's plain functions need: the object's state and log, secrets, its chat id and two caches. */
 export interface Room {
   ctx: DurableObjectState
-  /** For the one D1 read the room makes itself: a moderator's role when deleting another's message. */
+  /** The bindings: D1 (a moderator's role when deleting another's message; a message's attachments) and R2. */
   env: Env
   db: LogDb
   /**

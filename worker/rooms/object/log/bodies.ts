@@ -2,6 +2,7 @@ import type { MessageBody, ReplyPreview } from '../../../../protocol/http'
 import { REPLY_PREVIEW_MAX_CHARS } from '../../../../protocol/http'
 import { isBlank } from '../../../../protocol/text'
 import type { Room } from '../room'
+import { withAttachments } from '../attachments'
 import { listReactions } from './changes'
 import type { StoredMessage } from './schema'
 import { openMessage, toBody } from './seal'
@@ -16,12 +17,15 @@ interface Opened {
   text: string | null
 }
 
-/** The bodies of these rows, in the same order: each with its reactions and the preview of the message it replies to. */
+/** The bodies of these rows, in the same order: each with its attachments, reactions and the preview of the message it replies to. */
 export async function loadBodies(room: Room, rows: StoredMessage[]): Promise<MessageBody[]> {
   const texts = await Promise.all(rows.map((m) => openMessage(room, m)))
   const bodies = rows.map((m, i) => toBody(room.chatId, m, texts[i]!))
   const live = bodies.filter((b) => b.kind === 'message' && !b.deleted)
   if (live.length === 0) return bodies
+  // Files of messages that carry some (#13): a D1 read only in chats that ever had one.
+  const withFiles = await withAttachments(room, live)
+  live.forEach((b, i) => (b.attachments = withFiles[i]!.attachments))
   const reactions = listReactions(room.db, live.map((b) => b.seq))
   for (const body of live) body.reactions = reactions.get(body.seq) ?? []
   const known = new Map(rows.map((row, i): [number, Opened] => [row.seq, { row, text: texts[i]! }]))

@@ -1,6 +1,7 @@
-import type { MessageBody, SendResponse } from '../../../../protocol/http'
+import type { AttachmentBody, MessageBody, SendResponse } from '../../../../protocol/http'
 import type { MessageFrame } from '../../../../protocol/socket'
 import { AppError } from '../../../errors'
+import { claimForSend, releaseForSend, withAttachments } from '../attachments'
 import { broadcastTo, listSockets, sendFrame, toLegacyFrame } from '../fan-out'
 import { messagesStored } from '../notify'
 import type { Room } from '../room'
@@ -20,6 +21,9 @@ export interface PendingSend {
   replyTo: number | null
   /** The socket to ack right after the message's broadcast; null for a REST send, answered by `resolve`. */
   ackTo: WebSocket | null
+  /** Set when the send carries attachments: the id claimed for the message in D1, and their bodies. */
+  messageId: string | null
+  attachments: AttachmentBody[]
   resolve(response: SendResponse): void
   reject(err: unknown): void
 }
@@ -42,8 +46,12 @@ export function publishMessage(
 ): Promise<SendResponse> {
   // Checked synchronously, so the send keeps its place in the outbox behind the socket's earlier ones.
   if (replyTo !== null) requireReplyTarget(room, replyTo)
+  return enqueue(room, { sender, text, clientId, replyTo, ackTo, messageId: null, attachments: [] })
+}
+
+function enqueue(room: Room, send: Omit<PendingSend, 'resolve' | 'reject'>): Promise<SendResponse> {
   return new Promise((resolve, reject) => {
-    room.outbox.push({ sender, text, clientId, replyTo, ackTo, resolve, reject })
+    room.outbox.push({ ...send, resolve, reject })
     // The first send of a batch books the batch's turn on the chain (at once when the chain is idle,
     // else right after the commit in flight); later ones ride along with it.
     if (room.outbox.length === 1) void room.exclusive(() => commitOutbox(room))
@@ -59,6 +67,38 @@ function requireReplyTarget(room: Room, seq: number): void {
   const target = findMessage(room.db, seq)
   if (!target || target.deletedAtMs !== null) throw new AppError('not_found', 'No such message to reply to.', 'reply_to')
   if (target.kind !== 'message') throw new AppError('invalid_request', '"reply_to" must be a member\'s message, not a system message.', 'reply_to')
+}
+
+/**
+ * A send carrying attachment ids (#13): they are claimed for the new message in D1 first (one
+ * statement, all or none), then it joins the outbox like any send; if it is not stored, the claim is
+ * released. A resend whose client_id is already stored skips the claim (its original holds the files)
+ * and is answered as a duplicate.
+ */
+export async function publishWithAttachments(
+  room: Room,
+  sender: Sender,
+  send: { text: string; clientId: string | null; attachmentIds: readonly string[]; replyTo: number | null },
+  ackTo: WebSocket | null = null,
+): Promise<SendResponse> {
+  const { text, clientId, attachmentIds, replyTo } = send
+  if (replyTo !== null) requireReplyTarget(room, replyTo)
+  const messageId = crypto.randomUUID()
+  let attachments: AttachmentBody[]
+  try {
+    attachments = await claimForSend(room, sender, attachmentIds, messageId)
+  } catch (err) {
+    if (clientId !== null && findByClientId(room.db, sender.userId, clientId)) return publishMessage(room, sender, text, clientId, ackTo, replyTo)
+    throw err
+  }
+  try {
+    const response = await enqueue(room, { sender, text, clientId, replyTo, ackTo, messageId, attachments })
+    if (response.duplicate) await releaseForSend(room, messageId)
+    return response
+  } catch (err) {
+    await releaseForSend(room, messageId)
+    throw err
+  }
 }
 
 async function commitOutbox(room: Room): Promise<void> {
@@ -113,7 +153,9 @@ function draftsOf(batch: PendingSend[]): Draft[] {
 /** Assigns the next seqs in arrival order and encrypts every text concurrently (the AAD names the seq). */
 async function sealAll(room: Room, drafts: Draft[]): Promise<StoredMessage[]> {
   const createdAtMs = Date.now()
-  const stored = await Promise.all(drafts.map(({ first }, i) => sealMessage(room, room.lastSeq + 1 + i, first.sender, first.text, first.clientId, createdAtMs)))
+  const stored = await Promise.all(
+    drafts.map(({ first }, i) => sealMessage(room, room.lastSeq + 1 + i, first.sender, first.text, first.clientId, createdAtMs, first.messageId ?? undefined)),
+  )
   drafts.forEach(({ first }, i) => {
     if (first.replyTo !== null) stored[i]!.replyTo = first.replyTo
   })
@@ -146,6 +188,7 @@ async function commitBatch(room: Room, batch: PendingSend[]): Promise<void> {
   drafts.forEach(({ first, resends }, i) => {
     const message = toBody(room.chatId, stored[i]!, first.text)
     if (previews && first.replyTo !== null) message.reply_to = previews.get(first.replyTo) ?? null
+    message.attachments = first.attachments
     const frame: MessageFrame = { type: 'message', ...message }
     broadcastTo(sockets.current, JSON.stringify(frame))
     // The seed's clients get the message body alone, serialized once for all of them.

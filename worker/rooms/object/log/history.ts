@@ -1,4 +1,5 @@
 import type { HistoryResponse, MessageBody } from '../../../../protocol/http'
+import { withAttachments } from '../attachments'
 import type { Room } from '../room'
 import { loadBodies } from './bodies'
 import { toMessageBody } from './seal'

@@ -17,12 +17,20 @@ export function messageContext(chatId: number, seq: number, edit = 0): string {
   return edit === 0 ? `chat=${chatId}|seq=${seq}` : `chat=${chatId}|seq=${seq}|edit=${edit}`
 }
 
-/** Encrypts `text` as the message stored at `seq`, under the chat's data key (the room keyring's current version, 0). */
-export async function sealMessage(room: Room, seq: number, sender: Sender, text: string, clientId: string | null, createdAtMs: number): Promise<StoredMessage> {
+/** Encrypts `text` as the message stored at `seq`, under the chat's data key (the room keyring's current version, 0); `id` is made unless given (an attachment claim named it). */
+export async function sealMessage(
+  room: Room,
+  seq: number,
+  sender: Sender,
+  text: string,
+  clientId: string | null,
+  createdAtMs: number,
+  id: string = crypto.randomUUID(),
+): Promise<StoredMessage> {
   const sealed = await seal(room.keyring, text, messageContext(room.chatId, seq))
   return {
     seq,
-    id: crypto.randomUUID(),
+    id,
     senderId: sender.userId,
     sender: sender.username,
     clientId,
