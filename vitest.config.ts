@@ -36,6 +36,10 @@ export default defineConfig(async () => {
                   MESSAGE_KEYS: `v2:${randomBase64(32)},v1:${randomBase64(32)}`,
                   // Real argon2id, cheap parameters: the default cost is proven in passwords.test.ts and measured in docs/.
                   PASSWORD_HASH_PARAMS: 'm=64,t=1,p=1',
+                  // The fuzz suite's seed, runs per property and replay path (worker/test/fuzz/settings.ts).
+                  FUZZ_SEED: process.env.FUZZ_SEED ?? '',
+                  FUZZ_RUNS: process.env.FUZZ_RUNS ?? '',
+                  FUZZ_PATH: process.env.FUZZ_PATH ?? '',
                 },
               },
             }),
