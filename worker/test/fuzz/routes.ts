@@ -39,8 +39,8 @@ export interface RouteInput {
   runs: number
 }
 
-const INPUT_RUNS = 150
-const NO_INPUT_RUNS = 40
+const INPUT_RUNS = 100
+const NO_INPUT_RUNS = 25
 
 export const ROUTES: Record<string, RouteInput> = {
   'GET /health': { auth: 'none', runs: NO_INPUT_RUNS },
