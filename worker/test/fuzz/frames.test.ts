@@ -121,7 +121,10 @@ async function runFrame(session: Session, generated: GeneratedFrame): Promise<vo
   s.ws.send(generated.data)
   s.send({ type: 'ping' })
   s.send({ type: 'resume', since: before })
-  const closed = await settled(s, from, (frames) => frames.some((f) => f.type === 'pong') && frames.some((f) => f.type === 'resumed'))
+  // An `auth` frame is answered after its token is verified, possibly after the pong and the
+  // replay: with auth_ok, an error frame, or the 4002 close.
+  const answered = (frames: ServerFrame[]) => !generated.isAuth || frames.some((f) => f.type === 'auth_ok' || f.type === 'error')
+  const closed = await settled(s, from, (frames) => frames.some((f) => f.type === 'pong') && frames.some((f) => f.type === 'resumed') && answered(frames))
   const answers = s.frames.slice(from)
   const where = `${generated.encoding} ${typeof generated.data === 'string' ? generated.data.slice(0, 200) : 'binary'} -> ${JSON.stringify(answers).slice(0, 400)}`
   for (const f of answers) {
