@@ -37,6 +37,10 @@ export default defineConfig(async () => {
                   ADMIN_TOKEN: randomBase64(32),
                   // Real argon2id, cheap parameters: the default cost is proven in passwords.test.ts and measured in docs/.
                   PASSWORD_HASH_PARAMS: 'm=64,t=1,p=1',
+                  // The fuzz suite's seed, runs per property and replay path (worker/test/fuzz/settings.ts).
+                  FUZZ_SEED: process.env.FUZZ_SEED ?? '',
+                  FUZZ_RUNS: process.env.FUZZ_RUNS ?? '',
+                  FUZZ_PATH: process.env.FUZZ_PATH ?? '',
                 },
               },
             }),

@@ -149,16 +149,18 @@ export interface UserSearch {
 }
 
 /**
- * Other people, by username; never emails or hashes, never deleted accounts. `query` matches anywhere in the name after both
- * are folded the same way (`foldIdentifier`: every script's case, compatibility forms); "%" and "_"
- * in it are literal.
+ * Other people, by username; never emails or hashes, never deleted accounts. `query` matches anywhere
+ * in the name after both are folded the same way (`foldIdentifier`: every script's case, compatibility
+ * forms); every character in it is literal. `instr`, not LIKE: D1 refuses a LIKE pattern over 50 bytes
+ * (SQLITE_LIMIT_LIKE_PATTERN_LENGTH, "LIKE or GLOB pattern too complex"), and a query may be 64
+ * characters.
  */
 export async function searchUsers(db: Db, selfId: number, search: UserSearch): Promise<{ users: UserSummaryBody[]; nextOffset: number | null }> {
-  const pattern = `%${foldIdentifier(search.query).replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`
+  const folded = foldIdentifier(search.query)
   const rows = await db
     .select({ userid: users.id, username: users.username })
     .from(users)
-    .where(and(ne(users.id, selfId), isNull(users.deletedAtMs), search.query ? sql`${users.usernameCanonical} LIKE ${pattern} ESCAPE '\\'` : undefined))
+    .where(and(ne(users.id, selfId), isNull(users.deletedAtMs), search.query ? sql`instr(${users.usernameCanonical}, ${folded}) > 0` : undefined))
     .orderBy(asc(users.usernameCanonical), asc(users.id))
     .limit(search.limit + 1)
     .offset(search.offset)

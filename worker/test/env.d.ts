@@ -3,6 +3,10 @@ declare namespace Cloudflare {
   type WorkerEnv = import('../env').Env
   interface Env extends WorkerEnv {
     TEST_MIGRATIONS: import('cloudflare:test').D1Migration[]
+    /** worker/test/fuzz/settings.ts: empty = the defaults. */
+    FUZZ_SEED?: string
+    FUZZ_RUNS?: string
+    FUZZ_PATH?: string
   }
   interface GlobalProps {
     mainModule: typeof import('../index')
