@@ -31,6 +31,11 @@ export function canLeave(actor: MemberRole): boolean {
   return actor !== 'owner'
 }
 
+/** Owners and admins of a group may delete any member's message; in a 1:1 chat only one's own (#12). */
+export function canDeleteOthersMessages(actor: MemberRole, isGroup: boolean): boolean {
+  return isGroup && hasRole(actor, 'admin')
+}
+
 /** Sort order for member lists: higher rank first (owner, admin, member); 0 for equal ranks. */
 export function byRank(a: MemberRole, b: MemberRole): number {
   return ROLE_RANK[b] - ROLE_RANK[a]

@@ -20,6 +20,7 @@ import {
   SendRequestSchema,
   SetRoleRequestSchema,
 } from '../../protocol/requests'
+import { AppError } from '../errors'
 import { readBody, readQuery } from '../http/body'
 import { createRouter } from '../http/router'
 import { requireUser } from '../http/require-user'
@@ -110,9 +111,10 @@ chatRoutes.get('/chat/:id/history/', async (c) => {
 
 chatRoutes.post('/chat/:id/send/', async (c) => {
   const chatId = parseChatId(c.req.param('id'))
-  const { message, client_id } = parseInput(SendRequestSchema, await readBody(c))
+  const { message, client_id, reply_to } = parseInput(SendRequestSchema, await readBody(c))
   await requireMember(c.var.db, chatId, c.var.user.id)
   const sender = { userId: c.var.user.id, username: c.var.user.username }
-  const result = await c.env.CHAT_ROOM.getByName(String(chatId)).send(sender, message, client_id)
+  const result = await c.env.CHAT_ROOM.getByName(String(chatId)).send(sender, message, client_id, reply_to ?? null)
+  if ('refused' in result) throw new AppError(result.refused.code, result.refused.message, result.refused.field)
   return c.json<SendResponse>(result, result.duplicate ? 200 : 201)
 })

@@ -1,10 +1,11 @@
 import { DurableObject } from 'cloudflare:workers'
 import * as v from 'valibot'
+import type { ErrorBody } from '../../../protocol/errors'
 import type { HistoryResponse, MessageBody, SendResponse, SystemEvent } from '../../../protocol/http'
 import { SocketQuerySchema } from '../../../protocol/requests'
 import { CLOSE_CODES, SUBPROTOCOL } from '../../../protocol/socket'
 import type { Env } from '../../env'
-import { errorResponse } from '../../errors'
+import { AppError, errorResponse } from '../../errors'
 import { decodeMember, MEMBER_HEADER, memberTag } from '../member'
 import { decodeReceiptsOff, RECEIPTS_OFF_HEADER } from '../receipts'
 import { acceptSocket, admitMember, closeExpired, removeMember } from './admission'
@@ -18,8 +19,14 @@ import { registerNotifier } from './notify'
 import { recordReceiptsOff, setReceipts } from './receipts'
 import { createExclusive, openRoom, type Room } from './room'
 import { socketEntry } from './sockets'
+import { recordSystem } from './system-messages'
 
 export type { ChatSummary }
+
+/** An RPC the room refused for the caller's reason: the route answers it as an AppError. */
+export interface RoomRefusal {
+  refused: ErrorBody['error']
+}
 
 /**
  * One Durable Object per chat, reached by `CHAT_ROOM.getByName(String(chatId))`; its name is its
@@ -88,9 +95,18 @@ export class ChatRoom extends DurableObject<Env> {
     await closeExpired(this.ctx, Date.now())
   }
 
-  /** Stores and broadcasts a message exactly like a socket `send` (POST /chat/<id>/send/). */
-  async send(sender: Sender, text: string, clientId: string | null): Promise<SendResponse> {
-    return publishMessage(await this.room(), sender, text, clientId)
+  /**
+   * Stores and broadcasts a message exactly like a socket `send` (POST /chat/<id>/send/); `replyTo`
+   * is the seq of the message it answers. A refusal (a reply to no message, a member removed
+   * meanwhile) comes back as `{ refused }`: an exception's code would not cross the RPC boundary.
+   */
+  async send(sender: Sender, text: string, clientId: string | null, replyTo: number | null = null): Promise<SendResponse | RoomRefusal> {
+    try {
+      return await publishMessage(await this.room(), sender, text, clientId, null, replyTo)
+    } catch (err) {
+      if (err instanceof AppError) return { refused: { code: err.code, message: err.message, ...(err.field === undefined ? {} : { field: err.field }) } }
+      throw err
+    }
   }
 
   /**
@@ -99,8 +115,7 @@ export class ChatRoom extends DurableObject<Env> {
    * change. Returns the stored system message (`kind: "system"`).
    */
   async recordSystem(event: SystemEvent): Promise<MessageBody> {
-    void event
-    throw new Error('recordSystem is not implemented yet')
+    return recordSystem(await this.room(), event)
   }
 
   /** A page of history: up to `limit` messages with seq < before (from the newest when null), oldest first. */

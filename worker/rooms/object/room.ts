@@ -9,6 +9,8 @@ import { findChatId, lastSeq, listRemoved, recordChatId, type LogDb } from './lo
 /** What the room's plain functions need: the object's state and log, secrets, its chat id and two caches. */
 export interface Room {
   ctx: DurableObjectState
+  /** For the one D1 read the room makes itself: a moderator's role when deleting another's message. */
+  env: Env
   db: LogDb
   keyring: Keyring
   jwtKey: Uint8Array
@@ -50,7 +52,7 @@ export function createExclusive(): Room['exclusive'] {
 export async function openRoom(ctx: DurableObjectState, env: Env, db: LogDb, exclusive: Room['exclusive']): Promise<Room> {
   const { keyring, jwtKey } = await loadConfig(env)
   const chatId = chatIdOf(ctx.id.name, db)
-  return { ctx, db, keyring, jwtKey, chatId, exclusive, lastSeq: lastSeq(ctx.storage.sql), outbox: [], removed: new Set(listRemoved(db)) }
+  return { ctx, env, db, keyring, jwtKey, chatId, exclusive, lastSeq: lastSeq(ctx.storage.sql), outbox: [], removed: new Set(listRemoved(db)) }
 }
 
 /**

@@ -244,6 +244,13 @@ describe('GET /chat/<id>/history/', () => {
       message: 'm4',
       created_at: expect.any(String),
       client_id: null,
+      kind: 'message',
+      event: null,
+      reply_to: null,
+      edited_at: null,
+      deleted: false,
+      reactions: [],
+      attachments: [],
     })
     expect((await page('?before=4&limit=2')).messages.map((m) => m.seq)).toEqual([2, 3])
     const last = await page('?before=2')
