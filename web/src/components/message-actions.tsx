@@ -16,7 +16,12 @@ type Mode = 'closed' | 'menu' | 'picker' | 'confirm-delete'
  * the message opens the same menu (`openRef`).
  */
 export function MessageActions({ message, canEdit, canDelete, label, openRef }: { message: ViewMessage; canEdit: boolean; canDelete: boolean; label: string; openRef?: { current: (() => void) | null } }) {
-  const [mode, setMode] = useState<Mode>('closed')
+  const [mode, setModeState] = useState<Mode>('closed')
+  const modeNow = useRef<Mode>('closed')
+  const setMode = (next: Mode) => {
+    modeNow.current = next
+    setModeState(next)
+  }
   const [Picker, setPicker] = useState<PickerComponent | null>(null)
   const button = useRef<HTMLButtonElement>(null)
   const popup = useRef<HTMLDivElement>(null)
@@ -54,10 +59,12 @@ export function MessageActions({ message, canEdit, canDelete, label, openRef }: 
       list[(target + list.length) % list.length]?.focus()
     }
   }
-  // Focus leaving the open menu (a click elsewhere, Tab) closes it.
-  const onFocusOut = (ev: FocusEvent) => {
-    if (mode === 'menu' && !popup.current?.contains(ev.relatedTarget as Node | null)) setMode('closed')
-  }
+  // Focus leaving the open menu (a click elsewhere, Tab) closes it. Checked a frame later: the menu
+  // losing focus because it was replaced by the picker or the confirmation must not close those.
+  const onFocusOut = () =>
+    requestAnimationFrame(() => {
+      if (modeNow.current === 'menu' && !popup.current?.contains(document.activeElement)) setMode('closed')
+    })
 
   return (
     <div class="message-actions">
