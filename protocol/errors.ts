@@ -4,6 +4,8 @@
  */
 export const ERROR_STATUS = {
   invalid_request: 400,
+  /** A group-only action (settings, transfer, delete, invites) asked of a 1:1 chat. */
+  not_group: 400,
   invalid_json: 400,
   /** A username mixing writing systems beyond UTS #39 "Highly Restrictive" (e.g. Latin with Cyrillic). */
   username_mixed_script: 400,
@@ -22,6 +24,12 @@ export const ERROR_STATUS = {
   username_confusable: 409,
   /** A message already carries MAX_REACTIONS_PER_MESSAGE distinct emoji; a new one is refused. */
   too_many_reactions: 409,
+  /** An invite link past its `expires_at`. */
+  invite_expired: 410,
+  /** An invite link already used `max_uses` times. */
+  invite_exhausted: 410,
+  /** An invite link an owner or admin revoked. */
+  invite_revoked: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   rate_limited: 429,

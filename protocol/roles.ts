@@ -26,6 +26,16 @@ export function canAddPeople(actor: MemberRole): boolean {
   return hasRole(actor, 'admin')
 }
 
+/** Owners and admins rename a group, change its visibility and manage its invite links. */
+export function canManageGroup(actor: MemberRole): boolean {
+  return hasRole(actor, 'admin')
+}
+
+/** Only the owner deletes the group or hands ownership to another member. */
+export function canDeleteOrTransfer(actor: MemberRole): boolean {
+  return actor === 'owner'
+}
+
 /** Everybody but the owner may leave a group. */
 export function canLeave(actor: MemberRole): boolean {
   return actor !== 'owner'

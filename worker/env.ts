@@ -15,6 +15,8 @@ export interface Env {
   ASSETS: Fetcher
   /** 10 login attempts per account per minute. */
   LOGIN_LIMITER: RateLimit
+  /** 20 invite-link joins (POST /join/<code>/) per user and per client IP per minute. */
+  JOIN_LIMITER: RateLimit
   /** Which build is running (`[version_metadata]`): id, tag, timestamp. Reported by GET /health. */
   CF_VERSION_METADATA: WorkerVersionMetadata
   /** Secret: HS256 key for access tokens, at least 32 bytes (base64/base64url encoded). */

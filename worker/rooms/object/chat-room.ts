@@ -9,6 +9,7 @@ import { AppError, errorResponse } from '../../errors'
 import { decodeMember, MEMBER_HEADER, memberTag } from '../member'
 import { decodeReceiptsOff, RECEIPTS_OFF_HEADER } from '../receipts'
 import { acceptSocket, admitMember, closeExpired, removeMember } from './admission'
+import { destroyRoom, isDestroyed } from './destroy'
 import { closeSocket } from './fan-out'
 import { handleFrame } from './frames'
 import { publishMessage } from './log/commit'
@@ -67,6 +68,7 @@ export class ChatRoom extends DurableObject<Env> {
     if (!member || request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
       return errorResponse('invalid_request', 'Expected a WebSocket upgrade from the worker.')
     }
+    if (isDestroyed(this.db)) return errorResponse('not_found', 'The chat was deleted.')
     const receiptsOff = decodeReceiptsOff(request.headers.get(RECEIPTS_OFF_HEADER))
     if (receiptsOff) recordReceiptsOff(this.ctx, receiptsOff)
     const query = new URL(request.url).searchParams
@@ -116,6 +118,18 @@ export class ChatRoom extends DurableObject<Env> {
    */
   async recordSystem(event: SystemEvent): Promise<MessageBody> {
     return recordSystem(await this.room(), event)
+  }
+
+  /**
+   * The chat was deleted (`DELETE /chat/<id>/`, after D1 marked it so): closes every socket with 4004
+   * `chatDeleted`, deletes the alarm and erases the storage (`destroy.ts`); later upgrades are refused.
+   * Idempotent, so a retried deletion can call it again. Returns how many sockets were open.
+   */
+  async destroy(): Promise<number> {
+    const opened = this.opened
+    // The cached room (seq, removal marks) describes storage about to be erased.
+    this.opened = undefined
+    return destroyRoom(this.ctx, this.db, opened, Date.now())
   }
 
   /** A page of history: up to `limit` messages with seq < before (from the newest when null), oldest first. */
