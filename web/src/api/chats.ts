@@ -2,6 +2,14 @@ import {
   PATHS,
   type AddMemberResponse,
   type ChatListResponse,
+  type ChatResponse,
+  type CreateInviteRequest,
+  type CreatedInviteBody,
+  type DeleteChatResponse,
+  type InvitesResponse,
+  type RevokeInviteResponse,
+  type TransferRequest,
+  type UpdateChatRequest,
   type ChatVisibility,
   type CreateGroupRequest,
   type CreateGroupResponse,
@@ -50,50 +58,26 @@ export function fetchHistory(chatId: number, beforeSeq?: number): Promise<Histor
   return request<HistoryResponse>('GET', `${PATHS.chatHistory(chatId)}?${params}`)
 }
 
-// Group administration (#12). The paths and bodies are the wire contract's; they move into
-// protocol's PATHS and http.ts when the worker side lands there, so they are spelled only here.
-const ADMIN_PATHS = {
-  chat: (chatId: number) => `/chat/${chatId}/`,
-  transfer: (chatId: number) => `/chat/${chatId}/transfer/`,
-  invites: (chatId: number) => `/chat/${chatId}/invites/`,
-  invite: (chatId: number, code: string) => `/chat/${chatId}/invites/${encodeURIComponent(code)}/`,
-  join: (code: string) => `/join/${encodeURIComponent(code)}/`,
-}
-
-/** An invite link of a group: `url` is `<origin>/join/<code>`; `max_uses` null = no limit. */
-export interface InviteBody {
-  code: string
-  url: string
-  expires_at: string
-  max_uses: number | null
-  uses: number
-  created_at: string
-}
-/** What the admin routes answer with for a chat: at least its id, name and visibility. */
-export interface ChatBody {
-  chat_id: number
-  name: string
-  visibility: ChatVisibility | null
-}
+// Group administration (#12).
 
 /** Owner or admin: rename the group and/or change who can find it. */
-export const updateChat = (chatId: number, change: { name?: string; visibility?: ChatVisibility }) =>
-  request<ChatBody>('PATCH', ADMIN_PATHS.chat(chatId), { body: change })
+export const updateChat = (chatId: number, change: UpdateChatRequest) => request<ChatResponse>('PATCH', PATHS.chat(chatId), { body: change })
 
 /** Owner: hand ownership to member `userId`; the old owner becomes an admin. */
 export const transferOwnership = (chatId: number, userId: number) =>
-  request<ChatBody>('POST', ADMIN_PATHS.transfer(chatId), { body: { user_id: userId } })
+  request<ChatResponse>('POST', PATHS.chatTransfer(chatId), { body: { user_id: userId } satisfies TransferRequest })
 
 /** Owner: the group is gone for everyone, its history unrecoverable. */
-export const deleteChat = (chatId: number) => request<{ chat_id: number; deleted: true }>('DELETE', ADMIN_PATHS.chat(chatId))
+export const deleteChat = (chatId: number) => request<DeleteChatResponse>('DELETE', PATHS.chat(chatId))
 
-/** `expiresInSeconds`: 60 s to 30 days (the server's default is 7 days); `maxUses`: 1 to 1,000, or null for no limit. */
+/** `expiresInSeconds`: 60 s to 30 days; `maxUses`: 1 to 1,000, or null for no limit. The answer is the only one that carries the code and link. */
 export const createInvite = (chatId: number, expiresInSeconds: number, maxUses: number | null) =>
-  request<InviteBody>('POST', ADMIN_PATHS.invites(chatId), { body: { expires_in: expiresInSeconds, max_uses: maxUses } })
+  request<CreatedInviteBody>('POST', PATHS.chatInvites(chatId), { body: { expires_in: expiresInSeconds, max_uses: maxUses } satisfies CreateInviteRequest })
 
-export const listInvites = (chatId: number) => request<{ invites: InviteBody[] }>('GET', ADMIN_PATHS.invites(chatId))
+/** The group's live invites, without their codes. */
+export const listInvites = (chatId: number) => request<InvitesResponse>('GET', PATHS.chatInvites(chatId))
 
-export const revokeInvite = (chatId: number, code: string) => request<{ code: string; revoked: true }>('DELETE', ADMIN_PATHS.invite(chatId, code))
+export const revokeInvite = (chatId: number, inviteId: string) => request<RevokeInviteResponse>('DELETE', PATHS.chatInvite(chatId, inviteId))
 
 /** The signed-in user joins the group of invite `code`. */
-export const joinByInvite = (code: string) => request<ChatBody>('POST', ADMIN_PATHS.join(code))
+export const joinByInvite = (code: string) => request<ChatResponse>('POST', PATHS.join(code))

@@ -1,12 +1,12 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
-import { CHAT_NAME_MAX_LENGTH, type ChatListItem, type ChatVisibility } from '../../../protocol'
-import type { InviteBody } from '../api/chats'
+import { CHAT_NAME_MAX_LENGTH, type ChatListItem, type ChatVisibility, type CreatedInviteBody } from '../../../protocol'
 import { useAction } from '../state/action'
 import {
   INVITE_EXPIRY_CHOICES,
   INVITE_USE_CHOICES,
   closeInvites,
   createInviteLink,
+  createdInvite,
   deleteGroup,
   invites,
   invitesError,
@@ -114,21 +114,22 @@ function Invites({ chatId }: { chatId: number }) {
     setNotice('')
     void action.run('create', () => createInviteLink(chatId, expires, uses)).then((isDone) => isDone && setNotice('Invite link created.'))
   }
-  const copy = async (invite: InviteBody) => {
+  const copy = async (invite: CreatedInviteBody) => {
     try {
       await navigator.clipboard.writeText(invite.url)
       setNotice('Link copied.')
     } catch {
       // Clipboard access refused (permissions, an insecure origin): select the field so Ctrl+C works.
-      document.querySelector<HTMLInputElement>(`#invite-${invite.code}`)?.select()
+      document.querySelector<HTMLInputElement>('#new-invite')?.select()
       setNotice('Press Ctrl+C (or ⌘C) to copy the selected link.')
     }
   }
   const list = invites.value
+  const created = createdInvite.value
   return (
     <section class="settings-section" aria-labelledby="settings-invites">
       <h3 id="settings-invites">Invite links</h3>
-      <p class="hint">Anyone with a link can join until it expires or runs out of uses.</p>
+      <p class="hint">Anyone with a link can join until it expires, runs out of uses or is revoked.</p>
       <form class="invite-form" onSubmit={create}>
         <label>
           Expires after
@@ -154,6 +155,16 @@ function Invites({ chatId }: { chatId: number }) {
           Create invite link
         </button>
       </form>
+      {created && (
+        <div class="new-invite">
+          <label for="new-invite">New invite link</label>
+          <p class="hint">Copy it now: for safety it is not shown again.</p>
+          <input id="new-invite" readOnly value={created.url} onFocus={(ev) => ev.currentTarget.select()} />
+          <button type="button" class="button small" onClick={() => void copy(created)}>
+            Copy link
+          </button>
+        </div>
+      )}
       <p class="notice" role="status">
         {notice}
       </p>
@@ -165,28 +176,20 @@ function Invites({ chatId }: { chatId: number }) {
       {invitesStatus.value === 'loading' && <p class="muted">Loading invite links…</p>}
       <ul class="invite-list" aria-label={`${list.length} invite links`}>
         {list.map((invite) => (
-          <li key={invite.code} class="invite">
-            <label class="visually-hidden" for={`invite-${invite.code}`}>
-              Invite link
-            </label>
-            <input id={`invite-${invite.code}`} readOnly value={invite.url} onFocus={(ev) => ev.currentTarget.select()} />
-            <p class="muted small">
-              Expires {formatFullTime(invite.expires_at)} · used {invite.uses}
+          <li key={invite.id} class="invite">
+            <p class="small">
+              Created {formatFullTime(invite.created_at)}, expires {formatFullTime(invite.expires_at)} · used {invite.uses}
               {invite.max_uses === null ? ' times' : ` of ${invite.max_uses}`}
             </p>
-            <div class="invite-actions">
-              <button type="button" class="button small" onClick={() => void copy(invite)}>
-                Copy link
-              </button>
-              <button
-                type="button"
-                class="button small danger"
-                disabled={action.busy.value !== null}
-                onClick={() => void action.run(invite.code, () => revokeInviteLink(chatId, invite.code)).then((isDone) => isDone && setNotice('Invite link revoked.'))}
-              >
-                Revoke
-              </button>
-            </div>
+            <button
+              type="button"
+              class="button small danger"
+              aria-label={`Revoke the invite created ${formatFullTime(invite.created_at)}`}
+              disabled={action.busy.value !== null}
+              onClick={() => void action.run(invite.id, () => revokeInviteLink(chatId, invite.id)).then((isDone) => isDone && setNotice('Invite link revoked.'))}
+            >
+              Revoke
+            </button>
           </li>
         ))}
       </ul>

@@ -1,12 +1,14 @@
-import type { ChatVisibility, MemberBody } from '../../../protocol'
+import { signal } from '@preact/signals'
+import type { ChatVisibility, CreatedInviteBody, InviteBody, MemberBody } from '../../../protocol'
 import * as api from '../api/chats'
-import type { InviteBody } from '../api/chats'
 import { loadChats } from './chats'
 import { createLoadable } from './loadable'
 
 /** The open settings panel's invite links (one panel at a time). */
 const inviteList = createLoadable<InviteBody[]>([])
 export const { value: invites, status: invitesStatus, error: invitesError } = inviteList
+/** The invite just created: the only time its link is known (the list never shows codes again). */
+export const createdInvite = signal<CreatedInviteBody | null>(null)
 
 /** Invite lifetimes offered, in seconds (the server takes 60 s to 30 days; its default is 7 days). */
 export const INVITE_EXPIRY_CHOICES: [label: string, seconds: number][] = [
@@ -29,6 +31,7 @@ export async function loadInvites(chatId: number): Promise<void> {
 
 export function closeInvites(): void {
   inviteList.reset()
+  createdInvite.value = null
 }
 
 /** Saves what changed of the name and visibility; the chat list (and the room's header) follow. */
@@ -38,15 +41,16 @@ export async function saveGroupSettings(chatId: number, change: { name?: string;
   await loadChats()
 }
 
-export async function createInviteLink(chatId: number, expiresInSeconds: number, maxUses: number | null): Promise<InviteBody> {
+export async function createInviteLink(chatId: number, expiresInSeconds: number, maxUses: number | null): Promise<void> {
   const invite = await api.createInvite(chatId, expiresInSeconds, maxUses)
-  invites.value = [invite, ...invites.value.filter((i) => i.code !== invite.code)]
-  return invite
+  createdInvite.value = invite
+  invites.value = [invite, ...invites.value.filter((i) => i.id !== invite.id)]
 }
 
-export async function revokeInviteLink(chatId: number, code: string): Promise<void> {
-  await api.revokeInvite(chatId, code)
-  invites.value = invites.value.filter((i) => i.code !== code)
+export async function revokeInviteLink(chatId: number, inviteId: string): Promise<void> {
+  await api.revokeInvite(chatId, inviteId)
+  invites.value = invites.value.filter((i) => i.id !== inviteId)
+  if (createdInvite.value?.id === inviteId) createdInvite.value = null
 }
 
 /** Members the owner may hand the group to: everyone else. */
