@@ -100,9 +100,22 @@ function joinWithUse(inviteId: string, nowMs: number): MembershipWrite {
             sql`NOT EXISTS (SELECT 1 FROM chat_members WHERE chat_id = ${chatId} AND user_id = ${userId})`,
           ),
         ),
-      db.all<{ role: MemberRole }>(
-        sql`INSERT INTO ${chatMembers} (chat_id, user_id, role, joined_at_ms) SELECT ${chatId}, ${userId}, 'member', ${joinedAtMs} WHERE changes() = 1 RETURNING role`,
-      ),
+      // INSERT ... SELECT from the invite's row, kept only when the update above changed it.
+      db
+        .insert(chatMembers)
+        .select(
+          db
+            .select({
+              chatId: sql<number>`${chatId}`.as('chat_id'),
+              userId: sql<number>`${userId}`.as('user_id'),
+              role: sql<MemberRole>`'member'`.as('role'),
+              joinedAtMs: sql<number>`${joinedAtMs}`.as('joined_at_ms'),
+            })
+            .from(invites)
+            .where(and(eq(invites.id, inviteId), sql`changes() = 1`)),
+        )
+        .onConflictDoNothing()
+        .returning({ role: chatMembers.role }),
     ])
     return inserted[0]?.role ?? null
   }

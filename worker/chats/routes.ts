@@ -31,9 +31,9 @@ import {
   SendRequestSchema,
   SetRoleRequestSchema,
 } from '../../protocol/requests'
-import { AppError } from '../errors'
 import type { Context } from 'hono'
 import type { AppEnv } from '../env'
+import { AppError } from '../errors'
 import { readBody, readQuery } from '../http/body'
 import { createRouter } from '../http/router'
 import { requireUser } from '../http/require-user'
