@@ -109,7 +109,7 @@ describe('group settings and invite links', () => {
     await settings.getByText('Invite link revoked.').waitFor()
     await owner.keyboard.press('Escape')
     await page.goto(new URL(inviteUrl).pathname)
-    await page.getByRole('alert').getByText('This invite link is not valid any more.', { exact: false }).waitFor()
+    await page.getByRole('alert').getByText('This invite link was revoked. Ask for a new one.').waitFor()
     await page.close()
   })
 

@@ -4,6 +4,13 @@ import { ApiError } from '../api/errors'
 import { useAction } from '../state/action'
 import { joinWithInvite } from '../state/chats'
 
+const INVITE_REFUSALS: Partial<Record<string, string>> = {
+  not_found: "This invite link doesn't lead to a group. Check it, or ask for a new one.",
+  invite_expired: 'This invite link has expired. Ask for a new one.',
+  invite_exhausted: 'This invite link has been used as many times as it allows. Ask for a new one.',
+  invite_revoked: 'This invite link was revoked. Ask for a new one.',
+}
+
 /**
  * `/join/<code>`, an invite link. Signed in, it joins the group and lands in its room (replacing
  * this page in history, so Back does not join again). Signed out, the app's gate sends the visitor
@@ -17,8 +24,7 @@ export function JoinRoute({ code }: { code: string }) {
       try {
         route(`/c/${await joinWithInvite(code)}`, true)
       } catch (err) {
-        // Unknown, expired, used up and revoked look the same on purpose: a code reveals nothing.
-        if (err instanceof ApiError && err.code === 'not_found') throw new ApiError('invalid_request', 'This invite link is not valid any more. Ask for a new one.')
+        if (err instanceof ApiError && err.code in INVITE_REFUSALS) throw new ApiError('invalid_request', INVITE_REFUSALS[err.code]!)
         throw err
       }
     })
