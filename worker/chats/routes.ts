@@ -51,7 +51,9 @@ import { actorOf, recordEvent, subjectOf } from './system-events'
 /** /chat/* and /join/* REST routes: the seed's paths and fields, mapped here. */
 export const chatRoutes = createRouter()
 chatRoutes.use('/chat/*', requireUser)
-chatRoutes.use('/join/*', requireUser)
+// Only the API's `/join/<code>/`: `GET /join/<code>` (no slash) is the web client's invite page,
+// which a signed-out visitor must reach to be sent to sign in.
+chatRoutes.use('/join/:code/', requireUser)
 
 /** The chat id in the path; named `chat_id` in errors, as in every body. */
 function parseChatId(raw: string): number {
