@@ -18,6 +18,7 @@ import { handleError } from './http/errors'
 import { logRequests, requestFields } from './http/log-requests'
 import { createRouter } from './http/router'
 import { log } from './log'
+import { meterRoutes } from './metering/routes'
 import { liveRoutes } from './live/routes'
 import { roomRoutes } from './rooms/routes'
 
@@ -81,6 +82,7 @@ app.route('/', chatRoutes)
 app.route('/', roomRoutes)
 app.route('/', liveRoutes)
 app.route('/', keyRoutes)
+app.route('/', meterRoutes)
 
 app.notFound((c) => {
   const path = c.req.path

@@ -31,6 +31,8 @@ export interface Env {
   LIBSQL_URL?: string
   /** Secret: the bearer token for LIBSQL_URL; required unless LIBSQL_URL is localhost. */
   LIBSQL_AUTH_TOKEN?: string
+  /** Var, dev only: "1" turns on the bench's usage counters and GET /bench/meter/ (worker/metering/); never set in wrangler.toml. */
+  BENCH_METER?: string
 }
 
 /** Who the access token says is calling. */

@@ -7,6 +7,7 @@ import type { Env } from '../../env'
 import { errorResponse } from '../../errors'
 import { decodeMember, MEMBER_HEADER, memberTag } from '../member'
 import { dbForEnv } from '../../db/for-env'
+import { isMetering, meterObject } from '../../metering/meter'
 import { readReceiptsOn } from '../roster'
 import { acceptSocket, admitMember, closeExpired, removeMember } from './admission'
 import { closeSocket } from './fan-out'
@@ -43,6 +44,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.db = openLog(ctx.storage)
     this.migrated = ctx.blockConcurrencyWhile(() => migrateLog(this.db))
     registerNotifier(ctx, env)
+    if (isMetering(env)) meterObject(this, ctx, 'ChatRoom', ['room'])
   }
 
   private room(): Promise<Room> {
