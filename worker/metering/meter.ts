@@ -1,5 +1,3 @@
-import { DurableObject } from 'cloudflare:workers'
-
 // Usage counters for the benchmark's cost model (`npm run bench -- --only cost`, docs/performance.md
 // "What a message costs"): what Cloudflare bills, counted inside the local runtime. Off unless the
 // var BENCH_METER is "1", which only the bench sets (`wrangler dev --var`); nothing here runs, wraps
@@ -177,7 +175,8 @@ export function meterObject(object: object, ctx: DurableObjectState, className: 
   // counted twice.
   const seen = new Set<string>()
   for (let proto = Object.getPrototypeOf(object) as Record<string, unknown> | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as Record<string, unknown> | null) {
-    if (proto.constructor === DurableObject) break
+    // By name: importing `cloudflare:workers` here would break db/client.ts in Node (the libSQL tests).
+    if ((proto.constructor as { name?: string } | undefined)?.name === 'DurableObject') break
     for (const name of Object.getOwnPropertyNames(proto)) {
       if (name === 'constructor' || internal.includes(name) || seen.has(name)) continue
       seen.add(name)
