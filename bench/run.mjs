@@ -10,11 +10,14 @@ import { parseArgs } from 'node:util'
 import { AppApi } from './lib/app-api.mjs'
 import { checkPaths } from './lib/protocol.mjs'
 import { addRatios, formatTable, machineLine, writeResults } from './lib/report.mjs'
-import { killAllNow, packageVersion, serverFdLimit, snapshotApp, startApp, startBaseline, stopServer, waitHealthy, workerdVersion } from './lib/servers.mjs'
+import { costTable } from './cost.mjs'
+import { killAllNow, packageVersion, restartServer, serverFdLimit, snapshotApp, startApp, startBaseline, stopServer, waitHealthy, workerdVersion } from './lib/servers.mjs'
 import { pool } from './lib/stats.mjs'
 import { appTarget, baselineTarget } from './lib/targets.mjs'
 import { attachments } from './scenarios/attachments.mjs'
+import { cost } from './scenarios/cost.mjs'
 import { fanOut } from './scenarios/fan-out.mjs'
+import { firstMessage } from './scenarios/first-message.mjs'
 import { history } from './scenarios/history.mjs'
 import { live } from './scenarios/live.mjs'
 import { login } from './scenarios/login.mjs'
@@ -60,6 +63,9 @@ const QUICK = {
   storageRows: 10000,
   attachmentMib: 10,
   attachmentRepeats: 2,
+  firstMessageUsers: 3,
+  costMessages: 100,
+  costSparse: 5,
   hardLimitS: 120,
 }
 const FULL = {
@@ -87,13 +93,18 @@ const FULL = {
   storageRows: 100000,
   attachmentMib: 10,
   attachmentRepeats: 5,
+  firstMessageUsers: 10,
+  costMessages: 500,
+  costSparse: 20,
   hardLimitS: 900,
 }
 // workerd holds about 6 file descriptors per WebSocket (6,052 for 1,000 sockets, measured).
 const FDS_PER_SOCKET = 6.5
 const config = args.quick ? QUICK : FULL
 const only = args.only ? new Set(args.only.split(',')) : null
-const wanted = (name) => !only || only.has(name)
+// The quick run (CI's smoke run, 60 s budget) leaves these out unless named with --only.
+const FULL_ONLY = new Set(['first-message', 'cost'])
+const wanted = (name) => (only ? only.has(name) : !(args.quick && FULL_ONLY.has(name)))
 
 const startedAt = new Date()
 // Other work on a shared machine skews every figure; the load average is recorded with the results.
@@ -109,11 +120,13 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
     process.exit(130)
   })
 }
+// The cost scenario restarts the app and opens 500 sockets three times over: give it its own time.
+const hardLimitS = config.hardLimitS + (wanted('cost') ? 180 : 0)
 const watchdog = setTimeout(() => {
-  console.error(`bench: hard limit of ${config.hardLimitS} s reached; stopping servers`)
+  console.error(`bench: hard limit of ${hardLimitS} s reached; stopping servers`)
   killAllNow()
   process.exit(2)
-}, config.hardLimitS * 1000)
+}, hardLimitS * 1000)
 watchdog.unref()
 
 const rows = []
@@ -199,6 +212,13 @@ async function main() {
     await appStep('live', () => live(target, { members: config.liveMembers, warmupMs: config.warmupMs, measureMs: config.measureMs, idleChannels: config.idleChannels, maxSockets, log }))
     await appStep('attachments', () => attachments(target, { megabytes: config.attachmentMib, repeats: config.attachmentRepeats, log }))
     await appStep('history', () => history(target, { messages: config.historyMessages, realMessages: config.historyRealMessages, samples: config.historySamples, persistDir: appState, log }))
+    await appStep('first-message', () => firstMessage(target, { users: config.firstMessageUsers, log }))
+    // Last: the usage counters (worker/metering/) wrap the objects' entry points and every SQL call,
+    // so the app restarts with them on the same state, after every timed scenario has run.
+    await appStep('cost', async () => {
+      await restartServer(app, 90000, ['--no-build', '--var', 'BENCH_METER:1'])
+      return cost(target, { messages: config.costMessages, sparse: config.costSparse, log })
+    })
   } finally {
     await Promise.all([stopServer(app), stopServer(baseline)])
     rmSync(path.join(runDir, 'app-state'), { recursive: true, force: true })
@@ -227,8 +247,11 @@ async function main() {
     config,
     rows,
   }
-  const files = writeResults(args.out, args.quick ? 'quick' : 'full', results)
+  // A run of named scenarios must not replace the committed results of a whole run.
+  const name = `${args.quick ? 'quick' : 'full'}${only ? `-only-${[...only].sort().join('-')}` : ''}`
+  const files = writeResults(args.out, name, results)
   console.log(`\n${machineLine(results)}\n\n${formatTable(rows)}\n`)
+  if (rows.some((r) => r.scenario === 'cost' && !r.error)) console.log(`${costTable(results)}\n`)
   log(`wrote ${Object.values(files).map((f) => path.relative(process.cwd(), f)).join(', ')}`)
   const failed = rows.filter((r) => r.error)
   if (failed.length) log(`${failed.length} scenario(s) failed or were skipped: ${failed.map((r) => `${r.scenario}/${r.target}`).join(', ')}`)

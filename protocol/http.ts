@@ -68,6 +68,8 @@ export const PATHS = {
   health: '/health',
   /** The operator's key rotation route (protocol/key-rotation.ts), guarded by ADMIN_TOKEN. */
   keysRewrap: '/admin/keys/rewrap/',
+  /** The benchmark's usage counters (worker/metering/): a 404 unless the dev-only var BENCH_METER is "1". */
+  benchMeter: '/bench/meter/',
 } as const
 
 type ParamPathName = { [K in keyof typeof PATHS]: (typeof PATHS)[K] extends string ? never : K }[keyof typeof PATHS]

@@ -19,6 +19,7 @@ import { handleError } from './http/errors'
 import { logRequests, requestFields } from './http/log-requests'
 import { createRouter } from './http/router'
 import { log } from './log'
+import { meterRoutes } from './metering/routes'
 import { liveRoutes } from './live/routes'
 import { roomRoutes } from './rooms/routes'
 
@@ -87,6 +88,7 @@ app.route('/', roomRoutes)
 app.route('/', liveRoutes)
 app.route('/', keyRoutes)
 app.route('/', attachmentRoutes)
+app.route('/', meterRoutes)
 
 app.notFound((c) => {
   const path = c.req.path

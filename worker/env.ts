@@ -41,6 +41,8 @@ export interface Env {
   MAX_ATTACHMENT_BYTES?: string
   /** Var: seconds an uploaded attachment may wait for a message to claim it; default 3600. */
   ATTACHMENT_CLAIM_SECONDS?: string
+  /** Var, dev only: "1" turns on the bench's usage counters and GET /bench/meter/ (worker/metering/); never set in wrangler.toml. */
+  BENCH_METER?: string
 }
 
 /** Who the access token says is calling. */

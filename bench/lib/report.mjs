@@ -60,6 +60,18 @@ function summary(r) {
       return `${r.channels} idle live channels over ${r.users} users: workerd RSS ${r.rss_mib_before} -> ${r.rss_mib_open} MiB (${r.kib_per_channel} KiB per channel), ${r.rss_mib_after_close} MiB after closing`
     case 'attachments':
       return `${r.file_mib} MiB file: upload ${r.upload_mib_per_s} MiB/s (p50 ${r.upload_ms.p50} ms), download ${r.download_mib_per_s} MiB/s (p50 ${r.download_ms.p50} ms); workerd RSS idle ${r.rss_mib_idle} MiB, peak ${r.rss_mib_peak_upload} MiB uploading, ${r.rss_mib_peak_download} MiB downloading`
+    case 'first-message':
+      return `${r.users} new users one at a time: ${Object.entries(r.steps)
+        .map(([step, v]) => `${step} p50 ${v.wall_ms.p50} / p95 ${v.wall_ms.p95} ms, ${v.cpu_ms_per_user} ms CPU (${v.cpu_ms_per_user_minus_idle} minus idle)`)
+        .join('; ')}; total p50 ${r.total_wall_ms.p50} ms`
+    case 'cost':
+      return `${r.shape} x${r.members} (${r.users_online} users online): ${['dense', 'sparse']
+        .map((phase) => {
+          const p = r[phase]
+          const per = (x) => round(x / p.messages, 2)
+          return `${phase} ${p.messages} msgs: per message ${per(p.room.wsMessages)} room ws msgs, ${per(p.room.rpcs + p.hub.rpcs)} DO RPCs, ${per(p.room.activeMs)} + ${per(p.hub.activeMs)} ms active (room + hubs), SQLite ${per(p.sql.rowsRead)} read / ${per(p.sql.rowsWritten)} written, D1 ${per(p.d1.rowsRead)} read / ${per(p.d1.rowsWritten)} written, ${per(p.room.storedBytes)} stored bytes`
+        })
+        .join('; ')}`
     case 'micro':
       return Object.entries(r)
         .filter(([k]) => !['scenario', 'target'].includes(k))

@@ -93,7 +93,8 @@ function spawnInto(server) {
   const child = spawn('/bin/sh', ['-c', raise, cmd, ...args], { cwd: server.cwd, env: serverEnv, detached: true, stdio: ['ignore', log, log] })
   server.pid = child.pid
   server.exited = false
-  child.on('exit', () => (server.exited = true))
+  // After a restart the old child's exit may be reported late: only the current child counts.
+  child.on('exit', () => server.pid === child.pid && (server.exited = true))
   started.add(server)
 }
 

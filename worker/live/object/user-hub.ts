@@ -4,6 +4,7 @@ import { CLOSE_CODES } from '../../../protocol/socket'
 import type { Env } from '../../env'
 import { errorResponse } from '../../errors'
 import { errorFields, log } from '../../log'
+import { isMetering, meterObject } from '../../metering/meter'
 import { decodeMember, MEMBER_HEADER } from '../../rooms/member'
 import { closeSocket } from '../../rooms/object/fan-out'
 import { acceptChannel, onChannelFrame, openChannels, sweep, SWEEP_INTERVAL_MS, sweepNoLaterThan } from './channel'
@@ -21,6 +22,7 @@ export class UserHub extends DurableObject<Env> {
     super(ctx, env)
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair(CHANNEL_PING_FRAME, '{"type":"pong"}'))
     reconcilePresence(ctx, env)
+    if (isMetering(env)) meterObject(this, ctx, 'UserHub')
   }
 
   override async fetch(request: Request): Promise<Response> {

@@ -8,6 +8,7 @@ import type { Env } from '../../env'
 import { AppError, errorResponse } from '../../errors'
 import { decodeMember, MEMBER_HEADER, memberTag } from '../member'
 import { dbForEnv } from '../../db/for-env'
+import { isMetering, meterObject } from '../../metering/meter'
 import { readReceiptsOn } from '../roster'
 import { acceptSocket, admitMember, closeExpired, forgetMember, removeMember } from './admission'
 import { destroyRoom, isDestroyed } from './destroy'
@@ -51,6 +52,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.db = openLog(ctx.storage)
     this.migrated = ctx.blockConcurrencyWhile(() => migrateLog(this.db))
     registerNotifier(ctx, env)
+    if (isMetering(env)) meterObject(this, ctx, 'ChatRoom', ['room'])
   }
 
   private room(): Promise<Room> {

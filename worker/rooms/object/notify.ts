@@ -3,6 +3,7 @@ import { listRowsOfChat, toListItem } from '../../chats/list'
 import { dbForEnv } from '../../db/for-env'
 import type { Env } from '../../env'
 import { errorFields, log } from '../../log'
+import { holdAwake } from '../../metering/meter'
 import { toMessageBody } from './log/seal'
 import { countUnread, findNewestMessage } from './log/store'
 import type { Room } from './room'
@@ -53,6 +54,8 @@ export function readerMoved(room: Room, userId: number): void {
 
 function schedule(room: Room, p: Pending): void {
   if (p.timer !== null) return
+  // A pending timer keeps the object from hibernating: billed duration (the bench's meter only).
+  holdAwake(room.ctx, NOTIFY_WINDOW_MS)
   p.timer = setTimeout(() => {
     p.timer = null
     const everyone = p.everyone
