@@ -241,6 +241,27 @@ describe('DELETE /me/', () => {
     expect(res.status).toBe(404)
   })
 
+  // D1 enforces foreign keys: a row naming a group the deletion removes (an invite) must go in the same
+  // batch, before the group, or the whole deletion fails; a group handed over keeps its invites.
+  it.each([
+    ['no invite', 0, false],
+    ['one invite', 1, false],
+    ['three invites', 3, false],
+    ['an invite, handed to another member', 1, true],
+  ] as const)('deletes an account owning a group with %s', async (_label, invites, shared) => {
+    const [owner, other] = await Promise.all([signUp('owner'), signUp('other')])
+    const group = await createGroup(owner, 'private')
+    if (shared) await addToGroup(group, owner, other)
+    for (let i = 0; i < invites; i++) {
+      const res = await api(`/chat/${group}/invites/`, authed(owner.accessToken, json({})))
+      expect(res.status).toBe(201)
+    }
+    await deleteAccount(owner)
+    const count = (table: string) => env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${table === 'chats' ? 'id' : 'chat_id'} = ?`).bind(group).first<number>('n')
+    expect([await count('chats'), await count('invites'), await count('chat_members')]).toEqual(shared ? [1, invites, 1] : [0, 0, 0])
+    expect(await roleOf(group, other.id)).toBe(shared ? 'owner' : null)
+  })
+
   it('lets a new account take the old email and username, but nothing of the old identity', async () => {
     const [leaver, other] = await Promise.all([signUp('leaver'), signUp('other')])
     const direct = await openPrivate(leaver, other)
