@@ -1,7 +1,7 @@
-import { exports } from 'cloudflare:workers'
+import { env, exports } from 'cloudflare:workers'
 import type { ErrorBody, ErrorCode } from '../../protocol/errors'
-import type { LoginResponse, RegisterResponse } from '../../protocol/http'
-import { SUBPROTOCOL, type ServerFrame } from '../../protocol/socket'
+import type { HistoryResponse, LoginResponse, MessageBody, RegisterResponse } from '../../protocol/http'
+import { SUBPROTOCOL, type MessageFrame, type ServerFrame } from '../../protocol/socket'
 
 export const ORIGIN = 'http://chat.test'
 
@@ -192,4 +192,30 @@ export async function sendMessage(chatId: number, user: TestUser, message: strin
   const res = await api(`/chat/${chatId}/send/`, authed(user.accessToken, json({ message, client_id: clientId })))
   if (res.status !== 201 && res.status !== 200) throw new Error(`send failed: ${res.status} ${await res.text()}`)
   return ((await res.json()) as { message: { seq: number } }).message.seq
+}
+
+/**
+ * The room's last seq, straight from its storage. A group's log does not start empty (its `created`
+ * and `added` system messages each take a seq), so a test counts its own messages' seqs from this,
+ * read after its setup.
+ */
+export function lastSeqOf(chatId: number): Promise<number> {
+  return env.CHAT_ROOM.getByName(String(chatId)).lastSeq()
+}
+
+/** Members' messages only: leaves out system messages (`kind: "system"`), for tests that mean messages. */
+export function memberMessages<T extends { kind?: string }>(messages: T[]): T[] {
+  return messages.filter((m) => m.kind === 'message')
+}
+
+/** The `message` frames a socket received that carry a member's message (no system messages). */
+export function messageFrames(frames: ServerFrame[]): MessageFrame[] {
+  return frames.filter((f): f is MessageFrame => f.type === 'message' && f.kind === 'message')
+}
+
+/** The first history page of a chat as `user` reads it (GET /chat/<id>/history/), members' messages only. */
+export async function historyMessages(chatId: number, user: TestUser): Promise<MessageBody[]> {
+  const res = await api(`/chat/${chatId}/history/`, authed(user.accessToken))
+  if (res.status !== 200) throw new Error(`history failed: ${res.status} ${await res.text()}`)
+  return memberMessages(((await res.json()) as HistoryResponse).messages)
 }

@@ -82,10 +82,12 @@ export async function historyWith(chatId: number, messageKeys: string): Promise<
   })
 }
 
-/** Raw message rows of the room's storage. */
-export function rawMessages(chatId: number) {
+/** Raw message rows of the room's storage with seq > after (all of them by default: system messages too). */
+export function rawMessages(chatId: number, after = 0) {
   return runInDurableObject(roomOf(chatId), (_instance, state) =>
-    state.storage.sql.exec<{ seq: number; key_version: number; iv: ArrayBuffer; ciphertext: ArrayBuffer }>('SELECT seq, key_version, iv, ciphertext FROM messages ORDER BY seq').toArray(),
+    state.storage.sql
+      .exec<{ seq: number; key_version: number; iv: ArrayBuffer; ciphertext: ArrayBuffer }>('SELECT seq, key_version, iv, ciphertext FROM messages WHERE seq > ? ORDER BY seq', after)
+      .toArray(),
   )
 }
 

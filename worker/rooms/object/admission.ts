@@ -7,6 +7,7 @@ import { loadBodies } from './log/bodies'
 import { anonymizeSender, findMessages, listEntriesAfter, recordRemoval, startMembership } from './log/store'
 import { readsFor } from './receipts'
 import type { Room } from './room'
+import { renameInSystemMessages } from './system-messages'
 import { addSocket, LEGACY_TAG, renewMember, socketEntry, type SocketEntry } from './sockets'
 
 // Who is in the room and until when: memberships starting and ending (`admit`, `removeMember`),
@@ -128,14 +129,17 @@ export function removeMember(room: Room, userId: number): Promise<number> {
 
 /**
  * The account of `userId` was deleted: their membership ends as in {@link removeMember}, but their
- * sockets close with 4005 `accountDeleted`, and the name stored beside each of their messages becomes
- * DELETED_USER_NAME in the same exclusive section, so no later read shows the old one. The ciphertext
- * stays: the other members keep the conversation. Idempotent. Returns how many sockets were open.
+ * sockets close with 4005 `accountDeleted`, and in the same exclusive section their name becomes
+ * DELETED_USER_NAME wherever the room stored it: beside each of their messages, and inside the
+ * system messages naming them (`renameInSystemMessages`: re-sealed), so no later read shows the old
+ * one. The ciphertext of their messages stays: the other members keep the conversation. Idempotent.
+ * Returns how many sockets were open.
  */
 export function forgetMember(room: Room, userId: number): Promise<number> {
   return room.exclusive(async () => {
     const open = endMembershipUnlocked(room, userId, CLOSE_CODES.accountDeleted, 'This account was deleted.')
     anonymizeSender(room.ctx.storage.sql, userId, DELETED_USER_NAME)
+    await renameInSystemMessages(room, userId, DELETED_USER_NAME)
     return open
   })
 }

@@ -1,9 +1,8 @@
 import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import type { HistoryResponse } from '../../../protocol/http'
 import type { MessageFrame } from '../../../protocol/socket'
-import { addToGroup, api, authed, createGroup, openSocket, sendMessage, signUp } from '../../test/helpers'
+import { addToGroup, api, authed, createGroup, historyMessages, lastSeqOf, openSocket, sendMessage, signUp } from '../../test/helpers'
 import { ChatRoom } from './chat-room'
 import { encodeMember, MEMBER_HEADER, readMember } from '../member'
 import { openLog } from './log/store'
@@ -14,19 +13,14 @@ function roomOf(chatId: number) {
   return env.CHAT_ROOM.getByName(String(chatId))
 }
 
-async function history(chatId: number, token: string): Promise<HistoryResponse> {
-  const res = await api(`/chat/${chatId}/history/`, authed(token))
-  expect(res.status).toBe(200)
-  return res.json()
-}
-
 describe('ChatRoom storage', () => {
   it("stores no plaintext: text only as AES-GCM ciphertext under the chat's data key", async () => {
     const owner = await signUp('cipher')
     const chatId = await createGroup(owner)
     const secret = 'the eagle lands at midnight'
     await sendMessage(chatId, owner, secret)
-    const rows = await runInDurableObject(roomOf(chatId), (_instance, state) => state.storage.sql.exec('SELECT * FROM messages').toArray())
+    // The member's message; the group's `created` system message is sealed the same way (system-messages.ts).
+    const rows = await runInDurableObject(roomOf(chatId), (_instance, state) => state.storage.sql.exec("SELECT * FROM messages WHERE kind = 'message'").toArray())
     expect(rows).toHaveLength(1)
     const row = rows[0]!
     for (const value of Object.values(row)) {
@@ -38,31 +32,31 @@ describe('ChatRoom storage', () => {
     expect(row.key_version).toBe(0)
     expect(row.iv).toBeInstanceOf(ArrayBuffer)
     expect((row.iv as ArrayBuffer).byteLength).toBe(12)
-    expect((await history(chatId, owner.accessToken)).messages[0]?.message).toBe(secret)
+    expect((await historyMessages(chatId, owner))[0]?.message).toBe(secret)
   })
 
   it('reports ciphertexts swapped between rows as unavailable and keeps serving', async () => {
     const owner = await signUp('swap')
     const chatId = await createGroup(owner)
+    const base = await lastSeqOf(chatId)
     await sendMessage(chatId, owner, 'first')
     await sendMessage(chatId, owner, 'second')
     await sendMessage(chatId, owner, 'third')
     await runInDurableObject(roomOf(chatId), (_instance, state) => {
       const sql = state.storage.sql
-      const [one, two] = sql.exec<{ iv: ArrayBuffer; ciphertext: ArrayBuffer }>('SELECT iv, ciphertext FROM messages WHERE seq IN (1, 2) ORDER BY seq').toArray()
-      sql.exec('UPDATE messages SET iv = ?, ciphertext = ? WHERE seq = 1', two!.iv, two!.ciphertext)
-      sql.exec('UPDATE messages SET iv = ?, ciphertext = ? WHERE seq = 2', one!.iv, one!.ciphertext)
+      const [one, two] = sql.exec<{ iv: ArrayBuffer; ciphertext: ArrayBuffer }>('SELECT iv, ciphertext FROM messages WHERE seq IN (?, ?) ORDER BY seq', base + 1, base + 2).toArray()
+      sql.exec('UPDATE messages SET iv = ?, ciphertext = ? WHERE seq = ?', two!.iv, two!.ciphertext, base + 1)
+      sql.exec('UPDATE messages SET iv = ?, ciphertext = ? WHERE seq = ?', one!.iv, one!.ciphertext, base + 2)
     })
-    const page = await history(chatId, owner.accessToken)
-    expect(page.messages.map((m) => [m.seq, m.message])).toEqual([
-      [1, null],
-      [2, null],
-      [3, 'third'],
+    expect((await historyMessages(chatId, owner)).map((m) => [m.seq, m.message])).toEqual([
+      [base + 1, null],
+      [base + 2, null],
+      [base + 3, 'third'],
     ])
     const socket = await openSocket(chatId, owner.accessToken, { since: 0 })
     await socket.waitFor((f) => f.type === 'resumed')
     socket.send({ type: 'send', text: 'room still up' })
-    expect(await socket.waitFor<MessageFrame>((f) => f.type === 'message' && f.seq === 4)).toMatchObject({ message: 'room still up' })
+    expect(await socket.waitFor<MessageFrame>((f) => f.type === 'message' && f.seq === base + 4)).toMatchObject({ message: 'room still up' })
     const list = await api('/chat/list/', authed(owner.accessToken))
     expect(list.status).toBe(200)
   })
@@ -73,10 +67,11 @@ describe('ChatRoom hibernation', () => {
     const [a, b] = await Promise.all([signUp('hib'), signUp('hib')])
     const chatId = await createGroup(a)
     await addToGroup(chatId, a, b)
+    const base = await lastSeqOf(chatId)
     const sa = await openSocket(chatId, a.accessToken)
     const sb = await openSocket(chatId, b.accessToken)
     sa.send({ type: 'send', client_id: 'before', text: 'before' })
-    await sb.waitFor((f) => f.type === 'message' && f.seq === 1)
+    await sb.waitFor((f) => f.type === 'message' && f.seq === base + 1)
 
     await runInDurableObject(roomOf(chatId), async (instance, state) => {
       // No field of the live instance holds sockets or per-socket state.
@@ -96,9 +91,9 @@ describe('ChatRoom hibernation', () => {
       await fresh.webSocketMessage(oldSocket!, JSON.stringify({ type: 'send', client_id: 'after', text: 'after wake-up' }))
     })
 
-    const after = await sb.waitFor<MessageFrame>((f) => f.type === 'message' && f.seq === 2)
+    const after = await sb.waitFor<MessageFrame>((f) => f.type === 'message' && f.seq === base + 2)
     expect(after).toMatchObject({ sender: a.username, sender_id: a.id, message: 'after wake-up', client_id: 'after' })
-    await sa.waitFor((f) => f.type === 'ack' && f.client_id === 'after' && f.seq === 2)
+    await sa.waitFor((f) => f.type === 'ack' && f.client_id === 'after' && f.seq === base + 2)
   })
 })
 
@@ -135,8 +130,10 @@ describe('ChatRoom chat id', () => {
   })
 
   it('refuses to serve with neither a name nor a recorded chat id, or under a name the record contradicts', async () => {
-    const owner = await signUp('unbound')
-    const chatId = await createGroup(owner)
+    // A room nothing has called yet, so no chat id is recorded: creating a group would record one
+    // (its `created` system message opens the room). No chat of a test run gets an id this high.
+    const chatId = 1_000_000_000 + Math.floor(Math.random() * 1_000_000)
+    await roomOf(chatId).lastSeq() // runs the object's migrations; reads no chat id
     await runInDurableObject(roomOf(chatId), (_instance, state) => {
       const db = openLog(state.storage)
       expect(() => chatIdOf(undefined, db)).toThrow()

@@ -1,8 +1,9 @@
 import type { MessageBody, SystemEvent } from '../../../protocol/http'
 import type { MessageFrame } from '../../../protocol/socket'
+import { seal } from '../../crypto/aead'
 import { broadcastTo, listSockets } from './fan-out'
-import { sealMessage, toBody } from './log/seal'
-import { insertMessage } from './log/store'
+import { messageContext, openMessage, sealMessage, toBody } from './log/seal'
+import { insertMessage, listSystemMessages, replaceSealing } from './log/store'
 import type { Room } from './room'
 
 /**
@@ -26,4 +27,34 @@ export function recordSystem(room: Room, event: SystemEvent): Promise<MessageBod
     broadcastTo(sockets.current, JSON.stringify(frame))
     return message
   })
+}
+
+/**
+ * The account of `userId` was deleted: each system message naming them (`actor` where `actor_id` is
+ * theirs, `username` where `user_id` is) is sealed again with `name` in that place, at the same seq
+ * and edit context with a new IV, so the old name is gone from storage, not only from reads (as
+ * `anonymizeSender` does for the sender column; docs/security.md, "Deleting an account"). Run it
+ * inside the exclusive section. A row that does not open stays as it is (`openMessage` logs it).
+ * Idempotent. Returns how many rows were rewritten.
+ */
+export async function renameInSystemMessages(room: Room, userId: number, name: string): Promise<number> {
+  let renamed = 0
+  for (const row of listSystemMessages(room.db)) {
+    const json = await openMessage(room, row)
+    if (json === null) continue
+    const event = JSON.parse(json) as SystemEvent
+    const next = withName(event, userId, name)
+    if (next === event) continue
+    const sealed = await seal(room.keyring, JSON.stringify(next), messageContext(room.chatId, row.seq, row.editCount))
+    if (replaceSealing(room.ctx.storage.sql, { ...row, ...sealed }, row.iv!)) renamed++
+  }
+  return renamed
+}
+
+/** `event` with `userId`'s name replaced by `name`; the same object when it does not name them. */
+function withName(event: SystemEvent, userId: number, name: string): SystemEvent {
+  let next = event
+  if (next.actor_id === userId && next.actor !== name) next = { ...next, actor: name }
+  if ('user_id' in next && next.user_id === userId && next.username !== name) next = { ...next, username: name }
+  return next
 }

@@ -1,9 +1,10 @@
 import { env } from 'cloudflare:workers'
+import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { DELETED_USER_NAME, type ChatListResponse, type HistoryResponse, type MembersResponse, type UsersResponse } from '../../../protocol/http'
+import { DELETED_USER_NAME, type ChatListResponse, type HistoryResponse, type MembersResponse, type SystemEvent, type UsersResponse } from '../../../protocol/http'
 import { CLOSE_CODES } from '../../../protocol/socket'
 import { openChannel } from '../channel'
-import { addToGroup, api, authed, closeCode, createGroup, errorCode, json, openSocket, refreshCookie, sendMessage, signUp, type TestUser } from '../helpers'
+import { addToGroup, api, authed, closeCode, createGroup, errorCode, json, memberMessages, openSocket, refreshCookie, sendMessage, signUp, uniqueName, type TestUser } from '../helpers'
 
 function deleteMe(user: TestUser, body: unknown): Promise<Response> {
   return api('/me/', authed(user.accessToken, { ...json(body), method: 'DELETE' }))
@@ -158,8 +159,46 @@ describe('DELETE /me/', () => {
     await sendMessage(group, leaver, 'in the group')
     await deleteAccount(leaver)
     const { messages } = await history(group, owner)
-    expect(messages.map((m) => [m.sender, m.message])).toEqual([[DELETED_USER_NAME, 'in the group']])
+    expect(memberMessages(messages).map((m) => [m.sender, m.message])).toEqual([[DELETED_USER_NAME, 'in the group']])
     expect(await roleOf(group, leaver.id)).toBeNull()
+  })
+
+  it('shows "Deleted user" in the system messages naming them, as actor and as subject, and leaves the others\' names', async () => {
+    const [owner, leaver, third] = await Promise.all([signUp('owner'), signUp('leaver'), signUp('third')])
+    const group = await createGroup(owner)
+    await addToGroup(group, owner, leaver)
+    const call = (user: TestUser, method: string, path: string, body: unknown) => api(path, authed(user.accessToken, { ...json(body), method }))
+    expect((await call(owner, 'POST', `/chat/${group}/role/`, { user_id: leaver.id, role: 'admin' })).status).toBe(200)
+    expect((await call(leaver, 'PATCH', `/chat/${group}/`, { name: uniqueName('renamed') })).status).toBe(200)
+    await addToGroup(group, leaver, third)
+    const named = (m: { sender: string; event: SystemEvent | null }) => [m.sender, m.event!.type, m.event!.actor, 'username' in m.event! ? m.event.username : null]
+    const systemOf = async () => (await history(group, owner)).messages.filter((m) => m.kind === 'system').map(named)
+    // [sender, type, actor, subject]: created, leaver added, leaver made admin, renamed by leaver, third added by leaver.
+    const before = [
+      [owner.username, 'created', owner.username, null],
+      [owner.username, 'added', owner.username, leaver.username],
+      [owner.username, 'role_changed', owner.username, leaver.username],
+      [leaver.username, 'renamed', leaver.username, null],
+      [leaver.username, 'added', leaver.username, third.username],
+    ]
+    expect(await systemOf()).toEqual(before)
+    const ivs = () =>
+      runInDurableObject(env.CHAT_ROOM.getByName(String(group)), (_instance, state) =>
+        state.storage.sql.exec<{ iv: string }>("SELECT hex(iv) AS iv FROM messages WHERE kind = 'system' ORDER BY seq").toArray().map((r) => r.iv),
+      )
+    const ivsBefore = await ivs()
+
+    await deleteAccount(leaver)
+    const gone = (name: unknown) => (name === leaver.username ? DELETED_USER_NAME : name)
+    const after = await systemOf()
+    expect(after).toEqual(before.map((row) => row.map(gone)))
+    expect(JSON.stringify(await history(group, third))).not.toContain(leaver.username)
+    // Rewritten in storage (re-sealed with a new IV), not mapped at read time; the row not naming them is untouched.
+    const ivsAfter = await ivs()
+    expect(ivsAfter.map((iv, i) => iv === ivsBefore[i])).toEqual([true, false, false, false, false])
+    // Idempotent: a retried forgetUser finds nothing left to change.
+    await env.CHAT_ROOM.getByName(String(group)).forgetUser(leaver.id)
+    expect([await systemOf(), await ivs()]).toEqual([after, ivsAfter])
   })
 
   it.each([
@@ -200,6 +239,27 @@ describe('DELETE /me/', () => {
     expect(await env.CHAT_ROOM.getByName(String(group)).lastSeq()).toBe(0)
     const res = await api(`/chat/${group}/history/`, authed(alone.accessToken))
     expect(res.status).toBe(404)
+  })
+
+  // D1 enforces foreign keys: a row naming a group the deletion removes (an invite) must go in the same
+  // batch, before the group, or the whole deletion fails; a group handed over keeps its invites.
+  it.each([
+    ['no invite', 0, false],
+    ['one invite', 1, false],
+    ['three invites', 3, false],
+    ['an invite, handed to another member', 1, true],
+  ] as const)('deletes an account owning a group with %s', async (_label, invites, shared) => {
+    const [owner, other] = await Promise.all([signUp('owner'), signUp('other')])
+    const group = await createGroup(owner, 'private')
+    if (shared) await addToGroup(group, owner, other)
+    for (let i = 0; i < invites; i++) {
+      const res = await api(`/chat/${group}/invites/`, authed(owner.accessToken, json({})))
+      expect(res.status).toBe(201)
+    }
+    await deleteAccount(owner)
+    const count = (table: string) => env.DB.prepare(`SELECT count(*) AS n FROM ${table} WHERE ${table === 'chats' ? 'id' : 'chat_id'} = ?`).bind(group).first<number>('n')
+    expect([await count('chats'), await count('invites'), await count('chat_members')]).toEqual(shared ? [1, invites, 1] : [0, 0, 0])
+    expect(await roleOf(group, other.id)).toBe(shared ? 'owner' : null)
   })
 
   it('lets a new account take the old email and username, but nothing of the old identity', async () => {

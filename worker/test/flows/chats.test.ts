@@ -10,7 +10,7 @@ import type {
   PrivateChatResponse,
   SendResponse,
 } from '../../../protocol/http'
-import { addToGroup, api, authed, createGroup, errorCode, form, json, openSocket, sendMessage, signUp, uniqueName, type TestUser } from '../helpers'
+import { addToGroup, api, authed, createGroup, errorCode, form, json, lastSeqOf, memberMessages, openSocket, sendMessage, signUp, uniqueName, type TestUser } from '../helpers'
 
 function post(user: TestUser, path: string, body?: unknown) {
   return api(path, authed(user.accessToken, body === undefined ? { method: 'POST' } : json(body)))
@@ -230,14 +230,16 @@ describe('GET /chat/<id>/history/', () => {
   it('pages oldest first within a page, newest page first', async () => {
     const owner = await signUp('pager')
     const chatId = await createGroup(owner)
+    // The group's log starts with its system messages; m1..m5 take the seqs after them.
+    const base = await lastSeqOf(chatId)
     for (let i = 1; i <= 5; i++) await sendMessage(chatId, owner, `m${i}`)
     const page = async (query: string) => (await (await get(owner, `/chat/${chatId}/history/${query}`)).json()) as HistoryResponse
     const latest = await page('?limit=2')
-    expect(latest.messages.map((m) => m.seq)).toEqual([4, 5])
+    expect(latest.messages.map((m) => m.seq)).toEqual([base + 4, base + 5])
     expect(latest.has_more).toBe(true)
     expect(latest.messages[0]).toEqual({
       id: expect.any(String),
-      seq: 4,
+      seq: base + 4,
       chat_id: chatId,
       sender: owner.username,
       sender_id: owner.id,
@@ -252,11 +254,14 @@ describe('GET /chat/<id>/history/', () => {
       reactions: [],
       attachments: [],
     })
-    expect((await page('?before=4&limit=2')).messages.map((m) => m.seq)).toEqual([2, 3])
-    const last = await page('?before=2')
-    expect(last.messages.map((m) => m.message)).toEqual(['m1'])
+    expect((await page(`?before=${base + 4}&limit=2`)).messages.map((m) => m.seq)).toEqual([base + 2, base + 3])
+    const last = await page(`?before=${base + 2}`)
+    expect(last.messages.map((m) => m.seq)).toEqual(Array.from({ length: base + 1 }, (_, i) => i + 1))
+    expect(memberMessages(last.messages).map((m) => m.message)).toEqual(['m1'])
     expect(last.has_more).toBe(false)
-    expect((await page('')).messages).toHaveLength(5)
+    const all = (await page('')).messages
+    expect(all).toHaveLength(base + 5)
+    expect(memberMessages(all)).toHaveLength(5)
   })
 
   it('answers 404 for a missing chat, 403 for a non-member and 400 for bad paging', async () => {
@@ -277,13 +282,14 @@ describe('POST /chat/<id>/send/', () => {
   it('stores a message, dedupes by client_id and validates the text', async () => {
     const owner = await signUp('sender')
     const chatId = await createGroup(owner)
+    const base = await lastSeqOf(chatId)
     const res = await post(owner, `/chat/${chatId}/send/`, { message: 'via rest', client_id: 'r1' })
     expect(res.status).toBe(201)
     const body = (await res.json()) as SendResponse
-    expect(body).toMatchObject({ duplicate: false, message: { seq: 1, message: 'via rest', client_id: 'r1', sender_id: owner.id } })
+    expect(body).toMatchObject({ duplicate: false, message: { seq: base + 1, message: 'via rest', client_id: 'r1', sender_id: owner.id } })
     const again = await post(owner, `/chat/${chatId}/send/`, { message: 'via rest', client_id: 'r1' })
     expect(again.status).toBe(200)
-    expect(await again.json()).toMatchObject({ duplicate: true, message: { seq: 1, id: body.message.id } })
+    expect(await again.json()).toMatchObject({ duplicate: true, message: { seq: base + 1, id: body.message.id } })
     expect(await errorCode(await post(owner, `/chat/${chatId}/send/`, {}))).toBe('invalid_request')
     expect(await errorCode(await post(owner, `/chat/${chatId}/send/`, { message: 'x'.repeat(4001) }))).toBe('invalid_request')
     expect(await errorCode(await post(owner, `/chat/${chatId}/send/`, { message: 'ok', client_id: 5 }))).toBe('invalid_request')

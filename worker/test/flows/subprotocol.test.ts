@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import type { MessageBody } from '../../../protocol/http'
 import { MAX_FRAME_BYTES, SUBPROTOCOL, type MessageFrame } from '../../../protocol/socket'
-import { addToGroup, closeCode, createGroup, errorCode, openSocket, ORIGIN, recordSocket, signUp, socketPath, upgrade, type TestUser } from '../helpers'
+import { addToGroup, closeCode, createGroup, errorCode, lastSeqOf, openSocket, ORIGIN, recordSocket, signUp, socketPath, upgrade, type TestUser } from '../helpers'
 
 // Issue #9 item 8: `edge-chat.v1` is asked for with Sec-WebSocket-Protocol; a socket that asks for
 // none is the seed's client and gets only message frames, in the seed's shape.
@@ -52,6 +52,7 @@ describe('GET /ws/chat/<id>/ Sec-WebSocket-Protocol', () => {
 describe('a socket of the seed\'s client (no subprotocol)', () => {
   it('gets only message frames in the seed\'s shape through a whole conversation', async () => {
     const { chatId, a, b } = await pair()
+    const base = await lastSeqOf(chatId)
     const legacy = await openSocket(chatId, a.accessToken, { subprotocol: null })
     const current = await openSocket(chatId, b.accessToken)
     await current.waitFor((f) => f.type === 'ready')
@@ -72,7 +73,8 @@ describe('a socket of the seed\'s client (no subprotocol)', () => {
     const frames = legacy.frames as unknown as Record<string, unknown>[]
     for (const frame of frames) expect(Object.keys(frame).sort()).toEqual(MESSAGE_BODY_KEYS)
     // Frames of the two sockets interleave in any order; each socket's own stay in order.
-    expect(frames.map((f) => f.seq)).toEqual([1, 2, 3, 4])
+    const seqs = [base + 1, base + 2, base + 3, base + 4]
+    expect(frames.map((f) => f.seq)).toEqual(seqs)
     expect(frames.map((f) => [f.message, f.sender]).sort()).toEqual(
       [
         ['hello from the seed client', a.username],
@@ -83,7 +85,7 @@ describe('a socket of the seed\'s client (no subprotocol)', () => {
     )
     // The edge-chat.v1 socket in the same room still gets its own shape, and the seed client's typing is relayed to nobody.
     const seen = current.frames.filter((f): f is MessageFrame => f.type === 'message').map((f) => f.seq)
-    expect(seen).toEqual([1, 2, 3, 4])
+    expect(seen).toEqual(seqs)
     expect(current.frames.some((f) => f.type === 'ack' && f.client_id === 'b1')).toBe(true)
   })
 

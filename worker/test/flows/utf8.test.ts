@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { api, authed, createGroup, errorCode, signUp, type TestUser } from '../helpers'
+import { api, authed, createGroup, errorCode, historyMessages, signUp, type TestUser } from '../helpers'
 
 const JSON_TYPE = { 'Content-Type': 'application/json' }
 const FORM_TYPE = { 'Content-Type': 'application/x-www-form-urlencoded' }
@@ -28,10 +28,9 @@ function bytes(...parts: (string | number[])[]): Uint8Array<ArrayBuffer> {
   return out
 }
 
-async function historyTexts(chatId: number, user: TestUser): Promise<string[]> {
-  const res = await api(`/chat/${chatId}/history/`, authed(user.accessToken))
-  const body = (await res.json()) as { messages: { message: string }[] }
-  return body.messages.map((message) => message.message)
+/** The texts of the members' messages stored (the group's `created` system message left out). */
+async function historyTexts(chatId: number, user: TestUser): Promise<(string | null)[]> {
+  return (await historyMessages(chatId, user)).map((message) => message.message)
 }
 
 describe('POST /chat/:id/send/ body encoding', () => {

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import type { AckFrame, MessageFrame } from '../../../../protocol/socket'
-import { addToGroup, createGroup, openSocket, sendMessage, signUp } from '../../../test/helpers'
+import { addToGroup, createGroup, lastSeqOf, openSocket, sendMessage, signUp } from '../../../test/helpers'
 import type { ChatRoom } from '../chat-room'
 import { lastSeq } from './store'
 
@@ -18,14 +18,16 @@ async function burst(chatId: number, userId: number, frames: object[]): Promise<
   })
 }
 
+/** Two members with open sockets; `base` is the last seq after the setup (its system messages), the tests' seqs follow it. */
 async function twoMembers() {
   const [a, b] = await Promise.all([signUp('batch'), signUp('batch')])
   const chatId = await createGroup(a)
   await addToGroup(chatId, a, b)
+  const base = await lastSeqOf(chatId)
   const sa = await openSocket(chatId, a.accessToken)
   const sb = await openSocket(chatId, b.accessToken)
   await Promise.all([sa.waitFor((f) => f.type === 'ready'), sb.waitFor((f) => f.type === 'ready')])
-  return { a, b, chatId, sa, sb }
+  return { a, b, chatId, sa, sb, base }
 }
 
 const acksOf = (frames: { type: string }[]) =>
@@ -35,7 +37,7 @@ const messagesOf = (frames: { type: string }[]) =>
 
 describe('publishMessage (group commit)', () => {
   it('stores sends that arrive together gap-free in arrival order, acks each once, a same-batch duplicate once', async () => {
-    const { a, chatId, sa, sb } = await twoMembers()
+    const { a, chatId, sa, sb, base } = await twoMembers()
     await burst(chatId, a.id, [
       { type: 'send', client_id: 'c1', text: 'one' },
       { type: 'send', client_id: 'c2', text: 'two' },
@@ -43,61 +45,62 @@ describe('publishMessage (group commit)', () => {
       { message: 'no client id' },
       { type: 'send', client_id: 'c3', text: 'three' },
     ])
-    await sb.waitFor((f) => f.type === 'message' && f.seq === 4)
+    await sb.waitFor((f) => f.type === 'message' && f.seq === base + 4)
     await sa.waitFor((f) => f.type === 'ack' && f.client_id === 'c3')
     expect(messagesOf(sb.frames)).toEqual([
-      [1, 'one', 'c1'],
-      [2, 'two', 'c2'],
-      [3, 'no client id', null],
-      [4, 'three', 'c3'],
+      [base + 1, 'one', 'c1'],
+      [base + 2, 'two', 'c2'],
+      [base + 3, 'no client id', null],
+      [base + 4, 'three', 'c3'],
     ])
     // Each ack follows its message's broadcast; the resend is answered right after its original.
     expect(acksOf(sa.frames)).toEqual([
-      ['c1', 1, false],
-      ['c1', 1, true],
-      ['c2', 2, false],
-      [null, 3, false],
-      ['c3', 4, false],
+      ['c1', base + 1, false],
+      ['c1', base + 1, true],
+      ['c2', base + 2, false],
+      [null, base + 3, false],
+      ['c3', base + 4, false],
     ])
     const stored = await runInDurableObject(roomOf(chatId), (_instance, state) => ({
       seqs: state.storage.sql.exec<{ seq: number }>('SELECT seq FROM messages ORDER BY seq').toArray().map((r) => r.seq),
       cursor: state.storage.sql.exec<{ seq: number }>('SELECT seq FROM read_cursors WHERE user_id = ?', a.id).one().seq,
     }))
-    expect(stored).toEqual({ seqs: [1, 2, 3, 4], cursor: 4 })
+    // The whole log, gap-free: the setup's system messages, then the batch.
+    expect(stored).toEqual({ seqs: Array.from({ length: base + 4 }, (_, i) => i + 1), cursor: base + 4 })
   })
 
   it('answers a resend of an earlier batch from storage and stores the rest of its batch without a gap', async () => {
-    const { a, chatId, sa, sb } = await twoMembers()
+    const { a, chatId, sa, sb, base } = await twoMembers()
     await burst(chatId, a.id, [
       { type: 'send', client_id: 'old-1', text: 'first' },
       { type: 'send', client_id: 'old-2', text: 'second' },
     ])
-    await sb.waitFor((f) => f.type === 'message' && f.seq === 2)
+    await sb.waitFor((f) => f.type === 'message' && f.seq === base + 2)
     await burst(chatId, a.id, [
       { type: 'send', client_id: 'new-1', text: 'third' },
       { type: 'send', client_id: 'old-2', text: 'second, resent' },
       { type: 'send', client_id: 'new-2', text: 'fourth' },
     ])
-    await sb.waitFor((f) => f.type === 'message' && f.seq === 4)
+    await sb.waitFor((f) => f.type === 'message' && f.seq === base + 4)
     await sa.waitFor((f) => f.type === 'ack' && f.client_id === 'new-2')
     await sa.waitFor((f) => f.type === 'ack' && f.client_id === 'old-2' && f.duplicate)
     expect(messagesOf(sb.frames).map(([seq, text]) => [seq, text])).toEqual([
-      [1, 'first'],
-      [2, 'second'],
-      [3, 'third'],
-      [4, 'fourth'],
+      [base + 1, 'first'],
+      [base + 2, 'second'],
+      [base + 3, 'third'],
+      [base + 4, 'fourth'],
     ])
     expect(acksOf(sa.frames).filter(([id]) => id === 'old-2')).toEqual([
-      ['old-2', 2, false],
-      ['old-2', 2, true],
+      ['old-2', base + 2, false],
+      ['old-2', base + 2, true],
     ])
-    expect(await roomOf(chatId).lastSeq()).toBe(4)
+    expect(await roomOf(chatId).lastSeq()).toBe(base + 4)
   })
 
   // Adaptive commit (issue #16): no waiting window. A send that finds no commit in flight is
   // stored alone at once; sends that arrive during a commit form the next batch together.
   it('commits a lone send at once and batches the sends that arrive while its commit is in flight', async () => {
-    const { a, chatId, sb } = await twoMembers()
+    const { a, chatId, sb, base } = await twoMembers()
     const send = (id: string) => JSON.stringify({ type: 'send', client_id: id, text: id })
     const storedAtSync = await runInDurableObject(roomOf(chatId), async (instance: ChatRoom, state) => {
       const [ws] = state.getWebSockets(String(a.id))
@@ -122,35 +125,37 @@ describe('publishMessage (group commit)', () => {
       }
       return seen
     })
-    await sb.waitFor((f) => f.type === 'message' && f.seq === 4)
+    await sb.waitFor((f) => f.type === 'message' && f.seq === base + 4)
     expect(messagesOf(sb.frames).map(([, , id]) => id)).toEqual(['lone', 'during-1', 'during-2', 'next-turn'])
     // The lone send was confirmed alone; the two sends that arrived during its commit in one batch
-    // (seqs 2-3, with next-turn too if it also arrived before that batch began).
-    expect(storedAtSync[0]).toBe(1)
-    expect(storedAtSync[1]).toBeGreaterThanOrEqual(3)
-    expect(storedAtSync.at(-1)).toBe(4)
+    // (seqs base+2 and base+3, with next-turn too if it also arrived before that batch began).
+    expect(storedAtSync[0]).toBe(base + 1)
+    expect(storedAtSync[1]).toBeGreaterThanOrEqual(base + 3)
+    expect(storedAtSync.at(-1)).toBe(base + 4)
   })
 
   it('orders REST and socket sends into one gap-free sequence', async () => {
-    const { a, b, chatId, sb } = await twoMembers()
+    const { a, b, chatId, sb, base } = await twoMembers()
     const rest = Promise.all([1, 2, 3].map((i) => sendMessage(chatId, b, `rest ${i}`)))
     await burst(chatId, a.id, [1, 2, 3].map((i) => ({ type: 'send', client_id: `s${i}`, text: `socket ${i}` })))
     await rest
-    await sb.waitFor((f) => f.type === 'message' && f.seq === 6)
+    await sb.waitFor((f) => f.type === 'message' && f.seq === base + 6)
     const seqs = messagesOf(sb.frames).map(([seq]) => seq)
-    expect(seqs).toEqual([1, 2, 3, 4, 5, 6])
+    expect(seqs).toEqual(Array.from({ length: 6 }, (_, i) => base + 1 + i))
   })
 
   it('gives a socket that connects during a batch every seq after its ready frame, once', async () => {
-    const { a, b, chatId, sb } = await twoMembers()
+    const { a, b, chatId, sb, base } = await twoMembers()
+    const last = base + 20
     const sending = burst(chatId, a.id, Array.from({ length: 20 }, (_, i) => ({ type: 'send', client_id: `m${i}`, text: `m${i}` })))
     const late = await openSocket(chatId, b.accessToken)
     await sending
-    await sb.waitFor((f) => f.type === 'message' && f.seq === 20)
+    await sb.waitFor((f) => f.type === 'message' && f.seq === last)
     const ready = await late.waitFor((f) => f.type === 'ready')
     const from = ready.type === 'ready' ? ready.last_seq : NaN
-    if (from < 20) await late.waitFor((f) => f.type === 'message' && f.seq === 20)
+    expect(from).toBeGreaterThanOrEqual(base)
+    if (from < last) await late.waitFor((f) => f.type === 'message' && f.seq === last)
     const seqs = messagesOf(late.frames).map(([seq]) => seq)
-    expect(seqs).toEqual(Array.from({ length: 20 - from }, (_, i) => from + 1 + i))
+    expect(seqs).toEqual(Array.from({ length: last - from }, (_, i) => from + 1 + i))
   })
 })

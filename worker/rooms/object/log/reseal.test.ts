@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { createGroup, sendMessage, signUp } from '../../../test/helpers'
+import { createGroup, lastSeqOf, memberMessages, sendMessage, signUp } from '../../../test/helpers'
 import { historyWith, keysSpec, rawMessages, roomOf, writeLegacyMessages } from '../../../test/keys'
 import { createExclusive, openRoom } from '../room'
 import { resealBatch } from './reseal'
@@ -11,6 +11,8 @@ describe('resealBatch', () => {
   it('moves rows sealed under master keys to the data key in bounded batches, reading the same, then reads without the old versions', async () => {
     const owner = await signUp('reseal')
     const chatId = await createGroup(owner)
+    // The group's system messages come first, sealed under its data key already; the legacy rows follow them.
+    const base = await lastSeqOf(chatId)
     await writeLegacyMessages(chatId, owner.id, [
       [1, 'oldest, under v1'],
       [1, 'second, under v1'],
@@ -18,11 +20,11 @@ describe('resealBatch', () => {
       [1, 'fourth, under v1'],
       [2, 'fifth, under v2'],
     ])
-    const before = await historyWith(chatId, env.MESSAGE_KEYS)
+    const before = memberMessages(await historyWith(chatId, env.MESSAGE_KEYS))
     expect(before.map((m) => m.message)).toEqual(['oldest, under v1', 'second, under v1', 'third, under v2', 'fourth, under v1', 'fifth, under v2'])
     // Without v1 the old rows are lost: what removing a version did before this migration.
-    expect((await historyWith(chatId, keysSpec([2]))).map((m) => m.message)).toEqual([null, null, 'third, under v2', null, 'fifth, under v2'])
-    const ivsBefore = (await rawMessages(chatId)).map((r) => new Uint8Array(r.iv).join())
+    expect(memberMessages(await historyWith(chatId, keysSpec([2]))).map((m) => m.message)).toEqual([null, null, 'third, under v2', null, 'fifth, under v2'])
+    const ivsBefore = (await rawMessages(chatId, base)).map((r) => new Uint8Array(r.iv).join())
 
     expect(await roomOf(chatId).resealMessages(2)).toEqual({ resealed: 2, unreadable: 0, remaining: 3 })
     // Sends go on between batches, sealed under the data key.
@@ -31,11 +33,12 @@ describe('resealBatch', () => {
     expect(await roomOf(chatId).resealMessages(2)).toEqual({ resealed: 1, unreadable: 0, remaining: 0 })
     expect(await roomOf(chatId).resealMessages(2)).toEqual({ resealed: 0, unreadable: 0, remaining: 0 })
 
-    const rows = await rawMessages(chatId)
+    expect((await rawMessages(chatId)).every((r) => r.key_version === 0)).toBe(true)
+    const rows = await rawMessages(chatId, base)
     expect(rows.map((r) => r.key_version)).toEqual([0, 0, 0, 0, 0, 0])
     rows.slice(0, 5).forEach((r, i) => expect(new Uint8Array(r.iv).join()).not.toBe(ivsBefore[i]))
     const after = await historyWith(chatId, env.MESSAGE_KEYS)
-    expect(after.slice(0, 5)).toEqual(before)
+    expect(memberMessages(after).slice(0, 5)).toEqual(before)
     // v1 removed from MESSAGE_KEYS: every row still reads (the data key is wrapped under v2).
     expect(await historyWith(chatId, keysSpec([2]))).toEqual(after)
   })
@@ -43,6 +46,7 @@ describe('resealBatch', () => {
   it('leaves rows under a version no longer in MESSAGE_KEYS and counts them as remaining', async () => {
     const owner = await signUp('resealgone')
     const chatId = await createGroup(owner)
+    const base = await lastSeqOf(chatId)
     await writeLegacyMessages(chatId, owner.id, [
       [1, 'under v1'],
       [2, 'under v2'],
@@ -52,20 +56,21 @@ describe('resealBatch', () => {
       return resealBatch(room, 10)
     })
     expect(result).toEqual({ resealed: 1, unreadable: 0, remaining: 1 })
-    expect((await rawMessages(chatId)).map((r) => r.key_version)).toEqual([1, 0])
+    expect((await rawMessages(chatId, base)).map((r) => r.key_version)).toEqual([1, 0])
   })
 
   it('counts a tampered row as unreadable and leaves it as it was', async () => {
     const owner = await signUp('resealbad')
     const chatId = await createGroup(owner)
+    const base = await lastSeqOf(chatId)
     await writeLegacyMessages(chatId, owner.id, [
       [1, 'fine'],
       [1, 'tampered'],
     ])
     await runInDurableObject(roomOf(chatId), (_instance, state) => {
-      state.storage.sql.exec('UPDATE messages SET key_version = 2 WHERE seq = 2')
+      state.storage.sql.exec('UPDATE messages SET key_version = 2 WHERE seq = ?', base + 2)
     })
     expect(await roomOf(chatId).resealMessages(10)).toEqual({ resealed: 1, unreadable: 1, remaining: 1 })
-    expect((await rawMessages(chatId)).map((r) => r.key_version)).toEqual([0, 2])
+    expect((await rawMessages(chatId, base)).map((r) => r.key_version)).toEqual([0, 2])
   })
 })

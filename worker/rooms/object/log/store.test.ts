@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { addToGroup, createGroup, sendMessage, signUp } from '../../../test/helpers'
+import { addToGroup, createGroup, lastSeqOf, sendMessage, signUp } from '../../../test/helpers'
 import { ChatRoom } from '../chat-room'
 import migrations from './migrations/migrations.js'
 
@@ -44,13 +44,16 @@ describe('room log migrations', () => {
     const [a, b] = await Promise.all([signUp('adopt'), signUp('adopt')])
     const chatId = await createGroup(a)
     await addToGroup(chatId, a, b)
+    const base = await lastSeqOf(chatId)
     for (const text of ['one', 'two', 'three']) await sendMessage(chatId, a, text, `c-${text}`)
     const newShape = await runInDurableObject(roomOf(chatId), (_instance, state) => shapeOf(state.storage.sql))
 
     const adopted = await runInDurableObject(roomOf(chatId), async (_instance, state) => {
       const sql = state.storage.sql
-      // Rebuild this storage as an old room left it: same rows, old DDL, no migration record.
-      const rows = Object.fromEntries(TABLES.map((t) => [t, sql.exec(`SELECT * FROM ${t}`).toArray()]))
+      // Rebuild this storage as an old room left it: same rows, old DDL, no migration record. Old
+      // rooms had no system messages (no `kind` column), so the setup's are left out; seqs keep their gap.
+      const select = (t: string) => (t === 'messages' ? "SELECT * FROM messages WHERE kind = 'message'" : `SELECT * FROM ${t}`)
+      const rows = Object.fromEntries(TABLES.map((t) => [t, sql.exec(select(t)).toArray()]))
       for (const t of [...TABLES, ...LATER_TABLES, '__drizzle_migrations']) sql.exec(`DROP TABLE ${t}`)
       for (const statement of HAND_MADE_SCHEMA) sql.exec(statement)
       for (const t of TABLES) {
@@ -78,13 +81,13 @@ describe('room log migrations', () => {
     })
     expect(adopted).toEqual({
       texts: [
-        [1, 'one'],
-        [2, 'two'],
-        [3, 'three'],
+        [base + 1, 'one'],
+        [base + 2, 'two'],
+        [base + 3, 'three'],
       ],
       unread: [0, 3],
-      resent: [2, true],
-      next: [4, false],
+      resent: [base + 2, true],
+      next: [base + 4, false],
       recorded: migrations.journal.entries.length,
       shape: newShape,
     })

@@ -116,12 +116,15 @@ export function anonymizeSender(sql: SqlStorage, senderId: number, name: string)
   sql.exec('UPDATE messages SET sender = ? WHERE sender_id = ? AND sender != ?', name, senderId, name)
 }
 
-/** Up to `limit` messages of `senderId` with seq > after, oldest first (GET /me/export/). */
+/**
+ * Up to `limit` messages of `senderId` with seq > after, oldest first (GET /me/export/). Only their
+ * own messages (`kind` "message"): a system message names its actor as sender but is no text of theirs.
+ */
 export function listOwnAfter(db: LogDb, senderId: number, after: number, limit: number): StoredMessage[] {
   return db
     .select()
     .from(messages)
-    .where(and(eq(messages.senderId, senderId), gt(messages.seq, after)))
+    .where(and(eq(messages.senderId, senderId), gt(messages.seq, after), eq(messages.kind, 'message')))
     .orderBy(asc(messages.seq))
     .limit(limit)
     .all()
@@ -185,6 +188,11 @@ export function countUnread(db: LogDb, userId: number): number {
     .where(and(gt(messages.seq, cursor), ne(messages.senderId, userId), eq(messages.kind, 'message')))
     .get()
   return row?.n ?? 0
+}
+
+/** Every system message that still holds its event (ciphertext), oldest first. */
+export function listSystemMessages(db: LogDb): StoredMessage[] {
+  return db.select().from(messages).where(and(eq(messages.kind, 'system'), isNotNull(messages.ciphertext))).orderBy(asc(messages.seq)).all()
 }
 
 /** Up to `limit` messages sealed directly under one of the master `versions` (not the data key), oldest first; deleted ones (no ciphertext) are skipped. */
