@@ -4,6 +4,8 @@
  */
 export const ERROR_STATUS = {
   invalid_request: 400,
+  /** A group-only action (settings, transfer, delete, invites) asked of a 1:1 chat. */
+  not_group: 400,
   invalid_json: 400,
   /** An attachment upload with an empty body. */
   file_empty: 400,
@@ -26,6 +28,12 @@ export const ERROR_STATUS = {
   length_required: 411,
   /** A message already carries MAX_REACTIONS_PER_MESSAGE distinct emoji; a new one is refused. */
   too_many_reactions: 409,
+  /** An invite link past its `expires_at`. */
+  invite_expired: 410,
+  /** An invite link already used `max_uses` times. */
+  invite_exhausted: 410,
+  /** An invite link an owner or admin revoked. */
+  invite_revoked: 410,
   payload_too_large: 413,
   unsupported_media_type: 415,
   /** An attachment whose bytes are an executable or no type on the list (docs/protocol.md#attachments). */

@@ -57,6 +57,12 @@ export const PATHS = {
   chatSocket: (chatId: number) => `/ws/chat/${chatId}/`,
   chatAttachments: (chatId: number) => `/chat/${chatId}/attachments/`,
   chatAttachment: (chatId: number, attachmentId: string) => `/chat/${chatId}/attachments/${encodeURIComponent(attachmentId)}/`,
+  /** PATCH (rename, visibility) and DELETE (the whole group). */
+  chat: (chatId: number) => `/chat/${chatId}/`,
+  chatTransfer: (chatId: number) => `/chat/${chatId}/transfer/`,
+  chatInvites: (chatId: number) => `/chat/${chatId}/invites/`,
+  chatInvite: (chatId: number, inviteId = '') => `/chat/${chatId}/invites/${encodeURIComponent(inviteId)}/`,
+  join: (code: string) => `/join/${encodeURIComponent(code)}/`,
   health: '/health',
 } as const
 
@@ -78,7 +84,22 @@ export const PARAM_PATH_PREFIXES: Record<ParamPathName, string> = {
   chatSocket: '/ws/chat/',
   chatAttachments: '/chat/',
   chatAttachment: '/chat/',
+  chat: '/chat/',
+  chatTransfer: '/chat/',
+  chatInvites: '/chat/',
+  chatInvite: '/chat/',
+  join: '/join/',
 }
+
+/**
+ * The web client's invite page: `/join/<code>` without the trailing slash, beside the API's
+ * `POST /join/<code>/`. It is the `url` of a new invite; `isApiPath` leaves paths of this shape to the page.
+ */
+export function joinPagePath(code: string): string {
+  return `/join/${encodeURIComponent(code)}`
+}
+/** Paths under an API prefix that are the web client's pages (see joinPagePath). */
+export const CLIENT_PAGE_PATTERNS: readonly RegExp[] = [/^\/join\/[^/]+$/]
 
 // Auth
 
@@ -249,6 +270,49 @@ export interface RemoveMemberResponse {
   chat_id: number
   user_id: number
   removed: true
+}
+
+/** PATCH /chat/<id>/, POST /chat/<id>/transfer/ and POST /join/<code>/: the caller's list row of the chat afterwards. */
+export type ChatResponse = ChatListItem
+
+/** DELETE /chat/<id>/ (owner): the group is gone for everyone. */
+export interface DeleteChatResponse {
+  chat_id: number
+  deleted: true
+}
+
+/** Invite links (POST /chat/<id>/invites/). The code itself is random: 32 bytes (256 bits), base64url. */
+export const INVITE_CODE_BYTES = 32
+export const INVITE_EXPIRES_IN_MIN_SECONDS = 60
+export const INVITE_EXPIRES_IN_MAX_SECONDS = 30 * 24 * 60 * 60
+export const INVITE_EXPIRES_IN_DEFAULT_SECONDS = 7 * 24 * 60 * 60
+export const INVITE_MAX_USES_LIMIT = 1000
+
+/** An invite as GET /chat/<id>/invites/ lists it: never its code, which only its creator saw once. */
+export interface InviteBody {
+  /** Non-secret handle for revoking: DELETE /chat/<id>/invites/<id>/. */
+  id: string
+  chat_id: number
+  created_by: number
+  created_at: string
+  expires_at: string
+  /** Null: no limit. */
+  max_uses: number | null
+  uses: number
+}
+/** POST /chat/<id>/invites/ (owner/admin), 201: the only answer that carries the code. */
+export interface CreatedInviteBody extends InviteBody {
+  code: string
+  /** `<origin>/join/<code>`: the web client's page that joins (joinPagePath). */
+  url: string
+}
+export interface InvitesResponse {
+  invites: InviteBody[]
+}
+/** DELETE /chat/<id>/invites/<invite_id>/ */
+export interface RevokeInviteResponse {
+  id: string
+  revoked: true
 }
 
 /** Longest reply preview, in code points (`countChars`): the start of the original's first line. */

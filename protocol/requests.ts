@@ -6,7 +6,15 @@
  */
 import * as v from 'valibot'
 import { AttachmentId, Count, Email, FileName, GroupName, Id, MessageSeqParam, MessageText, NewPassword, OptionalClientId, Password, SearchText, Username } from './fields'
-import { CHAT_VISIBILITIES, HISTORY_PAGE_MAX, USERS_PAGE_MAX } from './http'
+import {
+  CHAT_VISIBILITIES,
+  HISTORY_PAGE_MAX,
+  INVITE_EXPIRES_IN_DEFAULT_SECONDS,
+  INVITE_EXPIRES_IN_MAX_SECONDS,
+  INVITE_EXPIRES_IN_MIN_SECONDS,
+  INVITE_MAX_USES_LIMIT,
+  USERS_PAGE_MAX,
+} from './http'
 
 /** Largest `offset` of GET /users/; larger ones are clamped. */
 export const USERS_OFFSET_MAX = 1_000_000
@@ -95,6 +103,40 @@ export const SetRoleRequestSchema = v.object({
   role: v.picklist(['admin', 'member'], 'must be "admin" or "member".'),
 })
 export type SetRoleRequest = v.InferOutput<typeof SetRoleRequestSchema>
+
+const Visibility = v.picklist(CHAT_VISIBILITIES, 'must be "public" or "private".')
+
+/** PATCH /chat/<id>/: a new `name` (the rule of POST /chat/create/), a new `visibility`, or both. */
+export const UpdateChatRequestSchema = v.pipe(
+  v.object({ name: v.optional(GroupName), visibility: v.optional(Visibility) }),
+  v.check((body) => body.name !== undefined || body.visibility !== undefined, 'must set "name" or "visibility".'),
+)
+export type UpdateChatRequest = v.InferOutput<typeof UpdateChatRequestSchema>
+
+/** POST /chat/<id>/transfer/: the owner hands the group to `user_id`, a current member. */
+export const TransferRequestSchema = v.object({ user_id: Id })
+export type TransferRequest = v.InferOutput<typeof TransferRequestSchema>
+
+/**
+ * POST /chat/<id>/invites/: `expires_in` seconds (60 s to 30 days, default 7 days); `max_uses` 1-1000,
+ * or null / absent for no limit.
+ */
+const expiresInMessage = `must be a whole number of seconds from ${INVITE_EXPIRES_IN_MIN_SECONDS} to ${INVITE_EXPIRES_IN_MAX_SECONDS}.`
+const maxUsesMessage = `must be an integer from 1 to ${INVITE_MAX_USES_LIMIT}, or null.`
+export const CreateInviteRequestSchema = v.object({
+  expires_in: v.optional(
+    v.pipe(Count, v.minValue(INVITE_EXPIRES_IN_MIN_SECONDS, expiresInMessage), v.maxValue(INVITE_EXPIRES_IN_MAX_SECONDS, expiresInMessage)),
+    INVITE_EXPIRES_IN_DEFAULT_SECONDS,
+  ),
+  max_uses: v.nullish(v.pipe(Id, v.maxValue(INVITE_MAX_USES_LIMIT, maxUsesMessage)), null),
+})
+export type CreateInviteRequest = v.InferOutput<typeof CreateInviteRequestSchema>
+
+/** The `<code>` of /join/<code>/: 32 random bytes, base64url without padding (43 characters). */
+export const InviteCodeSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{43}$/, 'must be an invite code (43 base64url characters).'))
+
+/** The `<invite_id>` of /chat/<id>/invites/<invite_id>/, as GET lists it (not the code). */
+export const InviteIdSchema = v.pipe(v.string(), v.regex(/^[A-Za-z0-9_-]{16}$/, 'must be an invite id from GET /chat/<id>/invites/.'))
 
 /** GET /chat/<id>/history/?before=<seq>&limit=<n>: limit 1-100 (default 100). */
 export const HistoryQuerySchema = v.object({

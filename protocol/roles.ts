@@ -26,9 +26,24 @@ export function canAddPeople(actor: MemberRole): boolean {
   return hasRole(actor, 'admin')
 }
 
+/** Owners and admins rename a group, change its visibility and manage its invite links. */
+export function canManageGroup(actor: MemberRole): boolean {
+  return hasRole(actor, 'admin')
+}
+
+/** Only the owner deletes the group or hands ownership to another member. */
+export function canDeleteOrTransfer(actor: MemberRole): boolean {
+  return actor === 'owner'
+}
+
 /** Everybody but the owner may leave a group. */
 export function canLeave(actor: MemberRole): boolean {
   return actor !== 'owner'
+}
+
+/** Owners and admins of a group may delete any member's message; in a 1:1 chat only one's own (#12). */
+export function canDeleteOthersMessages(actor: MemberRole, isGroup: boolean): boolean {
+  return isGroup && hasRole(actor, 'admin')
 }
 
 /** Sort order for member lists: higher rank first (owner, admin, member); 0 for equal ranks. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { countChars, findTextProblem, isBlank, normalizeLineBreaks } from './text'
+import { countChars, findTextProblem, isBlank, isReactionEmoji, normalizeLineBreaks, REACTION_MAX_CHARS } from './text'
 
 const hex = (cp: number) => `U+${cp.toString(16).toUpperCase().padStart(4, '0')}`
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
@@ -117,5 +117,42 @@ describe('findTextProblem', () => {
   ])('accepts %s in messages and names', (_, text) => {
     expect(findTextProblem(text, 'message')).toBeNull()
     expect(findTextProblem(text, 'name')).toBeNull()
+  })
+})
+
+describe('isReactionEmoji (one emoji: UTS #51 code points, one UAX #29 grapheme)', () => {
+  it.each([
+    ['a pictograph', '👍'],
+    ['a heart with VS16', '❤️'],
+    ['a heart without it', '❤'],
+    ['a skin tone', '👍🏽'],
+    ['a ZWJ family', '👨‍👩‍👧'],
+    ['the longest RGI sequence (10 code points)', '👩🏻‍❤️‍💋‍👨🏼'],
+    ['a flag', '🇫🇷'],
+    ['a subdivision flag (tags)', '🏴󠁧󠁢󠁳󠁣󠁴󠁿'],
+    ['a keycap', '1️⃣'],
+    ['a keycap without VS16', '#\u20E3'],
+    ['a text-style symbol with the emoji property', '©️'],
+  ])('accepts %s', (_name, text) => {
+    expect(isReactionEmoji(text)).toBe(true)
+  })
+
+  it.each([
+    ['empty', ''],
+    ['a letter', 'a'],
+    ['a digit', '1'],
+    ['two emoji', '👍👍'],
+    ['a flag and a letter', '🇫🇷a'],
+    ['white space around', ' 👍'],
+    ['a zero-width space', '👍\u200B'],
+    ['a lone skin tone', '\u{1F3FB}'],
+    ['a lone regional indicator', '\u{1F1EB}'],
+    ['a lone ZWJ', '\u200D'],
+    ['a letter with a combining mark (one grapheme, no emoji)', 'e\u0301'],
+    ['a lone surrogate', '\uD83D'],
+    ['three flags (three graphemes)', '🇫🇷🇩🇪🇮🇹'],
+    ['over REACTION_MAX_CHARS code points', '👍' + '\u{1F3FB}'.repeat(REACTION_MAX_CHARS)],
+  ])('refuses %s', (_name, text) => {
+    expect(isReactionEmoji(text)).toBe(false)
   })
 })

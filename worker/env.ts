@@ -19,6 +19,8 @@ export interface Env {
   UPLOAD_LIMITER: RateLimit
   /** Private R2 bucket of attachments, each object a file encrypted in chunks (worker/attachments/). */
   FILES: R2Bucket
+  /** 20 invite-link joins (POST /join/<code>/) per user and per client IP per minute. */
+  JOIN_LIMITER: RateLimit
   /** Which build is running (`[version_metadata]`): id, tag, timestamp. Reported by GET /health. */
   CF_VERSION_METADATA: WorkerVersionMetadata
   /** Secret: HS256 key for access tokens, at least 32 bytes (base64/base64url encoded). */

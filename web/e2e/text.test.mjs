@@ -177,7 +177,7 @@ describe('user text is isolated from the page around it', () => {
       await assertIsolated(typing, sender.username)
       await send(pages[row.from], row.text)
 
-      const bubble = reader.locator('.message .bubble').filter({ hasText: row.text }).last()
+      const bubble = reader.locator('.message .bubble-text').filter({ hasText: row.text }).last()
       await bubble.waitFor()
       assert.equal(await bubble.getAttribute('dir'), 'auto', `${row.case}: the bubble takes its own direction`)
       assert.equal(await bubble.evaluate((el) => getComputedStyle(el).unicodeBidi), 'plaintext', `${row.case}: each line of the bubble takes its own direction`)

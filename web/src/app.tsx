@@ -1,7 +1,6 @@
 import { useEffect } from 'preact/hooks'
 import { ErrorBoundary, LocationProvider, Route, Router, lazy, useLocation } from 'preact-iso'
 import { AppHeader } from './components/app-header'
-import { ChatRoute } from './routes/chat'
 import { HomeRoute } from './routes/home'
 import { NotFoundRoute } from './routes/not-found'
 import { authStatus, restoreSession } from './state/session'
@@ -17,6 +16,10 @@ const NewChatRoute = lazy(() => import('./routes/new-chat').then((m) => m.NewCha
 const ExploreRoute = lazy(() => import('./routes/explore').then((m) => m.ExploreRoute))
 const SessionsRoute = lazy(() => import('./routes/sessions').then((m) => m.SessionsRoute))
 const SettingsRoute = lazy(() => import('./routes/settings').then((m) => m.SettingsRoute))
+// The room (message list, composer, actions menu, links) loads on demand too: the first load stays
+// under its 25 kB budget, and the chat list shows while it arrives.
+const ChatRoute = lazy(() => import('./routes/chat').then((m) => m.ChatRoute))
+const JoinRoute = lazy(() => import('./routes/join').then((m) => m.JoinRoute))
 
 const PUBLIC_PATHS = new Set(['/signin', '/signup'])
 
@@ -51,6 +54,7 @@ function AuthGate() {
           <Route path="/explore" component={ExploreRoute} />
           <Route path="/settings" component={SettingsRoute} />
           <Route path="/settings/sessions" component={SessionsRoute} />
+          <Route path="/join/:code" component={JoinRoute} />
           <Route default component={NotFoundRoute} />
         </Router>
       </ErrorBoundary>

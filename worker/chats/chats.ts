@@ -74,7 +74,7 @@ export interface RoomGate {
   getByName(name: string): { admit(userId: number): Promise<unknown>; removeMember(userId: number): Promise<unknown> }
 }
 
-async function findRole(db: Db, chatId: number, userId: number): Promise<MemberRole | null> {
+export async function findRole(db: Db, chatId: number, userId: number): Promise<MemberRole | null> {
   const row = await db
     .select({ role: chatMembers.role })
     .from(chatMembers)
@@ -84,25 +84,49 @@ async function findRole(db: Db, chatId: number, userId: number): Promise<MemberR
 }
 
 /**
- * Starts a membership in an existing chat: the room first (`admit`: the user's read cursor moves to
- * the room's last seq and a removal mark is cleared), then the D1 row. In this order no failure can
- * leave a D1 member whose whole history counts as unread; a message stored between the two counts,
- * as it is in the history they see on opening the chat. An existing member is left alone, so adding
- * them again does not mark their unread messages read. New chats (a group's creator, a new 1:1) need
- * no call: chat ids are never reused (AUTOINCREMENT), so their room holds no message yet.
+ * Writes the D1 membership row of `userId` as a member; returns its role, or null when no row was
+ * written (already a member, or a condition of the write refused it). The default inserts plainly;
+ * an invite's join writes the row and counts the use in one batch (`invites.ts`).
  */
-async function startMembership(db: Db, rooms: RoomGate, chatId: number, userId: number, nowMs: number): Promise<MemberChange> {
-  const existing = await findRole(db, chatId, userId)
-  if (existing) return { chatId, userId, role: existing, changed: false }
-  await rooms.getByName(String(chatId)).admit(userId)
+export type MembershipWrite = (db: Db, chatId: number, userId: number, nowMs: number) => Promise<MemberRole | null>
+
+const insertMembership: MembershipWrite = async (db, chatId, userId, nowMs) => {
   const rows = await db
     .insert(chatMembers)
     .values({ chatId, userId, role: 'member', joinedAtMs: nowMs })
     .onConflictDoNothing()
     .returning({ role: chatMembers.role })
-  if (rows[0]) return { chatId, userId, role: rows[0].role, changed: true }
+  return rows[0]?.role ?? null
+}
+
+/**
+ * Starts a membership in an existing chat: the room first (`admit`: the user's read cursor moves to
+ * the room's last seq and a removal mark is cleared), then the D1 row (`write`). In this order no failure can
+ * leave a D1 member whose whole history counts as unread; a message stored between the two counts,
+ * as it is in the history they see on opening the chat. An existing member is left alone, so adding
+ * them again does not mark their unread messages read. New chats (a group's creator, a new 1:1) need
+ * no call: chat ids are never reused (AUTOINCREMENT), so their room holds no message yet. When
+ * `write` writes nothing and the user is still no member, `refused` (when given) says why by throwing;
+ * otherwise the change is reported unchanged.
+ */
+export async function startMembership(
+  db: Db,
+  rooms: RoomGate,
+  chatId: number,
+  userId: number,
+  nowMs: number,
+  write: MembershipWrite = insertMembership,
+  refused?: () => Promise<never>,
+): Promise<MemberChange> {
+  const existing = await findRole(db, chatId, userId)
+  if (existing) return { chatId, userId, role: existing, changed: false }
+  await rooms.getByName(String(chatId)).admit(userId)
+  const role = await write(db, chatId, userId, nowMs)
+  if (role) return { chatId, userId, role, changed: true }
   // Joined concurrently by another request: still one membership, and the cursor is as fresh.
-  return { chatId, userId, role: (await findRole(db, chatId, userId)) ?? 'member', changed: false }
+  const now = await findRole(db, chatId, userId)
+  if (!now && refused) return refused()
+  return { chatId, userId, role: now ?? 'member', changed: false }
 }
 
 /** Joining on one's own: public groups only. 1:1 chats and private groups are never open by id. */

@@ -4,6 +4,7 @@ import type { ChatListItem, MessageBody } from '../../protocol/http'
 import type { Db } from '../db/client'
 import { chatMembers, chats, users } from '../db/schema'
 import type { Env } from '../env'
+import { AppError } from '../errors'
 import { errorFields, log } from '../log'
 import type { ChatSummary } from '../rooms/object/chat-room'
 
@@ -65,6 +66,13 @@ function selectListRows(db: Db) {
     .leftJoin(peer, sql`${chats.isGroup} = 0 AND ${peer.chatId} = ${chats.id} AND ${peer.userId} != ${chatMembers.userId}`)
     .leftJoin(peerUser, eq(peerUser.id, peer.userId))
     .$dynamic()
+}
+
+/** One member's list row of one chat (PATCH, transfer and join answer with it); 404 when not a member. */
+export async function requireListItem(db: Db, rooms: Env['CHAT_ROOM'], chatId: number, userId: number): Promise<ChatListItem> {
+  const [row] = await listRowsOfChat(db, chatId, [userId])
+  if (!row) throw new AppError('not_found', 'No such chat.')
+  return toListItem(row, await summaryOf(rooms, chatId, userId))
 }
 
 /** The room's preview and unread count for one member; an unreachable room leaves them empty. */

@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, isNull } from 'drizzle-orm'
 import type { ChatVisibility, MemberRole } from '../../protocol/http'
 import { hasRole } from '../../protocol/roles'
 import type { Db } from '../db/client'
@@ -30,9 +30,10 @@ const chatColumns = {
   createdAtMs: chats.createdAtMs,
 }
 
+/** A deleted group (`deleted_at_ms` set, DELETE /chat/<id>/) is no chat: null here, 404 below. */
 export async function findChat(db: Db, chatId: number): Promise<ChatRecord | null> {
   const row = await db.select(chatColumns).from(chats)
-    .where(eq(chats.id, chatId))
+    .where(and(eq(chats.id, chatId), isNull(chats.deletedAtMs)))
     .get()
   return row ?? null
 }
@@ -53,7 +54,7 @@ export async function requireMember(db: Db, chatId: number, userId: number, role
     .select({ ...chatColumns, role: chatMembers.role, joinedAtMs: chatMembers.joinedAtMs })
     .from(chats)
     .leftJoin(chatMembers, and(eq(chatMembers.chatId, chats.id), eq(chatMembers.userId, userId)))
-    .where(eq(chats.id, chatId))
+    .where(and(eq(chats.id, chatId), isNull(chats.deletedAtMs)))
     .get()
   if (!row) throw new AppError('not_found', 'No such chat.')
   const { role: memberRole, joinedAtMs, ...chat } = row

@@ -90,6 +90,11 @@ export const chats = sqliteTable(
     createdAtMs: integer('created_at_ms').notNull(),
     /** "<lower user id>:<higher user id>" for 1:1 chats; the unique index makes the pair's chat unique under races. */
     directKey: text('direct_key'),
+    /**
+     * Set when the group was deleted (DELETE /chat/<id>/): the row stays as a tombstone, name cleared and
+     * memberships gone, so every lookup answers 404 and a retried DELETE can finish the room's erasure.
+     */
+    deletedAtMs: integer('deleted_at_ms'),
   },
   (t) => [
     uniqueIndex('chats_direct_key_unique').on(t.directKey),
@@ -143,4 +148,30 @@ export const attachments = sqliteTable(
     index('attachments_chat_message_idx').on(t.chatId, t.messageId),
     index('attachments_unclaimed_idx').on(t.createdAtMs).where(sql`message_id IS NULL`),
   ],
+)
+
+/**
+ * Invite links to a group (POST /chat/<id>/invites/). Only the SHA-256 of a code is stored, so a dump of
+ * the table gives no working link; a code is looked up by that hash. `id` is a short non-secret handle
+ * for listing and revoking.
+ */
+export const invites = sqliteTable(
+  'invites',
+  {
+    id: text('id').primaryKey(),
+    chatId: integer('chat_id')
+      .notNull()
+      .references(() => chats.id),
+    codeHash: text('code_hash').notNull(),
+    createdBy: integer('created_by')
+      .notNull()
+      .references(() => users.id),
+    createdAtMs: integer('created_at_ms').notNull(),
+    expiresAtMs: integer('expires_at_ms').notNull(),
+    /** Null: no limit. */
+    maxUses: integer('max_uses'),
+    uses: integer('uses').notNull().default(0),
+    revokedAtMs: integer('revoked_at_ms'),
+  },
+  (t) => [uniqueIndex('invites_code_hash_unique').on(t.codeHash), index('invites_chat_idx').on(t.chatId)],
 )

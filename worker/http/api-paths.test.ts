@@ -25,7 +25,11 @@ describe('isApiPath', () => {
     expect(isApiPath(path)).toBe(true)
   })
 
-  it.each(['/', '/signin', '/signup', '/c/12', '/new', '/explore', '/settings/sessions', '/assets/index-abc123.js', '/favicon.svg', '/chats'])(
+  it.each(['/join/12/', '/join/abc/extra', '/join/'])('recognises the invite API path %s', (path) => {
+    expect(isApiPath(path)).toBe(true)
+  })
+
+  it.each(['/', '/join/Zm9vYmFyYmF6cXV4cXV1eHF1dXhxdXV4cXV1eHF1dXg', '/signin', '/signup', '/c/12', '/new', '/explore', '/settings/sessions', '/assets/index-abc123.js', '/favicon.svg', '/chats'])(
     'leaves the web client path %s to the page',
     (path) => {
       expect(isApiPath(path)).toBe(false)

@@ -1,4 +1,4 @@
-import { PARAM_PATH_PREFIXES, PATHS } from '../../protocol/http'
+import { CLIENT_PAGE_PATTERNS, PARAM_PATH_PREFIXES, PATHS } from '../../protocol/http'
 
 /** Every API path, from PATHS: the fixed ones and the prefixes of the parameterised ones. */
 export const API_PREFIXES: readonly string[] = [
@@ -10,5 +10,7 @@ export const API_PREFIXES: readonly string[] = [
  * JSON 404, never the web client's index.html, which would hide the mistake behind a 200 page.
  */
 export function isApiPath(path: string): boolean {
+  // `/join/<code>` is the invite page; `/join/<code>/` (and anything longer) the API.
+  if (CLIENT_PAGE_PATTERNS.some((pattern) => pattern.test(path))) return false
   return API_PREFIXES.some((prefix) => path === prefix.replace(/\/$/, '') || path.startsWith(prefix))
 }

@@ -7,8 +7,11 @@ import { errorFields, log } from '../log'
 // Membership changes made by the chat routes, told to the affected users' hubs. Run after the
 // response (waitUntil): a failure is logged and the client's list catches up on its next load.
 
-/** The chat's list row changed for `userIds` (created, joined, added, role): a `chat` frame to each who is online. */
-export async function pushChatRows(env: Env, db: Db, chatId: number, userIds: number[]): Promise<void> {
+/**
+ * The chat's list row changed for `userIds` (created, joined, added, role): a `chat` frame to each
+ * who is online. `null` (a rename, a visibility change): every member whose channel is open now.
+ */
+export async function pushChatRows(env: Env, db: Db, chatId: number, userIds: number[] | null): Promise<void> {
   try {
     const rows = await listRowsOfChat(db, chatId, userIds)
     await Promise.all(

@@ -43,6 +43,7 @@ const HUMAN: Partial<Record<ClientErrorCode, string>> = {
   not_member: "You're not a member of this chat.",
   not_found: "That doesn't exist (any more).",
   payload_too_large: 'That is too long to send.',
+  too_many_reactions: 'This message already has as many different reactions as it can hold.',
   rate_limited: "You're going a little fast. Wait a moment and try again.",
   cross_origin: 'This request was blocked for your safety. Reload the page and try again.',
   unavailable: 'The service is busy right now. Try again in a moment.',

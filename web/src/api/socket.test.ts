@@ -191,16 +191,19 @@ describe('RoomSocket', () => {
     room.stop()
   })
 
-  it('stops for good when the user is no longer a member (4003)', async () => {
+  it.each([
+    ['the user is no longer a member', 4003],
+    ['the chat was deleted', 4004],
+  ])('stops for good when %s (%i)', async (_case, code) => {
     const { room, statuses } = makeRoom()
     room.start()
     await flush()
     latest().ready()
-    latest().serverClose(4003)
+    latest().serverClose(code)
     vi.advanceTimersByTime(60_000)
     await flush()
     expect(FakeSocket.all).toHaveLength(1)
-    expect(statuses.at(-1)).toBe('closed:4003')
+    expect(statuses.at(-1)).toBe(`closed:${code}`)
   })
 
   it('waits while offline and reconnects as soon as the browser is back online', async () => {

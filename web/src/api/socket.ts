@@ -12,7 +12,7 @@ export interface RoomSocketOptions extends Omit<LiveSocketOptions<ServerFrame>, 
 
 /**
  * One chat's live connection (LiveSocket's reconnect and token rules), resuming from the last seq
- * it saw and stopping for good when the user is no longer a member (4003).
+ * it saw and stopping for good when the user is no longer a member (4003) or the chat was deleted (4004).
  */
 export class RoomSocket extends LiveSocket<ServerFrame, ClientFrame> {
   constructor({ chatId, getSinceSeq, ...options }: RoomSocketOptions) {
@@ -21,7 +21,7 @@ export class RoomSocket extends LiveSocket<ServerFrame, ClientFrame> {
       url: (token) => `${PATHS.chatSocket(chatId)}?${new URLSearchParams({ token, since: String(getSinceSeq()) })}`,
       // Asking for edge-chat.v1 gets our frames; a socket without it is treated as the seed's client.
       protocols: [SUBPROTOCOL],
-      finalCloseCodes: [CLOSE_CODES.notMember],
+      finalCloseCodes: [CLOSE_CODES.notMember, CLOSE_CODES.chatDeleted],
     })
   }
 }

@@ -36,3 +36,12 @@ export function AuthForm(props: { title: string; submitLabel: string; notice?: s
     </main>
   )
 }
+
+/**
+ * `path` (the other auth page) keeping this page's `?next=`, so someone who came from an invite link
+ * and switches between signing in and signing up still lands where they were going.
+ */
+export function withNext(path: string): string {
+  const next = new URLSearchParams(location.search).get('next')
+  return next ? `${path}?${new URLSearchParams({ next })}` : path
+}

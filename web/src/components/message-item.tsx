@@ -1,30 +1,88 @@
 import type { ComponentChildren } from 'preact'
+import { useRef } from 'preact/hooks'
 import { retryMessage } from '../state/room'
 import type { ViewMessage } from '../state/messages'
+import { initial } from './chat-list'
+import { MessageActions } from './message-actions'
+import { MessageBubble } from './message-bubble'
+import { Reactions } from './reactions'
+import { ReplyQuote } from './reply-quote'
 import { TimeLabel } from './time-label'
 import { UserText } from './user-text'
 
-/** One message; `receipt` ("Seen", "Seen by N") goes under it when it is the newest own message read. */
-export function MessageItem({ message, isOwn, showSender, receipt }: { message: ViewMessage; isOwn: boolean; showSender: boolean; receipt?: ComponentChildren }) {
+const LONG_PRESS_MS = 500
+
+export interface MessageItemProps {
+  message: ViewMessage
+  isOwn: boolean
+  /** First of a run in a group: the sender's name and initial avatar go above it. */
+  showSender: boolean
+  /** Last of a run: its time stands for the run. */
+  showTime: boolean
+  /** The signed-in user is the group's owner or an admin: may delete anyone's message. */
+  canModerate: boolean
+  isHighlighted: boolean
+  myId: number | undefined
+  nameOf: (userId: number) => string
+  /** "Seen" / "Seen by N" when it is the newest own message read. */
+  receipt?: ComponentChildren
+}
+
+/** One message: its bubble (message-bubble.tsx), reactions, time and delivery, and its actions menu. */
+export function MessageItem({ message, isOwn, showSender, showTime, canModerate, isHighlighted, myId, nameOf, receipt }: MessageItemProps) {
+  const openMenu = useRef<(() => void) | null>(null)
+  const pressTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined)
+  const isStored = message.seq !== null && message.status === 'sent'
+  const hasActions = isStored && !message.isDeleted
+  const classes = `message${isOwn ? ' own' : ''} is-${message.status}${isHighlighted ? ' is-highlighted' : ''}`
+  // A long press on a touch screen opens the actions menu, as in the chat apps people know.
+  const onPointerDown = (ev: PointerEvent) => {
+    if (ev.pointerType !== 'touch' || !hasActions) return
+    pressTimer.current = setTimeout(() => openMenu.current?.(), LONG_PRESS_MS)
+  }
+  const cancelPress = () => clearTimeout(pressTimer.current)
   return (
-    <li class={`message${isOwn ? ' own' : ''} is-${message.status}`} data-seq={message.seq ?? undefined}>
-      {showSender && !isOwn && <UserText class="sender" text={message.sender} />}
-      {/* Text children only: Preact escapes it, so markup in a message is shown, never run. dir="auto"
-          gives each message its own direction (CSS: unicode-bidi: plaintext, per line). */}
-      <p class={`bubble${message.text === null ? ' unavailable' : ''}`} dir="auto">{message.text ?? 'This message is unavailable.'}</p>
-      <span class="meta">
-        {isOwn && <span class="visually-hidden">You, </span>}
-        <TimeLabel iso={message.createdAt} />
-        {message.status === 'pending' && <span class="delivery"> · Sending…</span>}
-        {message.status === 'failed' && (
-          <span class="delivery failed">
-            {' · Not sent. '}
-            <button type="button" class="link-button" onClick={() => message.clientId && retryMessage(message.clientId)}>
-              Retry
-            </button>
+    <li class={classes} data-seq={message.seq ?? undefined} data-run-start={showSender || undefined} tabIndex={-1} onPointerDown={onPointerDown} onPointerUp={cancelPress} onPointerMove={cancelPress} onPointerCancel={cancelPress}>
+      {showSender && !isOwn && (
+        <span class="sender-line">
+          <span class="avatar tiny" aria-hidden="true">
+            {initial(message.sender)}
           </span>
+          <UserText class="sender" text={message.sender} />
+        </span>
+      )}
+      <div class="message-row">
+        <MessageBubble
+          message={message}
+          quote={message.replyTo && <ReplyQuote reply={message.replyTo} />}
+          footer={message.editedAt && !message.isDeleted && <span class="edited" title={`Edited ${new Date(message.editedAt).toLocaleString()}`}>edited</span>}
+        />
+        {hasActions && (
+          <MessageActions
+            message={message}
+            canEdit={isOwn && message.text !== null}
+            canDelete={isOwn || canModerate}
+            label={`Actions for ${isOwn ? 'your message' : `${message.sender}'s message`}`}
+            openRef={openMenu}
+          />
         )}
-      </span>
+      </div>
+      {message.seq !== null && <Reactions seq={message.seq} reactions={message.reactions} myId={myId} nameOf={nameOf} />}
+      {(showTime || message.status !== 'sent') && (
+        <span class="meta">
+          {isOwn && <span class="visually-hidden">You, </span>}
+          <TimeLabel iso={message.createdAt} clock />
+          {message.status === 'pending' && <span class="delivery"> · Sending…</span>}
+          {message.status === 'failed' && (
+            <span class="delivery failed">
+              {' · Not sent. '}
+              <button type="button" class="link-button" onClick={() => message.clientId && retryMessage(message.clientId)}>
+                Retry
+              </button>
+            </span>
+          )}
+        </span>
+      )}
       {receipt}
     </li>
   )

@@ -17,6 +17,10 @@ import { isolate } from '../utils/bidi'
 type MembersDialogComponent = typeof import('../components/members-dialog').MembersDialog
 let membersDialogModule: Promise<MembersDialogComponent> | undefined
 const importMembersDialog = () => (membersDialogModule ??= import('../components/members-dialog').then((m) => m.MembersDialog))
+// So is the settings panel, for owners and admins only.
+type SettingsDialogComponent = typeof import('../components/group-settings-dialog').GroupSettingsDialog
+let settingsDialogModule: Promise<SettingsDialogComponent> | undefined
+const importSettingsDialog = () => (settingsDialogModule ??= import('../components/group-settings-dialog').then((m) => m.GroupSettingsDialog))
 
 export function ChatRoute({ chatId: rawId }: { chatId: string }) {
   const chatId = Number(rawId)
@@ -24,9 +28,12 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
   const [isShowingMembers, setShowingMembers] = useState(false)
   const [MembersDialog, setMembersDialog] = useState<MembersDialogComponent | null>(null)
   const [membersLoadError, setMembersLoadError] = useState<string | null>(null)
+  const [SettingsDialog, setSettingsDialog] = useState<SettingsDialogComponent | null>(null)
+  const [isShowingSettings, setShowingSettings] = useState(false)
   const { route } = useLocation()
   useEffect(() => {
     setShowingMembers(false)
+    setShowingSettings(false)
     if (!isValid) return
     void openRoom(chatId)
     return closeRoom
@@ -45,6 +52,7 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
 
   const error = isValid ? roomError.value : "That chat address isn't valid."
   const canSeeMembers = found?.is_group && !error
+  const canManage = canSeeMembers && (found.role === 'owner' || found.role === 'admin')
   const openMembers = async () => {
     try {
       const component = await importMembersDialog()
@@ -53,6 +61,17 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
       setShowingMembers(true)
     } catch {
       membersDialogModule = undefined
+      setMembersLoadError(describeError(new ApiError('network', '')))
+    }
+  }
+  const openSettings = async () => {
+    try {
+      const component = await importSettingsDialog()
+      setSettingsDialog(() => component)
+      setMembersLoadError(null)
+      setShowingSettings(true)
+    } catch {
+      settingsDialogModule = undefined
       setMembersLoadError(describeError(new ApiError('network', '')))
     }
   }
@@ -89,6 +108,11 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
               Members
             </button>
           )}
+          {canManage && (
+            <button type="button" class="button small" aria-haspopup="dialog" onClick={openSettings}>
+              Settings
+            </button>
+          )}
         </header>
         {error ? (
           <div class="pad">
@@ -109,7 +133,7 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
               </p>
             )}
             <ConnectionBanner />
-            <MessageList isGroup={chat?.is_group ?? false} />
+            <MessageList isGroup={chat?.is_group ?? false} canModerate={chat?.role === 'owner' || chat?.role === 'admin'} />
             <Composer isDisabled={connection.value === 'closed'} />
           </>
         )}
@@ -117,6 +141,7 @@ export function ChatRoute({ chatId: rawId }: { chatId: string }) {
       {isShowingMembers && canSeeMembers && MembersDialog && (
         <MembersDialog chatId={chatId} chatName={title} onClose={() => setShowingMembers(false)} onLeft={() => route('/')} />
       )}
+      {isShowingSettings && canManage && SettingsDialog && <SettingsDialog chat={found} onClose={() => setShowingSettings(false)} onDeleted={() => route('/')} />}
     </ChatsLayout>
   )
 }

@@ -1,4 +1,4 @@
-import { AuthForm } from '../components/auth-form'
+import { AuthForm, withNext } from '../components/auth-form'
 import { sessionNotice, signIn } from '../state/session'
 
 export function SignInRoute() {
@@ -10,7 +10,7 @@ export function SignInRoute() {
       onSubmit={(form) => signIn(String(form.get('email')), String(form.get('password')))}
       footer={
         <>
-          New here? <a href="/signup">Create an account</a>
+          New here? <a href={withNext('/signup')}>Create an account</a>
         </>
       }
     >

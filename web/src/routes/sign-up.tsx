@@ -1,5 +1,5 @@
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, USERNAME_MAX_LENGTH, USERNAME_MIN_LENGTH } from '../../../protocol'
-import { AuthForm } from '../components/auth-form'
+import { AuthForm, withNext } from '../components/auth-form'
 import { signUp } from '../state/session'
 import { NEW_PASSWORD_RULE, USERNAME_RULE, requireValidFields } from '../utils/text-field'
 
@@ -19,7 +19,7 @@ export function SignUpRoute() {
       }}
       footer={
         <>
-          Already have an account? <a href="/signin">Sign in</a>
+          Already have an account? <a href={withNext('/signin')}>Sign in</a>
         </>
       }
     >

@@ -108,3 +108,10 @@ export async function joinExploredGroup(chatId: number): Promise<void> {
 export async function addPersonToGroup(chatId: number, userId: number): Promise<boolean> {
   return (await api.addMember(chatId, userId)).added
 }
+
+/** Joins the group of an invite link; returns its chat id. An unknown, expired, used-up or revoked code is `not_found`. */
+export async function joinWithInvite(code: string): Promise<number> {
+  const chat = await api.joinByInvite(code)
+  await loadChats()
+  return chat.chat_id
+}

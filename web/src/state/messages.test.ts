@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { MessageBody } from '../../../protocol'
-import { applyAck, fromBody, lastSeq, mergeStored, pendingMessage, setStatus, type ViewMessage } from './messages'
+import { applyAck, applyUpdate, fromBody, lastEditable, lastSeq, mergeStored, pendingMessage, setStatus, toReplyPreview, type ViewMessage } from './messages'
 
 const me = { userid: 1, username: 'ann' }
 const body = (seq: number, extra: Partial<MessageBody> = {}): MessageBody => ({
@@ -74,5 +74,46 @@ describe('setStatus and lastSeq', () => {
   it('reports the highest stored seq, 0 when none', () => {
     expect(lastSeq([])).toBe(0)
     expect(lastSeq([...stored(3), pendingMessage('c', 't', me, 'x')])).toBe(3)
+  })
+})
+
+describe('applyUpdate', () => {
+  it('replaces the message with its current state, keeping its key', () => {
+    const list = mergeStored([], stored(1, 2))
+    const next = applyUpdate(list, body(2, { message: 'edited', edited_at: '2026-11-25T10:05:00Z' }))
+    expect(next[1]).toMatchObject({ key: 's2', text: 'edited', editedAt: '2026-11-25T10:05:00Z' })
+    expect(next[0]).toBe(list[0])
+  })
+
+  it('ignores a message not loaded here (history brings its current state later)', () => {
+    const list = mergeStored([], stored(5))
+    expect(applyUpdate(list, body(2, { deleted: true, message: null }))).toBe(list)
+  })
+
+  it.each([
+    ['an edit', { message: 'new first\nsecond' }, 'new first'],
+    ['a deletion', { message: null, deleted: true }, null],
+  ])('updates the quote of every reply to it after %s', (_case, change, preview) => {
+    const reply = fromBody(body(3, { reply_to: { seq: 1, sender_id: 2, sender: 'bob', preview: 'm1' } }))
+    const list = mergeStored(stored(1), [reply])
+    expect(applyUpdate(list, body(1, change)).find((m) => m.seq === 3)?.replyTo?.preview).toBe(preview)
+  })
+})
+
+describe('lastEditable', () => {
+  it.each<[string, MessageBody[], number | null]>([
+    ['the newest own message', [body(1, { sender_id: 1 }), body(2, { sender_id: 1 }), body(3)], 2],
+    ['skips deleted ones', [body(1, { sender_id: 1 }), body(2, { sender_id: 1, deleted: true, message: null })], 1],
+    ['skips system messages', [body(1, { sender_id: 1, kind: 'system', message: null })], null],
+    ['none of mine', [body(1)], null],
+  ])('%s', (_case, bodies, expected) => {
+    expect(lastEditable(bodies.map(fromBody), me.userid)?.seq ?? null).toBe(expected)
+  })
+})
+
+describe('toReplyPreview', () => {
+  it('quotes the first line, cut at 120 code points (not UTF-16 units)', () => {
+    const text = `${'😀'.repeat(130)}\nsecond`
+    expect(toReplyPreview(fromBody(body(4, { message: text })))?.preview).toBe('😀'.repeat(120))
   })
 })

@@ -1,4 +1,4 @@
-import type { AckFrame, MessageBody } from '../../../protocol'
+import { REPLY_PREVIEW_MAX_CHARS, type AckFrame, type AttachmentBody, type MessageBody, type MessageKind, type Reaction, type ReplyPreview, type SystemEvent } from '../../../protocol'
 
 export type DeliveryStatus = 'pending' | 'sent' | 'failed'
 
@@ -9,10 +9,18 @@ export interface ViewMessage {
   clientId: string | null
   senderId: number
   sender: string
-  /** Null when the server could not decrypt it. */
+  /** Null for a system message, a deleted one, and when the server could not decrypt it. */
   text: string | null
   createdAt: string
   status: DeliveryStatus
+  kind: MessageKind
+  /** Set when `kind` is "system". */
+  event: SystemEvent | null
+  replyTo: ReplyPreview | null
+  editedAt: string | null
+  isDeleted: boolean
+  reactions: Reaction[]
+  attachments: AttachmentBody[]
 }
 
 export function fromBody(body: MessageBody): ViewMessage {
@@ -25,11 +33,74 @@ export function fromBody(body: MessageBody): ViewMessage {
     text: body.message,
     createdAt: body.created_at,
     status: 'sent',
+    kind: body.kind,
+    event: body.event,
+    replyTo: body.reply_to,
+    editedAt: body.edited_at,
+    isDeleted: body.deleted,
+    reactions: body.reactions,
+    attachments: body.attachments,
   }
 }
 
-export function pendingMessage(clientId: string, text: string, me: { userid: number; username: string }, nowIso: string): ViewMessage {
-  return { key: `c${clientId}`, seq: null, clientId, senderId: me.userid, sender: me.username, text, createdAt: nowIso, status: 'pending' }
+export function pendingMessage(
+  clientId: string,
+  text: string,
+  me: { userid: number; username: string },
+  nowIso: string,
+  replyTo: ReplyPreview | null = null,
+): ViewMessage {
+  return {
+    key: `c${clientId}`,
+    seq: null,
+    clientId,
+    senderId: me.userid,
+    sender: me.username,
+    text,
+    createdAt: nowIso,
+    status: 'pending',
+    kind: 'message',
+    event: null,
+    replyTo,
+    editedAt: null,
+    isDeleted: false,
+    reactions: [],
+    attachments: [],
+  }
+}
+
+/** What a reply quotes of `message`: its first line, at most REPLY_PREVIEW_MAX_CHARS code points (as the server cuts it). */
+export function toReplyPreview(message: ViewMessage): ReplyPreview | null {
+  if (message.seq === null) return null
+  const firstLine = message.text === null || message.isDeleted ? null : Array.from(message.text.split('\n')[0]!).slice(0, REPLY_PREVIEW_MAX_CHARS).join('')
+  return { seq: message.seq, sender_id: message.senderId, sender: message.sender, preview: firstLine }
+}
+
+/**
+ * A `message_updated` frame: the message `body.seq` is replaced by its current state (keeping its
+ * key, so it does not re-mount), and the replies quoting it show its new first line (or none once
+ * deleted). A message not loaded here is ignored: history returns current state when it is.
+ */
+export function applyUpdate(list: ViewMessage[], body: MessageBody): ViewMessage[] {
+  if (!list.some((m) => m.seq === body.seq)) return list
+  const updated = fromBody(body)
+  const preview = toReplyPreview(updated)
+  return list.map((m) =>
+    m.seq === body.seq
+      ? { ...updated, key: m.key }
+      : m.replyTo?.seq === body.seq && preview
+        ? { ...m, replyTo: { ...m.replyTo, preview: preview.preview } }
+        : m,
+  )
+}
+
+/** The newest own message that can still be edited (Up arrow in an empty composer), or null. */
+export function lastEditable(list: readonly ViewMessage[], myId: number): ViewMessage | null {
+  for (let i = list.length - 1; i >= 0; i--) {
+    const m = list[i]!
+    if (m.senderId === myId && m.kind === 'message' && m.seq !== null && !m.isDeleted && m.text !== null) return m
+  }
+  return null
 }
 
 /** Stored messages in seq order, then unsent ones in the order they were written. */

@@ -1,11 +1,11 @@
 import { signal } from '@preact/signals'
-import { MESSAGE_MAX_CHARS, type ServerFrame } from '../../../protocol'
+import { CLOSE_CODES, type ClientFrame, type ServerFrame } from '../../../protocol'
 import { fetchHistory, listMembers } from '../api/chats'
 import { ApiError, describeError } from '../api/errors'
 import { connectRoom, type ConnectionStatus, type RoomConnection } from '../api/socket'
 import { loadChats, markChatRead, notePreview } from './chats'
 import { checkDraft } from './draft'
-import { applyAck, firstSeq, fromBody, lastSeq, mergeStored, pendingMessage, setStatus, type ViewMessage } from './messages'
+import { applyAck, applyUpdate, firstSeq, fromBody, lastEditable, lastSeq, mergeStored, pendingMessage, setStatus, toReplyPreview, type ViewMessage } from './messages'
 import { noteRead, readsFrom, type Reads } from './receipts'
 import { user } from './session'
 
@@ -23,7 +23,17 @@ export const reads = signal<Reads>(new Map())
 /** The group's member names by id, for "Seen by" (loaded when a group receipt first shows). */
 export const memberNames = signal<ReadonlyMap<number, string>>(new Map())
 
+/** The message the composer answers (reply preview above it), or null. */
+export const replyingTo = signal<ViewMessage | null>(null)
+/** The own message the composer is editing, or null. */
+export const editing = signal<ViewMessage | null>(null)
+/** The last edit, delete or reaction the room refused, as a sentence; cleared by the next action. */
+export const actionError = signal<string | null>(null)
+/** The message a quoted reply jumped to, highlighted until the next jump. */
+export const highlightSeq = signal<number | null>(null)
+
 export const REMOVED_NOTICE = "You're no longer a member of this group, so you can't read or send messages here any more."
+export const DELETED_NOTICE = 'This group was deleted, with all its messages.'
 
 /** No ack this long after sending: show the message as failed, with a retry button. */
 const ACK_TIMEOUT_MS = 12_000
@@ -35,6 +45,10 @@ const ackTimers = new Map<string, ReturnType<typeof setTimeout>>()
 let typingTimer: ReturnType<typeof setTimeout> | undefined
 let lastTypingSentMs = 0
 let lastReadSent = 0
+/** The highest log entry seq seen (messages and changes: a `message_updated` frame's own seq); resume asks for what follows. */
+let cursorSeq = 0
+/** Client ids of edit, delete and react frames in flight: an error frame echoing one is shown in actionError. */
+const actionIds = new Set<string>()
 /** Reader ids a member-list load was started for: one that is still unknown after it is not a member any more. */
 let namesAskedFor = new Set<number>()
 
@@ -59,14 +73,15 @@ export async function openRoom(chatId: number): Promise<void> {
   // stored in between, so nothing falls into the gap.
   socket = connectRoom({
     chatId,
-    getSinceSeq: () => lastSeq(messages.value),
+    getSinceSeq: () => Math.max(cursorSeq, lastSeq(messages.value)),
     onFrame: handleFrame,
     onStatus: (status, code) => {
       connection.value = status
       if (status === 'open') flushPending()
-      // 4003: removed from the group (or left it in another tab). Say so plainly and drop it from the list.
+      // 4003: removed from the group (or left it in another tab); 4004: the group was deleted. Say so
+      // plainly and drop it from the list.
       if (status === 'closed' && code !== undefined) {
-        roomError.value = REMOVED_NOTICE
+        roomError.value = code === CLOSE_CODES.chatDeleted ? DELETED_NOTICE : REMOVED_NOTICE
         void loadChats()
       }
     },
@@ -95,6 +110,12 @@ export function closeRoom(): void {
   memberNames.value = new Map()
   namesAskedFor = new Set()
   lastReadSent = 0
+  cursorSeq = 0
+  actionIds.clear()
+  replyingTo.value = null
+  editing.value = null
+  actionError.value = null
+  highlightSeq.value = null
 }
 
 /**
@@ -140,12 +161,21 @@ function handleFrame(frame: ServerFrame): void {
       markRead()
       return
     }
+    case 'message_updated':
+      if (frame.message.chat_id !== roomChatId.value) return
+      cursorSeq = Math.max(cursorSeq, frame.seq)
+      messages.value = applyUpdate(messages.value, frame.message)
+      if (editing.value?.seq === frame.message.seq && frame.message.deleted) editing.value = null
+      if (replyingTo.value?.seq === frame.message.seq && frame.message.deleted) replyingTo.value = null
+      return
     case 'ack':
       if (frame.client_id) clearAckTimer(frame.client_id)
       messages.value = applyAck(messages.value, frame)
       return
     case 'error':
-      if (frame.client_id) {
+      if (frame.client_id && actionIds.delete(frame.client_id)) {
+        actionError.value = describeError(new ApiError(frame.code, frame.message))
+      } else if (frame.client_id) {
         clearAckTimer(frame.client_id)
         messages.value = setStatus(messages.value, frame.client_id, 'failed')
       }
@@ -183,8 +213,8 @@ function clearAckTimer(clientId: string): void {
   ackTimers.delete(clientId)
 }
 
-function transmit(clientId: string, text: string): void {
-  if (!socket?.send({ type: 'send', client_id: clientId, text })) return
+function transmit(clientId: string, text: string, replyTo: number | null): void {
+  if (!socket?.send({ type: 'send', client_id: clientId, text, reply_to: replyTo })) return
   clearAckTimer(clientId)
   ackTimers.set(
     clientId,
@@ -197,7 +227,7 @@ function transmit(clientId: string, text: string): void {
 
 /** On (re)connect: resend what is still pending with the same client id; the room stores each once. */
 function flushPending(): void {
-  for (const m of messages.value) if (m.status === 'pending' && m.clientId && m.text !== null) transmit(m.clientId, m.text)
+  for (const m of messages.value) if (m.status === 'pending' && m.clientId && m.text !== null) transmit(m.clientId, m.text, m.replyTo?.seq ?? null)
   markRead()
 }
 
@@ -205,8 +235,10 @@ export function sendMessage(text: string): boolean {
   const me = user.value
   if (!me || roomChatId.value === null || !checkDraft(text).canSend) return false
   const clientId = crypto.randomUUID()
-  messages.value = [...messages.value, pendingMessage(clientId, text, me, new Date().toISOString())]
-  transmit(clientId, text)
+  const replyTo = replyingTo.value ? toReplyPreview(replyingTo.value) : null
+  messages.value = [...messages.value, pendingMessage(clientId, text, me, new Date().toISOString(), replyTo)]
+  transmit(clientId, text, replyTo?.seq ?? null)
+  replyingTo.value = null
   // The others stop showing "typing" when the message lands, so the next keystroke announces again.
   lastTypingSentMs = 0
   return true
@@ -216,7 +248,7 @@ export function retryMessage(clientId: string): void {
   const m = messages.value.find((x) => x.clientId === clientId && x.status === 'failed')
   if (!m || m.text === null) return
   messages.value = setStatus(messages.value, clientId, 'pending')
-  transmit(clientId, m.text)
+  transmit(clientId, m.text, m.replyTo?.seq ?? null)
 }
 
 export function noteTyping(): void {
@@ -239,4 +271,88 @@ export async function loadOlder(): Promise<void> {
   } catch {
     if (roomChatId.value === chatId) olderStatus.value = 'error'
   }
+}
+
+/** Answer `message`: the composer shows its preview and the next send carries `reply_to`. */
+export function startReply(message: ViewMessage): void {
+  if (message.seq === null || message.isDeleted || message.kind !== 'message') return
+  editing.value = null
+  replyingTo.value = message
+}
+
+/** Edit own `message` in the composer; with no argument, the newest editable one (Up arrow). False when there is none. */
+export function startEdit(message?: ViewMessage): boolean {
+  const me = user.value?.userid
+  const target = message ?? (me === undefined ? null : lastEditable(messages.value, me))
+  if (!target || target.seq === null || target.senderId !== me || target.isDeleted) return false
+  replyingTo.value = null
+  editing.value = target
+  return true
+}
+
+/** Escape: stops editing or replying. */
+export function cancelCompose(): void {
+  editing.value = null
+  replyingTo.value = null
+}
+
+/**
+ * Sends an edit, delete or react frame with a fresh client id. The change shows when the room
+ * broadcasts it (`message_updated`, to this socket too); a refusal comes back as an error frame
+ * with that client id and is shown in actionError. False when the room is not connected.
+ */
+function sendAction(frame: Extract<ClientFrame, { type: 'edit' | 'delete' | 'react' }>): boolean {
+  actionError.value = null
+  const clientId = crypto.randomUUID()
+  if (!socket?.send({ ...frame, client_id: clientId })) {
+    actionError.value = "You're not connected right now. Try again in a moment."
+    return false
+  }
+  actionIds.add(clientId)
+  return true
+}
+
+/** Sends the composer's text as the new text of the message being edited. */
+export function saveEdit(text: string): boolean {
+  const target = editing.value
+  if (!target || target.seq === null || !checkDraft(text).canSend) return false
+  if (text === target.text) {
+    editing.value = null
+    return true
+  }
+  if (!sendAction({ type: 'edit', seq: target.seq, text })) return false
+  editing.value = null
+  return true
+}
+
+export function deleteMessage(seq: number): boolean {
+  return sendAction({ type: 'delete', seq })
+}
+
+/** Adds the signed-in user's `emoji` to message `seq`, or takes it back when it is there. */
+export function toggleReaction(seq: number, emoji: string): boolean {
+  const me = user.value?.userid
+  const message = messages.value.find((m) => m.seq === seq)
+  const isOn = message?.reactions.some((r) => r.emoji === emoji && me !== undefined && r.user_ids.includes(me)) ?? false
+  return sendAction({ type: 'react', seq, emoji, on: !isOn })
+}
+
+/**
+ * Shows message `seq` (a quoted reply's original): loads older pages until it is there, then
+ * highlights it; the list scrolls to and focuses the highlighted message. False when it is not in
+ * the history any more.
+ */
+export async function jumpToMessage(seq: number): Promise<boolean> {
+  const chatId = roomChatId.value
+  while (roomChatId.value === chatId && !messages.value.some((m) => m.seq === seq)) {
+    const oldest = firstSeq(messages.value)
+    if (!hasOlder.value || oldest === null || oldest < seq) break
+    await loadOlder()
+    if (olderStatus.value === 'error') break
+  }
+  const isShown = messages.value.some((m) => m.seq === seq)
+  highlightSeq.value = null
+  if (isShown) highlightSeq.value = seq
+  else actionError.value = "That message isn't available any more."
+  return isShown
 }

@@ -2,9 +2,8 @@ import { CLOSE_CODES, type AuthFrame } from '../../../protocol/socket'
 import { verifyAccessToken } from '../../auth/access-tokens'
 import { memberTag, type Member } from '../member'
 import { closeNow, closeWhenSettled, sendFrame, toLegacyFrame } from './fan-out'
-import { withAttachments } from './attachments'
-import { toMessageBody } from './log/seal'
-import { listAfter, recordRemoval, startMembership } from './log/store'
+import { loadBodies } from './log/bodies'
+import { findMessages, listEntriesAfter, recordRemoval, startMembership } from './log/store'
 import { readsFor } from './receipts'
 import type { Room } from './room'
 import { addSocket, LEGACY_TAG, renewMember, socketEntry, type SocketEntry } from './sockets'
@@ -13,7 +12,7 @@ import { addSocket, LEGACY_TAG, renewMember, socketEntry, type SocketEntry } fro
 // accepting a socket the worker admitted (with replay from `since`), renewing its token, and the
 // alarm that closes sockets whose token expired.
 
-/** Messages per replay page: decrypted together, then sent in order. */
+/** Log entries per replay page: their messages are read and decrypted together, then sent in order. */
 const REPLAY_PAGE = 200
 
 /**
@@ -59,15 +58,25 @@ export async function acceptSocket(room: Room, member: Member, since: number | n
 }
 
 /**
- * Sends every message with seq > since, oldest first, then `resumed`. Call it inside
- * `room.exclusive` so no message is stored (and broadcast) halfway through the replay.
+ * Sends every log entry with seq > since, in seq order, then `resumed`: a message entry as a
+ * `message` frame, a change entry as `message_updated` with its message's current state. A legacy
+ * socket gets only members' messages, in the seed's shape. Call it inside `room.exclusive` so no
+ * entry is stored (and broadcast) halfway through the replay.
  */
 async function replayUnlocked(room: Room, ws: WebSocket, socket: SocketEntry, since: number): Promise<void> {
   let cursor = since
   for (;;) {
-    const page = listAfter(room.db, cursor, REPLAY_PAGE)
-    const bodies = await withAttachments(room, await Promise.all(page.map((m) => toMessageBody(room, m))))
-    for (const body of bodies) sendFrame(ws, socket.legacy ? toLegacyFrame(body) : { type: 'message', ...body })
+    const page = listEntriesAfter(room.ctx.storage.sql, cursor, REPLAY_PAGE)
+    const rows = findMessages(room.db, [...new Set(page.map((e) => e.targetSeq ?? e.seq))])
+    const bodies = new Map((await loadBodies(room, rows)).map((b) => [b.seq, b]))
+    for (const entry of page) {
+      const message = bodies.get(entry.targetSeq ?? entry.seq)
+      if (!message) continue
+      if (socket.legacy) {
+        if (entry.targetSeq === null && message.kind === 'message') sendFrame(ws, toLegacyFrame(message))
+      } else if (entry.targetSeq === null) sendFrame(ws, { type: 'message', ...message })
+      else sendFrame(ws, { type: 'message_updated', seq: entry.seq, message })
+    }
     if (page.length < REPLAY_PAGE) break
     cursor = page[page.length - 1]!.seq
   }

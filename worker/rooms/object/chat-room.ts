@@ -1,13 +1,15 @@
 import { DurableObject } from 'cloudflare:workers'
 import * as v from 'valibot'
+import type { ErrorBody } from '../../../protocol/errors'
 import type { HistoryResponse, MessageBody, SendResponse, SystemEvent } from '../../../protocol/http'
 import { SocketQuerySchema } from '../../../protocol/requests'
 import { CLOSE_CODES, SUBPROTOCOL } from '../../../protocol/socket'
 import type { Env } from '../../env'
-import { errorResponse } from '../../errors'
+import { AppError, errorResponse } from '../../errors'
 import { decodeMember, MEMBER_HEADER, memberTag } from '../member'
 import { decodeReceiptsOff, RECEIPTS_OFF_HEADER } from '../receipts'
 import { acceptSocket, admitMember, closeExpired, removeMember } from './admission'
+import { destroyRoom, isDestroyed } from './destroy'
 import { closeSocket } from './fan-out'
 import { handleFrame } from './frames'
 import { publishMessage } from './log/commit'
@@ -18,8 +20,14 @@ import { registerNotifier } from './notify'
 import { recordReceiptsOff, setReceipts } from './receipts'
 import { createExclusive, openRoom, type Room } from './room'
 import { socketEntry } from './sockets'
+import { recordSystem } from './system-messages'
 
 export type { ChatSummary }
+
+/** An RPC the room refused for the caller's reason: the route answers it as an AppError. */
+export interface RoomRefusal {
+  refused: ErrorBody['error']
+}
 
 /**
  * One Durable Object per chat, reached by `CHAT_ROOM.getByName(String(chatId))`; its name is its
@@ -60,6 +68,7 @@ export class ChatRoom extends DurableObject<Env> {
     if (!member || request.headers.get('Upgrade')?.toLowerCase() !== 'websocket') {
       return errorResponse('invalid_request', 'Expected a WebSocket upgrade from the worker.')
     }
+    if (isDestroyed(this.db)) return errorResponse('not_found', 'The chat was deleted.')
     const receiptsOff = decodeReceiptsOff(request.headers.get(RECEIPTS_OFF_HEADER))
     if (receiptsOff) recordReceiptsOff(this.ctx, receiptsOff)
     const query = new URL(request.url).searchParams
@@ -88,9 +97,18 @@ export class ChatRoom extends DurableObject<Env> {
     await closeExpired(this.ctx, Date.now())
   }
 
-  /** Stores and broadcasts a message exactly like a socket `send` (POST /chat/<id>/send/). */
-  async send(sender: Sender, text: string, clientId: string | null): Promise<SendResponse> {
-    return publishMessage(await this.room(), sender, text, clientId)
+  /**
+   * Stores and broadcasts a message exactly like a socket `send` (POST /chat/<id>/send/); `replyTo`
+   * is the seq of the message it answers. A refusal (a reply to no message, a member removed
+   * meanwhile) comes back as `{ refused }`: an exception's code would not cross the RPC boundary.
+   */
+  async send(sender: Sender, text: string, clientId: string | null, replyTo: number | null = null): Promise<SendResponse | RoomRefusal> {
+    try {
+      return await publishMessage(await this.room(), sender, text, clientId, null, replyTo)
+    } catch (err) {
+      if (err instanceof AppError) return { refused: { code: err.code, message: err.message, ...(err.field === undefined ? {} : { field: err.field }) } }
+      throw err
+    }
   }
 
   /**
@@ -99,8 +117,19 @@ export class ChatRoom extends DurableObject<Env> {
    * change. Returns the stored system message (`kind: "system"`).
    */
   async recordSystem(event: SystemEvent): Promise<MessageBody> {
-    void event
-    throw new Error('recordSystem is not implemented yet')
+    return recordSystem(await this.room(), event)
+  }
+
+  /**
+   * The chat was deleted (`DELETE /chat/<id>/`, after D1 marked it so): closes every socket with 4004
+   * `chatDeleted`, deletes the alarm and erases the storage (`destroy.ts`); later upgrades are refused.
+   * Idempotent, so a retried deletion can call it again. Returns how many sockets were open.
+   */
+  async destroy(): Promise<number> {
+    const opened = this.opened
+    // The cached room (seq, removal marks) describes storage about to be erased.
+    this.opened = undefined
+    return destroyRoom(this.ctx, this.db, opened, Date.now())
   }
 
   /** A page of history: up to `limit` messages with seq < before (from the newest when null), oldest first. */

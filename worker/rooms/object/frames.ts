@@ -3,6 +3,7 @@ import { CLOSE_CODES, MAX_FRAME_BYTES, type ErrorFrame, type TypingNoticeFrame }
 import { AppError } from '../../errors'
 import { errorFields, log } from '../../log'
 import { parseClientFrame, SendRefused, type ParsedFrame } from './parse-frame'
+import { onDelete, onEdit, onReact } from './actions'
 import { onAuth, onResume } from './admission'
 import { broadcast, closeSocket, closeWhenSettled, sendFrame, settleFrame } from './fan-out'
 import { publishMessage, publishWithAttachments } from './log/commit'
@@ -27,15 +28,17 @@ export function dispatch(room: Room, ws: WebSocket, socket: SocketEntry, frame: 
       // The batch acks the sender right after the message's broadcast; awaiting only surfaces a failure.
       // A legacy socket is never acked: the seed's client would show the ack as a message.
       if (frame.attachments?.length) {
-        const send = { text: frame.text ?? '', clientId: frame.client_id ?? null, attachmentIds: frame.attachments }
+        const send = { text: frame.text ?? '', clientId: frame.client_id ?? null, attachmentIds: frame.attachments, replyTo: frame.reply_to ?? null }
         return publishWithAttachments(room, member, send, socket.legacy ? null : ws).then(() => {})
       }
       if (frame.text === undefined) throw new AppError('invalid_request', '"text" is required.', 'text')
-      return publishMessage(room, member, frame.text, frame.client_id ?? null, socket.legacy ? null : ws).then(() => {})
+      return publishMessage(room, member, frame.text, frame.client_id ?? null, socket.legacy ? null : ws, frame.reply_to ?? null).then(() => {})
     case 'edit':
+      return onEdit(room, member, frame)
     case 'delete':
+      return onDelete(room, member, frame)
     case 'react':
-      throw new AppError('invalid_request', `"${frame.type}" frames are not handled yet.`, 'type')
+      return onReact(room, member, frame)
     case 'resume':
       return onResume(room, ws, socket, frame.since)
     case 'auth':
@@ -92,7 +95,7 @@ export async function handleFrame(room: Room, ws: WebSocket, data: string | Arra
     frame = parseClientFrame(data)
     await dispatch(room, ws, socket, frame)
   } catch (err) {
-    const clientId = err instanceof SendRefused ? err.clientId : frame?.type === 'send' ? (frame.client_id ?? undefined) : undefined
+    const clientId = err instanceof SendRefused ? err.clientId : frame && 'client_id' in frame ? (frame.client_id ?? undefined) : undefined
     if (err instanceof AppError) return sendError(ws, socket, err.code, err.message, clientId, err.field)
     // Name and message only: never the frame, which holds the member's text or token.
     log.error('frame_failed', { chat_id: room.chatId, frame: frame?.type, ...errorFields(err) })

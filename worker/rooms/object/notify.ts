@@ -4,7 +4,7 @@ import { dbForEnv } from '../../db/for-env'
 import type { Env } from '../../env'
 import { errorFields, log } from '../../log'
 import { toMessageBody } from './log/seal'
-import { countUnread, listBefore } from './log/store'
+import { countUnread, findNewestMessage } from './log/store'
 import type { Room } from './room'
 
 // The room tells its members' hubs (worker/live/) that their list row changed: coalesced per chat.
@@ -35,7 +35,7 @@ export function registerNotifier(ctx: DurableObjectState, env: Env): void {
   pending.set(ctx, { env, timer: null, everyone: false, readers: new Set() })
 }
 
-/** A batch of messages was committed. */
+/** A batch of messages was committed, or a message was edited or deleted (the preview may change). */
 export function messagesStored(room: Room): void {
   const p = pending.get(room.ctx)
   if (!p) return
@@ -70,7 +70,7 @@ function schedule(room: Room, p: Pending): void {
 async function flush(room: Room, env: Env, userIds: number[] | null): Promise<void> {
   const rows = await listRowsOfChat(await dbForEnv(env), room.chatId, userIds)
   if (rows.length === 0) return
-  const [newest] = listBefore(room.db, Number.MAX_SAFE_INTEGER, 1)
+  const newest = findNewestMessage(room.db)
   const lastMessage = newest ? await toMessageBody(room, newest) : null
   await Promise.all(
     rows.map((row) => {

@@ -6,7 +6,10 @@ import { parseInput, parseJsonObject } from '../../input'
 
 export type { ParsedFrame }
 
-/** A refused `send` whose client_id was valid, so the error frame can name the message it refers to. */
+/** Frames whose `client_id` is echoed in their error frame. */
+const ACTIONS = new Set<unknown>(['send', 'edit', 'delete', 'react'])
+
+/** A refused `send`, `edit`, `delete` or `react` whose client_id was valid, so the error frame can name the frame it refers to. */
 export class SendRefused extends AppError {
   constructor(
     cause: AppError,
@@ -19,8 +22,8 @@ export class SendRefused extends AppError {
 /**
  * Validates one text frame with ClientFrameSchema (protocol/frames.ts); the seed's `{ message }`
  * comes out as a `send` without client_id. Throws `invalid_json`, or `invalid_request` naming the
- * field (or for a literal U+FFFD: malformed UTF-8 as workerd hands it over); a refused `send` that
- * carried a valid client_id throws SendRefused.
+ * field (or for a literal U+FFFD: malformed UTF-8 as workerd hands it over); a refused `send`, `edit`,
+ * `delete` or `react` that carried a valid client_id throws SendRefused.
  */
 export function parseClientFrame(raw: string): ParsedFrame {
   const frame = parseJsonObject(raw, 'The frame')
@@ -33,7 +36,7 @@ export function parseClientFrame(raw: string): ParsedFrame {
     if (raw.includes('\uFFFD')) throw new AppError('invalid_request', 'The frame is not valid UTF-8.')
     return parseInput(ClientFrameSchema, frame, { what: 'The frame' })
   } catch (err) {
-    if (err instanceof AppError && frame.type === 'send' && v.is(ClientId, frame.client_id)) throw new SendRefused(err, frame.client_id)
+    if (err instanceof AppError && ACTIONS.has(frame.type) && v.is(ClientId, frame.client_id)) throw new SendRefused(err, frame.client_id)
     throw err
   }
 }

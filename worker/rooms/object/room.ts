@@ -9,7 +9,7 @@ import { findChatId, lastSeq, listRemoved, recordChatId, type LogDb } from './lo
 /** What the room's plain functions need: the object's state and log, secrets, its chat id and two caches. */
 export interface Room {
   ctx: DurableObjectState
-  /** The bindings, for D1 (a message's attachments) and R2. */
+  /** The bindings: D1 (a message's attachments; a moderator's role when deleting another's message) and R2. */
   env: Env
   db: LogDb
   keyring: Keyring

@@ -1,13 +1,14 @@
 import type { AttachmentBody, MessageBody, SendResponse } from '../../../../protocol/http'
 import type { MessageFrame } from '../../../../protocol/socket'
 import { AppError } from '../../../errors'
-import { claimForSend, releaseForSend, withAttachments } from '../attachments'
+import { claimForSend, releaseForSend } from '../attachments'
 import { broadcastTo, listSockets, sendFrame, toLegacyFrame } from '../fan-out'
 import { messagesStored } from '../notify'
 import type { Room } from '../room'
 import type { StoredMessage } from './schema'
-import { sealMessage, toBody, toMessageBody, type Sender } from './seal'
-import { advanceReadCursor, findByClientId, insertMessage } from './store'
+import { loadBodies, replyPreviews } from './bodies'
+import { sealMessage, toBody, type Sender } from './seal'
+import { advanceReadCursor, findByClientId, findMessage, insertMessage } from './store'
 
 // The one write path of the log, for socket and REST sends alike: outbox, group commit, broadcast, ack.
 
@@ -16,6 +17,8 @@ export interface PendingSend {
   sender: Sender
   text: string
   clientId: string | null
+  /** The seq of the message it replies to (checked by `publishMessage`), or null. */
+  replyTo: number | null
   /** The socket to ack right after the message's broadcast; null for a REST send, answered by `resolve`. */
   ackTo: WebSocket | null
   /** Set when the send carries attachments: the id claimed for the message in D1, and their bodies. */
@@ -31,8 +34,17 @@ export interface PendingSend {
  * listing and one wait per batch instead of per message. Durability is unchanged: no broadcast or
  * ack leaves before the batch holding its message is durable.
  */
-export function publishMessage(room: Room, sender: Sender, text: string, clientId: string | null, ackTo: WebSocket | null = null): Promise<SendResponse> {
-  return enqueue(room, { sender, text, clientId, ackTo, messageId: null, attachments: [] })
+export function publishMessage(
+  room: Room,
+  sender: Sender,
+  text: string,
+  clientId: string | null,
+  ackTo: WebSocket | null = null,
+  replyTo: number | null = null,
+): Promise<SendResponse> {
+  // Checked synchronously, so the send keeps its place in the outbox behind the socket's earlier ones.
+  if (replyTo !== null) requireReplyTarget(room, replyTo)
+  return enqueue(room, { sender, text, clientId, replyTo, ackTo, messageId: null, attachments: [] })
 }
 
 function enqueue(room: Room, send: Omit<PendingSend, 'resolve' | 'reject'>): Promise<SendResponse> {
@@ -52,26 +64,39 @@ function enqueue(room: Room, send: Omit<PendingSend, 'resolve' | 'reject'>): Pro
 export async function publishWithAttachments(
   room: Room,
   sender: Sender,
-  send: { text: string; clientId: string | null; attachmentIds: readonly string[] },
+  send: { text: string; clientId: string | null; attachmentIds: readonly string[]; replyTo?: number | null },
   ackTo: WebSocket | null = null,
 ): Promise<SendResponse> {
   const { text, clientId, attachmentIds } = send
+  const replyTo = send.replyTo ?? null
+  if (replyTo !== null) requireReplyTarget(room, replyTo)
   const messageId = crypto.randomUUID()
   let attachments: AttachmentBody[]
   try {
     attachments = await claimForSend(room, sender, attachmentIds, messageId)
   } catch (err) {
-    if (clientId !== null && findByClientId(room.db, sender.userId, clientId)) return publishMessage(room, sender, text, clientId, ackTo)
+    if (clientId !== null && findByClientId(room.db, sender.userId, clientId)) return publishMessage(room, sender, text, clientId, ackTo, replyTo)
     throw err
   }
   try {
-    const response = await enqueue(room, { sender, text, clientId, ackTo, messageId, attachments })
+    const response = await enqueue(room, { sender, text, clientId, replyTo, ackTo, messageId, attachments })
     if (response.duplicate) await releaseForSend(room, messageId)
     return response
   } catch (err) {
     await releaseForSend(room, messageId)
     throw err
   }
+}
+
+/**
+ * A reply must answer a member's message of this chat that is not deleted: `not_found` for no such
+ * message (a change entry's seq is none) or a deleted one, `invalid_request` for a system message.
+ * The target may still be deleted before the batch commits; the reply then shows it as deleted.
+ */
+function requireReplyTarget(room: Room, seq: number): void {
+  const target = findMessage(room.db, seq)
+  if (!target || target.deletedAtMs !== null) throw new AppError('not_found', 'No such message to reply to.', 'reply_to')
+  if (target.kind !== 'message') throw new AppError('invalid_request', '"reply_to" must be a member\'s message, not a system message.', 'reply_to')
 }
 
 async function commitOutbox(room: Room): Promise<void> {
@@ -127,11 +152,15 @@ function draftsOf(batch: PendingSend[]): Draft[] {
 }
 
 /** Assigns the next seqs in arrival order and encrypts every text concurrently (the AAD names the seq). */
-function sealAll(room: Room, drafts: Draft[]): Promise<StoredMessage[]> {
+async function sealAll(room: Room, drafts: Draft[]): Promise<StoredMessage[]> {
   const createdAtMs = Date.now()
-  return Promise.all(
+  const stored = await Promise.all(
     drafts.map(({ first }, i) => sealMessage(room, room.lastSeq + 1 + i, first.sender, first.text, first.clientId, createdAtMs, first.messageId ?? undefined)),
   )
+  drafts.forEach(({ first }, i) => {
+    if (first.replyTo !== null) stored[i]!.replyTo = first.replyTo
+  })
+  return stored
 }
 
 /** Seq order, one transaction, then broadcast and ack each message in seq order. */
@@ -151,6 +180,8 @@ async function commitBatch(room: Room, batch: PendingSend[]): Promise<void> {
   // Listed in the same synchronous step that advanced lastSeq: a socket accepted from now on got a
   // ready frame naming these seqs and must not receive them again.
   const sockets = listSockets(room.ctx)
+  // Only replies cost more: their originals are read and decrypted for the quote.
+  const previews = stored.some((m) => m.replyTo !== null) ? await replyPreviews(room, stored) : null
   // Send only once the commit is confirmed. The output gate would hold the frames until then anyway,
   // but holding costs per frame per socket; waiting here costs once per batch, and the sends that
   // arrive meanwhile form the next batch (one commit in flight, as in a database's group commit).
@@ -158,6 +189,7 @@ async function commitBatch(room: Room, batch: PendingSend[]): Promise<void> {
   drafts.forEach(({ first, resends }, i) => {
     const message = toBody(room.chatId, stored[i]!, first.text)
     message.attachments = first.attachments
+    if (previews && first.replyTo !== null) message.reply_to = previews.get(first.replyTo) ?? null
     const frame: MessageFrame = { type: 'message', ...message }
     broadcastTo(sockets.current, JSON.stringify(frame))
     // The seed's clients get the message body alone, serialized once for all of them.
@@ -208,11 +240,9 @@ function answerStoredResends(room: Room, drafts: Draft[]): { fresh: Draft[]; ans
       continue
     }
     answered.push(
-      toMessageBody(room, existing)
-        .then((body) => withAttachments(room, [body]))
-        .then(([message]) => {
-          for (const pending of [first, ...resends]) answer(pending, message!, true)
-        }),
+      loadBodies(room, [existing]).then(([message]) => {
+        for (const pending of [first, ...resends]) answer(pending, message!, true)
+      }),
     )
   }
   return { fresh, answered }

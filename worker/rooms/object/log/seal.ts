@@ -1,5 +1,5 @@
-import type { MessageBody } from '../../../../protocol/http'
-import { open, seal } from '../../../crypto/aead'
+import type { MessageBody, SystemEvent } from '../../../../protocol/http'
+import { open, seal, type Sealed } from '../../../crypto/aead'
 import { log } from '../../../log'
 import type { Room } from '../room'
 import type { StoredMessage } from './schema'
@@ -10,9 +10,11 @@ export interface Sender {
   username: string
 }
 
-// AAD binds each ciphertext to its chat and seq: a row copied into another chat or seq fails to decrypt.
-export function messageContext(chatId: number, seq: number): string {
-  return `chat=${chatId}|seq=${seq}`
+// AAD binds each ciphertext to its chat, its seq and its edit: a row copied into another chat or seq
+// fails to decrypt, and so does an earlier version of an edited message put back in place of the
+// current one. An unedited message's context is the one rooms have always used (`edit` 0 adds nothing).
+export function messageContext(chatId: number, seq: number, edit = 0): string {
+  return edit === 0 ? `chat=${chatId}|seq=${seq}` : `chat=${chatId}|seq=${seq}|edit=${edit}`
 }
 
 /** Encrypts `text` as the message stored at `seq`, under the keyring's newest key; `id` is made unless given (a claim named it). */
@@ -26,33 +28,62 @@ export async function sealMessage(
   id: string = crypto.randomUUID(),
 ): Promise<StoredMessage> {
   const sealed = await seal(room.keyring, text, messageContext(room.chatId, seq))
-  return { seq, id, senderId: sender.userId, sender: sender.username, clientId, ...sealed, createdAtMs }
+  return {
+    seq,
+    id,
+    senderId: sender.userId,
+    sender: sender.username,
+    clientId,
+    ...sealed,
+    createdAtMs,
+    kind: 'message',
+    replyTo: null,
+    editCount: 0,
+    editedAtMs: null,
+    deletedAtMs: null,
+  }
 }
 
-/** The wire shape of a stored message whose text is already known (`null`: undecryptable). */
+/** Encrypts the new text of message `seq` for its `edit`-th edit (1 for the first). */
+export function sealEdit(room: Room, seq: number, edit: number, text: string): Promise<Sealed> {
+  return seal(room.keyring, text, messageContext(room.chatId, seq, edit))
+}
+
+/** The stored text of a message (a system message's: its event as JSON); null when deleted or undecryptable (logged, ids only). */
+export async function openMessage(room: Room, m: StoredMessage): Promise<string | null> {
+  if (m.iv === null || m.ciphertext === null) return null
+  const text = await open(room.keyring, { keyVersion: m.keyVersion, iv: m.iv, ciphertext: m.ciphertext }, messageContext(room.chatId, m.seq, m.editCount))
+  if (text === null) log.warn('message_undecryptable', { chat_id: room.chatId, seq: m.seq, key_version: m.keyVersion })
+  return text
+}
+
+/**
+ * The wire shape of a stored message whose text is already known (`null`: deleted or undecryptable),
+ * without its reply preview and reactions (bodies.ts adds those). A system message's text is its event.
+ */
 export function toBody(chatId: number, m: StoredMessage, text: string | null): MessageBody {
+  const deleted = m.deletedAtMs !== null
+  const isSystem = m.kind === 'system'
   return {
     id: m.id,
     seq: m.seq,
     chat_id: chatId,
     sender: m.sender,
     sender_id: m.senderId,
-    message: text,
+    message: isSystem || deleted ? null : text,
     created_at: new Date(m.createdAtMs).toISOString(),
     client_id: m.clientId,
-    kind: 'message',
-    event: null,
+    kind: m.kind,
+    event: isSystem && text !== null ? (JSON.parse(text) as SystemEvent) : null,
     reply_to: null,
-    edited_at: null,
-    deleted: false,
+    edited_at: m.editedAtMs === null ? null : new Date(m.editedAtMs).toISOString(),
+    deleted,
     reactions: [],
     attachments: [],
   }
 }
 
-/** Decrypts a stored message for a member. A failure is logged (ids only) and delivered as `message: null`. */
+/** Decrypts a stored message for a member, without reply preview and reactions. A failure is logged (ids only) and delivered as `message: null`. */
 export async function toMessageBody(room: Room, m: StoredMessage): Promise<MessageBody> {
-  const text = await open(room.keyring, m, messageContext(room.chatId, m.seq))
-  if (text === null) log.warn('message_undecryptable', { chat_id: room.chatId, seq: m.seq, key_version: m.keyVersion })
-  return toBody(room.chatId, m, text)
+  return toBody(room.chatId, m, await openMessage(room, m))
 }

@@ -1,4 +1,4 @@
-import { and, asc, count, desc, eq, gt, lt, ne } from 'drizzle-orm'
+import { and, asc, count, desc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm'
 import { drizzle } from 'drizzle-orm/durable-sqlite'
 import { migrate } from 'drizzle-orm/durable-sqlite/migrator'
 import migrations from './migrations/migrations.js'
@@ -30,9 +30,9 @@ export function recordChatId(db: LogDb, chatId: number): void {
   db.insert(roomMeta).values({ key: 'chat_id', value: chatId }).onConflictDoNothing().run()
 }
 
-/** The highest stored seq, 0 when the log is empty. */
+/** The highest entry seq of the log (message and change entries), 0 when the log is empty. */
 export function lastSeq(sql: SqlStorage): number {
-  return sql.exec<{ seq: number | null }>('SELECT max(seq) AS seq FROM messages').one().seq ?? 0
+  return sql.exec<{ seq: number | null }>('SELECT max(coalesce((SELECT max(seq) FROM messages), 0), coalesce((SELECT max(seq) FROM changes), 0)) AS seq').one().seq ?? 0
 }
 
 /**
@@ -42,8 +42,8 @@ export function lastSeq(sql: SqlStorage): number {
  */
 export function insertMessage(sql: SqlStorage, m: StoredMessage): boolean {
   const cursor = sql.exec(
-    `INSERT INTO messages (seq, id, sender_id, sender, client_id, key_version, iv, ciphertext, created_at_ms)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    `INSERT INTO messages (seq, id, sender_id, sender, client_id, key_version, iv, ciphertext, created_at_ms, kind, reply_to)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
      ON CONFLICT (sender_id, client_id) WHERE client_id IS NOT NULL DO NOTHING`,
     m.seq,
     m.id,
@@ -54,6 +54,8 @@ export function insertMessage(sql: SqlStorage, m: StoredMessage): boolean {
     m.iv,
     m.ciphertext,
     m.createdAtMs,
+    m.kind,
+    m.replyTo,
   )
   return cursor.rowsWritten > 0
 }
@@ -93,23 +95,58 @@ export function findByClientId(db: LogDb, senderId: number, clientId: string): S
   return db.select().from(messages).where(and(eq(messages.senderId, senderId), eq(messages.clientId, clientId))).get() ?? null
 }
 
-/** Up to `limit` messages with seq > since, oldest first. */
-export function listAfter(db: LogDb, since: number, limit: number): StoredMessage[] {
-  return db.select().from(messages).where(gt(messages.seq, since)).orderBy(asc(messages.seq)).limit(limit).all()
+/** The message or system message stored at `seq` (deleted ones too); null when `seq` is no message entry. */
+export function findMessage(db: LogDb, seq: number): StoredMessage | null {
+  return db.select().from(messages).where(eq(messages.seq, seq)).get() ?? null
 }
 
-/** The newest `limit` messages with seq < before, returned oldest first. */
+/** The message entries at these seqs, in seq order; seqs that are no message entry are left out. */
+export function findMessages(db: LogDb, seqs: number[]): StoredMessage[] {
+  if (seqs.length === 0) return []
+  // One bound parameter (a JSON array) whatever the count: SQLite caps the number of parameters.
+  return db.select().from(messages).where(sql`${messages.seq} IN (SELECT value FROM json_each(${JSON.stringify(seqs)}))`).orderBy(asc(messages.seq)).all()
+}
+
+/** The newest member's message that is not deleted (the chat list's preview); system messages are not previews. */
+export function findNewestMessage(db: LogDb): StoredMessage | null {
+  return db.select().from(messages).where(and(eq(messages.kind, 'message'), isNull(messages.deletedAtMs))).orderBy(desc(messages.seq)).limit(1).get() ?? null
+}
+
+/** One entry of the log: a message entry (`targetSeq` null) or a change entry of message `targetSeq`. */
+export interface LogEntry {
+  seq: number
+  targetSeq: number | null
+}
+
+/** Up to `limit` entries of the log with seq > since, in seq order: message and change entries merged. */
+export function listEntriesAfter(sql: SqlStorage, since: number, limit: number): LogEntry[] {
+  return sql
+    .exec<{ seq: number; target_seq: number | null }>(
+      `SELECT seq, NULL AS target_seq FROM messages WHERE seq > ?1
+       UNION ALL SELECT seq, target_seq FROM changes WHERE seq > ?1
+       ORDER BY seq LIMIT ?2`,
+      since,
+      limit,
+    )
+    .toArray()
+    .map((r) => ({ seq: r.seq, targetSeq: r.target_seq }))
+}
+
+/** The newest `limit` messages and system messages with seq < before, returned oldest first. */
 export function listBefore(db: LogDb, before: number, limit: number): StoredMessage[] {
   return db.select().from(messages).where(lt(messages.seq, before)).orderBy(desc(messages.seq)).limit(limit).all().reverse()
 }
 
-/** How many messages from others `userId` has not read; with no cursor yet, every one of them. */
+/**
+ * How many messages from others `userId` has not read; with no cursor yet, every one of them. Only
+ * message entries of kind "message" count: not system messages, not changes.
+ */
 export function countUnread(db: LogDb, userId: number): number {
   const cursor = db.select({ seq: readCursors.seq }).from(readCursors).where(eq(readCursors.userId, userId)).get()?.seq ?? 0
   const row = db
     .select({ n: count() })
     .from(messages)
-    .where(and(gt(messages.seq, cursor), ne(messages.senderId, userId)))
+    .where(and(gt(messages.seq, cursor), ne(messages.senderId, userId), eq(messages.kind, 'message')))
     .get()
   return row?.n ?? 0
 }

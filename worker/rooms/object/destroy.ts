@@ -1,0 +1,38 @@
+import { eq } from 'drizzle-orm'
+import { CLOSE_CODES } from '../../../protocol/socket'
+import { closeNow } from './fan-out'
+import { roomMeta } from './log/schema'
+import { migrateLog, type LogDb } from './log/store'
+import type { Room } from './room'
+import { socketEntry } from './sockets'
+
+// The room's half of DELETE /chat/<id>/ (worker/chats/delete.ts): the worker has already marked the
+// chat deleted in D1, so no new socket or call gets past it; this empties the object.
+
+const DESTROYED_KEY = 'destroyed_at_ms'
+
+/**
+ * Closes every socket with 4004 `chatDeleted`, then deletes the alarm and all storage (messages,
+ * cursors, removal marks) after any batch already in the room's exclusive chain, so nothing that
+ * batch stores outlives the deletion. The log's tables are then recreated empty (the instance keeps
+ * serving, as a new object would) with one `room_meta` row saying it was destroyed, which refuses a
+ * socket the worker admitted just before D1 changed. Idempotent. Returns how many sockets were open.
+ */
+export async function destroyRoom(ctx: DurableObjectState, db: LogDb, opened: Promise<Room> | undefined, nowMs: number): Promise<number> {
+  const sockets = ctx.getWebSockets()
+  for (const ws of sockets) closeNow(ws, socketEntry(ctx, ws, nowMs), CLOSE_CODES.chatDeleted, 'The chat was deleted.')
+  const erase = async () => {
+    await ctx.storage.deleteAlarm()
+    await ctx.storage.deleteAll()
+  }
+  const room = await opened?.catch(() => null)
+  await (room ? room.exclusive(erase) : erase())
+  await migrateLog(db)
+  db.insert(roomMeta).values({ key: DESTROYED_KEY, value: nowMs }).onConflictDoNothing().run()
+  return sockets.length
+}
+
+/** True once `destroyRoom` ran on this storage. */
+export function isDestroyed(db: LogDb): boolean {
+  return db.select({ value: roomMeta.value }).from(roomMeta).where(eq(roomMeta.key, DESTROYED_KEY)).get() !== undefined
+}
