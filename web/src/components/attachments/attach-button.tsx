@@ -60,7 +60,7 @@ export function AttachButton({ chatId, isDisabled }: { chatId: number; isDisable
         }}
       />
       <button ref={button} type="button" class="icon-button attach-button" aria-label="Attach files" title="Attach files (or drop or paste them)" disabled={isDisabled} onClick={() => input.current?.click()}>
-        📎
+        +
       </button>
     </>
   )

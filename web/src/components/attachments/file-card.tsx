@@ -19,7 +19,7 @@ export function FileCard({ chatId, attachment }: { chatId: number; attachment: A
   return (
     <div class="file-card" data-attachment-id={attachment.attachment_id}>
       <span class="file-icon" aria-hidden="true">
-        📄
+        {extensionOf(attachment.name)}
       </span>
       <span class="file-text">
         <UserText class="file-name" text={attachment.name} />
@@ -35,4 +35,10 @@ export function FileCard({ chatId, attachment }: { chatId: number; attachment: A
       </button>
     </div>
   )
+}
+
+/** The name's extension as a short badge ("PDF"), or "FILE"; the fonts of many systems lack emoji icons. */
+function extensionOf(name: string): string {
+  const match = /\.([a-z0-9]{1,4})$/i.exec(name)
+  return match ? match[1]!.toUpperCase() : 'FILE'
 }
