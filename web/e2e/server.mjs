@@ -60,7 +60,8 @@ function freePort() {
 
 /**
  * Starts the app on a free port and resolves once /health answers 200. `vars` override wrangler.toml
- * [vars] for this run (`{ ALLOWED_ORIGINS: 'http://localhost:5173' }`).
+ * [vars] for this run (`{ ALLOWED_ORIGINS: 'http://localhost:5173' }`). `persistDir` is its local
+ * state (D1, Durable Objects, R2), which a test may inspect on disk.
  */
 export async function startServer({ vars = {} } = {}) {
   await ensureBuilt()
@@ -101,7 +102,7 @@ export async function startServer({ vars = {} } = {}) {
   while (Date.now() < deadline && !isExited) {
     try {
       const res = await fetch(`${baseUrl}/health`)
-      if (res.ok) return { baseUrl, stop }
+      if (res.ok) return { baseUrl, stop, persistDir }
     } catch {
       // Not listening yet.
     }

@@ -1,6 +1,10 @@
 import { useEffect, useRef, useState } from 'preact/hooks'
+import { isBlank } from '../../../protocol'
 import { checkDraft } from '../state/draft'
-import { actionError, cancelCompose, editing, noteTyping, replyingTo, saveEdit, sendMessage, startEdit } from '../state/room'
+import { actionError, cancelCompose, editing, noteTyping, replyingTo, roomChatId, saveEdit, sendMessage, startEdit } from '../state/room'
+import { addFiles, clearUploads, isUploading, readyAttachments } from '../state/uploads'
+import { AttachButton, filesOf } from './attachments/attach-button'
+import { UploadTray } from './attachments/upload-tray'
 import { UserText } from './user-text'
 
 const MAX_HEIGHT_PX = 200
@@ -14,9 +18,15 @@ export function Composer({ isDisabled }: { isDisabled?: boolean }) {
   const [text, setText] = useState('')
   const input = useRef<HTMLTextAreaElement>(null)
   const draft = checkDraft(text)
-  const canSend = !isDisabled && draft.canSend
   const edited = editing.value
+  const chatId = roomChatId.value
+  // Files (#13) go with a new message, not an edit; blank text is fine then. Send waits for uploads.
+  const files = edited ? [] : readyAttachments()
+  const canSend = !isDisabled && (edited ? draft.canSend : !isUploading() && (draft.canSend || (files.length > 0 && isBlank(text))))
   const reply = replyingTo.value
+
+  // Files picked for one chat never go to another: leaving the room cancels them.
+  useEffect(() => clearUploads, [chatId])
 
   const resize = () => {
     const el = input.current
@@ -35,7 +45,8 @@ export function Composer({ isDisabled }: { isDisabled?: boolean }) {
 
   const submit = () => {
     if (!canSend) return
-    if (edited ? !saveEdit(text) : !sendMessage(text)) return
+    if (edited ? !saveEdit(text) : !sendMessage(text, files)) return
+    if (!edited) clearUploads()
     setText('')
     requestAnimationFrame(resize)
   }
@@ -86,6 +97,8 @@ export function Composer({ isDisabled }: { isDisabled?: boolean }) {
           </button>
         </div>
       )}
+      {!edited && <UploadTray />}
+      {!edited && chatId !== null && <AttachButton chatId={chatId} isDisabled={isDisabled} />}
       <label for="composer-input" class="visually-hidden">
         Message
       </label>
@@ -104,6 +117,13 @@ export function Composer({ isDisabled }: { isDisabled?: boolean }) {
           if (!edited) noteTyping()
         }}
         onKeyDown={onKeyDown}
+        onPaste={(ev) => {
+          // A pasted file (a screenshot, a file copied in the file manager) is attached; text pastes as usual.
+          const pasted = filesOf(ev.clipboardData)
+          if (pasted.length === 0 || edited || chatId === null) return
+          ev.preventDefault()
+          addFiles(chatId, pasted)
+        }}
       />
       <button class="button primary" type="submit" disabled={!canSend}>
         {edited ? 'Save' : 'Send'}

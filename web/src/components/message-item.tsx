@@ -1,7 +1,8 @@
 import type { ComponentChildren } from 'preact'
 import { useRef } from 'preact/hooks'
-import { retryMessage } from '../state/room'
+import { retryMessage, roomChatId } from '../state/room'
 import type { ViewMessage } from '../state/messages'
+import { AttachmentList } from './attachments/attachment-list'
 import { initial } from './chat-list'
 import { MessageActions } from './message-actions'
 import { MessageBubble } from './message-bubble'
@@ -55,6 +56,7 @@ export function MessageItem({ message, isOwn, showSender, showTime, canModerate,
         <MessageBubble
           message={message}
           quote={message.replyTo && <ReplyQuote reply={message.replyTo} />}
+          attachments={message.attachments.length > 0 && roomChatId.value !== null && <AttachmentList chatId={roomChatId.value} attachments={message.attachments} />}
           footer={message.editedAt && !message.isDeleted && <span class="edited" title={`Edited ${new Date(message.editedAt).toLocaleString()}`}>edited</span>}
         />
         {hasActions && (

@@ -1,5 +1,5 @@
 import { signal } from '@preact/signals'
-import { CLOSE_CODES, type ClientFrame, type ServerFrame } from '../../../protocol'
+import { CLOSE_CODES, isBlank, type AttachmentBody, type ClientFrame, type ServerFrame } from '../../../protocol'
 import { fetchHistory, listMembers } from '../api/chats'
 import { ApiError, describeError } from '../api/errors'
 import { connectRoom, type ConnectionStatus, type RoomConnection } from '../api/socket'
@@ -213,8 +213,13 @@ function clearAckTimer(clientId: string): void {
   ackTimers.delete(clientId)
 }
 
-function transmit(clientId: string, text: string, replyTo: number | null): void {
-  if (!socket?.send({ type: 'send', client_id: clientId, text, reply_to: replyTo })) return
+function transmit(clientId: string, text: string, replyTo: number | null, attachments: readonly AttachmentBody[] = []): void {
+  // With files, blank text is left out: the room stores the message with `message: ""`.
+  const frame: ClientFrame =
+    attachments.length > 0
+      ? { type: 'send', client_id: clientId, reply_to: replyTo, attachments: attachments.map((a) => a.attachment_id), ...(isBlank(text) ? {} : { text }) }
+      : { type: 'send', client_id: clientId, text, reply_to: replyTo }
+  if (!socket?.send(frame)) return
   clearAckTimer(clientId)
   ackTimers.set(
     clientId,
@@ -227,17 +232,20 @@ function transmit(clientId: string, text: string, replyTo: number | null): void 
 
 /** On (re)connect: resend what is still pending with the same client id; the room stores each once. */
 function flushPending(): void {
-  for (const m of messages.value) if (m.status === 'pending' && m.clientId && m.text !== null) transmit(m.clientId, m.text, m.replyTo?.seq ?? null)
+  for (const m of messages.value) if (m.status === 'pending' && m.clientId && m.text !== null) transmit(m.clientId, m.text, m.replyTo?.seq ?? null, m.attachments)
   markRead()
 }
 
-export function sendMessage(text: string): boolean {
+/** Sends `text` with `attachments` (stored uploads, #13); the text may be blank when there are files. */
+export function sendMessage(text: string, attachments: readonly AttachmentBody[] = []): boolean {
   const me = user.value
-  if (!me || roomChatId.value === null || !checkDraft(text).canSend) return false
+  const isSendable = checkDraft(text).canSend || (attachments.length > 0 && isBlank(text))
+  if (!me || roomChatId.value === null || !isSendable) return false
   const clientId = crypto.randomUUID()
   const replyTo = replyingTo.value ? toReplyPreview(replyingTo.value) : null
-  messages.value = [...messages.value, pendingMessage(clientId, text, me, new Date().toISOString(), replyTo)]
-  transmit(clientId, text, replyTo?.seq ?? null)
+  const shownText = attachments.length > 0 && isBlank(text) ? '' : text
+  messages.value = [...messages.value, { ...pendingMessage(clientId, shownText, me, new Date().toISOString(), replyTo), attachments: [...attachments] }]
+  transmit(clientId, shownText, replyTo?.seq ?? null, attachments)
   replyingTo.value = null
   // The others stop showing "typing" when the message lands, so the next keystroke announces again.
   lastTypingSentMs = 0
@@ -248,7 +256,7 @@ export function retryMessage(clientId: string): void {
   const m = messages.value.find((x) => x.clientId === clientId && x.status === 'failed')
   if (!m || m.text === null) return
   messages.value = setStatus(messages.value, clientId, 'pending')
-  transmit(clientId, m.text, m.replyTo?.seq ?? null)
+  transmit(clientId, m.text, m.replyTo?.seq ?? null, m.attachments)
 }
 
 export function noteTyping(): void {

@@ -131,6 +131,24 @@ describe('deleting attachments', () => {
     expect((await download(owner, chatId, one.attachment_id)).status).toBe(404)
   })
 
+  it('a delete frame removes the message\'s files; history shows it deleted with none', async () => {
+    const [owner, member] = await Promise.all([signUp('delfrm'), signUp('delfrm2')])
+    const chatId = await groupOf(owner, member)
+    const [one, two] = await Promise.all([uploadOk(owner, chatId, png), uploadOk(owner, chatId, png)])
+    const socket = await openSocket(chatId, owner.accessToken)
+    const gone = (await sendAttachments(socket, 'd1', [one.attachment_id])) as AckFrame
+    expect((await sendAttachments(socket, 'd2', [two.attachment_id])).type).toBe('ack')
+    socket.send({ type: 'delete', seq: gone.seq })
+    await socket.waitFor((f) => f.type === 'message_updated' && f.message.seq === gone.seq)
+    await expect.poll(async () => Object.keys(await claimedBy(chatId))).toEqual([two.attachment_id])
+    expect(await objectsOf(chatId)).toEqual([`chats/${chatId}/${two.attachment_id}`])
+    expect((await download(member, chatId, one.attachment_id)).status).toBe(404)
+    const history = (await (await api(`/chat/${chatId}/history/`, authed(member.accessToken))).json()) as HistoryResponse
+    const deleted = history.messages.find((m) => m.seq === gone.seq)
+    expect(deleted?.deleted).toBe(true)
+    expect(deleted?.attachments).toEqual([])
+  })
+
   it('deleteChatAttachments removes every file of the chat, sent or not, and no other chat\'s', async () => {
     const owner = await signUp('delchat')
     const [chatId, otherChat] = await Promise.all([groupOf(owner), groupOf(owner)])
