@@ -1,6 +1,6 @@
 import { and, asc, eq, inArray, isNull, lt, sql } from 'drizzle-orm'
 import type { Db } from '../db/client'
-import { attachments } from '../db/schema'
+import { attachments, chats } from '../db/schema'
 
 // The `attachments` table: one row per uploaded file, written after its object is stored in R2.
 
@@ -75,4 +75,10 @@ export async function deleteRecords(db: Db, ids: readonly string[], onlyUnclaime
   const where = onlyUnclaimed ? and(inArray(attachments.id, [...ids]), isNull(attachments.messageId)) : inArray(attachments.id, [...ids])
   const rows = await db.delete(attachments).where(where).returning({ id: attachments.id })
   return rows.map((row) => row.id)
+}
+
+/** True when chat `chatId` was deleted (its D1 row is a tombstone) or is gone. */
+export async function isChatDeleted(db: Db, chatId: number): Promise<boolean> {
+  const row = await db.select({ deletedAtMs: chats.deletedAtMs }).from(chats).where(eq(chats.id, chatId)).get()
+  return !row || row.deletedAtMs !== null
 }

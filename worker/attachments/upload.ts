@@ -6,7 +6,7 @@ import { AppError } from '../errors'
 import { enforceRateLimit } from '../http/rate-limit'
 import { errorFields, log } from '../log'
 import { CHUNK_BYTES, sealChunks, sealedLength, sealName, type ChunkKey } from './chunks'
-import { insertAttachment, type AttachmentRecord } from './records'
+import { deleteRecords, insertAttachment, isChatDeleted, type AttachmentRecord } from './records'
 import { sniff } from './sniff'
 
 /** One upload as the route hands it over: the raw request body and its declared length. */
@@ -45,7 +45,12 @@ export async function uploadAttachment(env: Env, db: Db, config: Config, upload:
   await enforceRateLimit(env.UPLOAD_LIMITER, `user:${upload.uploaderId}`, 'Too many uploads; wait a minute.')
   if (!upload.body) throw new AppError('file_empty', 'The file is empty.')
   const reader = limitTo(upload.body, size).getReader()
-  const { head, rest } = await readHead(reader, Math.min(size, CHUNK_BYTES))
+  const { head, rest } = await readHead(reader, Math.min(size, CHUNK_BYTES)).catch((err: unknown) => {
+    if (err instanceof AppError) throw err
+    // The client went away before the first chunk was in: its mistake (or its network's), not ours.
+    log.warn('attachment_upload_failed', { chat_id: upload.chatId, ...errorFields(err) })
+    throw new AppError('invalid_request', 'The upload did not complete; nothing was stored.')
+  })
   const sniffed = sniff(head, head.byteLength === size)
   if (typeof sniffed === 'string') {
     await reader.cancel().catch(() => {})
@@ -82,6 +87,13 @@ export async function uploadAttachment(env: Env, db: Db, config: Config, upload:
       position: null,
     }
     await insertAttachment(db, record)
+    // The group may have been deleted while the body streamed: its deletion lists the chat's files
+    // after marking it deleted, so a row inserted before that mark is found and deleted there, and
+    // one inserted after it is caught here. Either way nothing of a deleted group stays stored.
+    if (await isChatDeleted(db, upload.chatId)) {
+      await deleteRecords(db, [id])
+      throw new AppError('not_found', 'No such chat.')
+    }
     return { record, name: upload.name }
   } catch (err) {
     await env.FILES.delete(r2Key).catch((deleteErr: unknown) => log.error('attachment_cleanup_failed', { chat_id: upload.chatId, attachment_id: id, ...errorFields(deleteErr) }))

@@ -61,6 +61,7 @@ describe('POST /chat/<id>/attachments/', () => {
     ['a body that runs past its Content-Length', () => bodyWithLength(100, pdfFile(300)), 413, 'payload_too_large'],
     ['a body that ends before its Content-Length', () => bodyWithLength(3 * CHUNK_BYTES, pdfFile(CHUNK_BYTES + 10)), 400, 'invalid_request'],
     ['a body that fails mid-way (client gone)', () => bodyWithLength(3 * CHUNK_BYTES, pdfFile(2 * CHUNK_BYTES), true), 400, 'invalid_request'],
+    ['a body that fails within its first chunk (client gone)', () => bodyWithLength(3 * CHUNK_BYTES, pdfFile(100), true), 400, 'invalid_request'],
   ] as const)('refuses %s and leaves nothing behind', async (_, make, status, code) => {
     const owner = await signUp('refused')
     const chatId = await groupOf(owner)
@@ -68,6 +69,38 @@ describe('POST /chat/<id>/attachments/', () => {
     const res = await upload(owner, chatId, body, 'x.pdf', headers)
     expect(res.status).toBe(status)
     expect(await errorCode(res)).toBe(code)
+    await expectNothingStored(chatId)
+  })
+
+  it('refuses an upload whose group was deleted while its body streamed, and leaves nothing behind', async () => {
+    const owner = await signUp('delmid')
+    const chatId = await groupOf(owner)
+    // The gate holds the body once 512 KiB went in: far past the first chunk the route reads before
+    // anything else, so the route is streaming (past its membership check) when the group goes.
+    const file = pdfFile(16 * CHUNK_BYTES)
+    const gateAt = 8 * CHUNK_BYTES
+    let release!: () => void
+    const gate = new Promise<void>((resolve) => (release = resolve))
+    let reachedGate!: () => void
+    const pulled = new Promise<void>((resolve) => (reachedGate = resolve))
+    let sent = 0
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (sent >= gateAt) {
+          reachedGate()
+          await gate
+        }
+        if (sent >= file.byteLength) return controller.close()
+        controller.enqueue(file.slice(sent, sent + 16384))
+        sent += 16384
+      },
+    })
+    const uploading = upload(owner, chatId, body, 'x.pdf', { 'Content-Length': String(file.byteLength) })
+    await pulled
+    expect((await api(`/chat/${chatId}/`, authed(owner.accessToken, { method: 'DELETE' }))).status).toBe(200)
+    release()
+    const res = await uploading
+    expect(res.status).toBe(404)
     await expectNothingStored(chatId)
   })
 
