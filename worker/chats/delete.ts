@@ -1,5 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm'
-import type { Db } from '../db/client'
+import { changedRows, type Db } from '../db/client'
 import { chatMembers, chats, invites } from '../db/schema'
 import type { AuthUser, Env } from '../env'
 import { AppError } from '../errors'
@@ -24,7 +24,7 @@ export async function deleteGroup(env: Env, db: Db, chatId: number, actor: AuthU
   await requireGroupAdmin(db, chatId, actor, true)
   const members = await db.select({ userId: chatMembers.userId }).from(chatMembers).where(eq(chatMembers.chatId, chatId)).all()
   await destroyChatKey(db, chatId)
-  await db.batch([
+  const [marked] = await db.batch([
     db
       .update(chats)
       .set({ deletedAtMs: nowMs, name: null })
@@ -33,6 +33,9 @@ export async function deleteGroup(env: Env, db: Db, chatId: number, actor: AuthU
     db.delete(chatMembers).where(eq(chatMembers.chatId, chatId)),
   ])
   await eraseRoomAndFiles(env, chatId)
+  // Of concurrent DELETEs only the one whose batch marked the chat deleted answers 200 (and sends
+  // the `chat_removed` frames); the others found the tombstone already there: 404, as a later one.
+  if (changedRows(marked) === 0) throw new AppError('not_found', 'No such chat.')
   return members.map((m) => m.userId)
 }
 
