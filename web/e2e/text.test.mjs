@@ -128,6 +128,21 @@ describe('user text is isolated from the page around it', () => {
         await route.fulfill({ response, json: body })
       },
     )
+    // The live channel pushes the chat's row again (e.g. after the room marks messages read): its
+    // `chat` frames carry the stored name too, or the real one would replace it mid-check.
+    await page.routeWebSocket(
+      (url) => url.pathname === '/ws/me/',
+      (ws) => {
+        const server = ws.connectToServer()
+        ws.onMessage((message) => server.send(message))
+        server.onMessage((message) => {
+          if (typeof message !== 'string') return ws.send(message)
+          const frame = JSON.parse(message)
+          if (frame.type === 'chat' && frame.chat?.chat_id === groupId) frame.chat.name = storedName
+          ws.send(JSON.stringify(frame))
+        })
+      },
+    )
     for (const row of storedNames) {
       storedName = row.name
       await page.goto(`/c/${groupId}`)
