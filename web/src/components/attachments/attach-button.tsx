@@ -51,9 +51,8 @@ export function AttachButton({ chatId, isDisabled }: { chatId: number; isDisable
         ref={input}
         type="file"
         multiple
-        class="visually-hidden"
-        tabIndex={-1}
-        aria-hidden="true"
+        // Not rendered (the button is the way in); click() on it still opens the file picker.
+        hidden
         onChange={(ev) => {
           addFiles(chatId, filesOf(ev.currentTarget))
           ev.currentTarget.value = ''
