@@ -49,7 +49,7 @@ export async function history(target, { messages, realMessages, samples, persist
       ms.push(res.ms)
       const page = JSON.parse(res.text).messages
       size = page.length
-      if (page.some((m) => m.message === null)) throw new Error(`history ${chatId}: a message did not decrypt`)
+      if (page.some((m) => m.kind === 'message' && !m.deleted && m.message === null)) throw new Error(`history ${chatId}: a message did not decrypt`)
       lastSeq = Math.max(lastSeq, ...page.map((m) => m.seq))
       const timing = res.headers.get('server-timing')
       const dur = timing && /dur=([0-9.]+)/.exec(timing)
