@@ -140,19 +140,28 @@ export async function startMembership(
   if (existing) return { chatId, userId, role: existing, changed: false }
   // A deleted account can take no new membership (its access token lives on up to 15 minutes).
   await requireUserName(db, userId)
-  await rooms.getByName(String(chatId)).admit(userId)
+  // A group deleted since it was found (its key destroyed) makes the room refuse; not the caller's fault.
+  await rooms.getByName(String(chatId)).admit(userId).catch(async (err: unknown) => {
+    if (await findChat(db, chatId)) throw err
+    return refuseDeleted(rooms, chatId)
+  })
   const role = await write(db, chatId, userId, nowMs)
   if (role) return { chatId, userId, role, changed: true }
   // Joined concurrently by another request: still one membership, and the cursor is as fresh.
   const now = await findRole(db, chatId, userId)
   if (now) return { chatId, userId, role: now, changed: false }
-  if (!(await findChat(db, chatId))) {
-    // Deleted while we joined; destroy is idempotent, and erases the admission whichever came first.
-    await rooms.getByName(String(chatId)).destroy()
-    throw new AppError('not_found', 'No such chat.')
-  }
+  if (!(await findChat(db, chatId))) return refuseDeleted(rooms, chatId)
   if (refused) return refused()
   return { chatId, userId, role: 'member', changed: false }
+}
+
+/**
+ * The chat was deleted while a membership was starting: its room is destroyed again (idempotent), so
+ * an admission that landed after the deletion's own `destroy` does not outlive the chat; then 404.
+ */
+async function refuseDeleted(rooms: RoomGate, chatId: number): Promise<never> {
+  await rooms.getByName(String(chatId)).destroy()
+  throw new AppError('not_found', 'No such chat.')
 }
 
 /** Joining on one's own: public groups only. 1:1 chats and private groups are never open by id. */
