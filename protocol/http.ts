@@ -387,13 +387,18 @@ export type MessageKind = (typeof MESSAGE_KINDS)[number]
 /** Who did it: every system event names its actor (the user whose action it records). */
 interface EventActor {
   actor_id: number
-  /** The actor's username when the event happened. */
+  /** The actor's username when the event happened; DELETED_USER_NAME once their account was deleted. */
   actor: string
+  /** Present (true) when `actor` is the DELETED_USER_NAME label, not a name: clients show it as a label. */
+  actor_deleted?: true
 }
 /** The user a system event is about (added, removed, promoted, given ownership). */
 interface EventSubject {
   user_id: number
+  /** Their username when the event happened; DELETED_USER_NAME once their account was deleted. */
   username: string
+  /** Present (true) when `username` is the DELETED_USER_NAME label, not a name. */
+  user_deleted?: true
 }
 /**
  * What a system message records (`kind: "system"`), one union on `type`. `created`: the group was
@@ -417,6 +422,8 @@ export interface ReplyPreview {
   seq: number
   sender_id: number
   sender: string
+  /** Present (true) when `sender` is the DELETED_USER_NAME label, not a name. */
+  sender_deleted?: true
   /** The original's first line, at most REPLY_PREVIEW_MAX_CHARS code points; null once it was deleted. */
   preview: string | null
 }
@@ -449,9 +456,11 @@ export interface MessageBody {
   /** Its entry's place in the chat's log (docs/protocol.md, "The log"). */
   seq: number
   chat_id: number
-  /** The author; for a system message, its actor. */
+  /** The author; for a system message, its actor. DELETED_USER_NAME once their account was deleted. */
   sender: string
   sender_id: number
+  /** Present (true) when `sender` is the DELETED_USER_NAME label, not a name: clients show it as a label (DELETE /me/). */
+  sender_deleted?: true
   message: string | null
   created_at: string
   client_id: string | null

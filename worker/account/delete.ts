@@ -1,4 +1,5 @@
 import { eq } from 'drizzle-orm'
+import { DELETED_USER_NAME } from '../../protocol/http'
 import { bytesToHex } from '../crypto/encoding'
 import { randomBytes } from '../crypto/random'
 import type { Db } from '../db/client'
@@ -6,24 +7,29 @@ import { users } from '../db/schema'
 import type { Env } from '../env'
 import { errorFields, log } from '../log'
 import { eraseGroup } from '../chats/delete'
-import { findDeleted, leaveAllChats, listMemberships, ownedGroupIds } from '../chats/hand-over'
+import { leaveAllChats, type HandOver } from '../chats/hand-over'
+import { recordEvent, subjectOf } from '../chats/system-events'
 import { foldIdentifier, usernameSkeleton } from '../auth/identifiers'
 import { revokeSessionsStatements } from '../auth/sessions'
 import { requirePassword } from './password'
+import { retiredKey, retireUsernameStatement } from './retired-names'
 
 /** What a deletion left behind in the rooms, for {@link closeDeletedAccount}. */
 export interface DeletedAccount {
   userId: number
   /** Chats the user was in that still exist: 1:1 chats, and groups handed to someone else. */
   leftChatIds: number[]
-  /** Groups deleted because the user was their only member. */
+  /** Groups deleted because the user was their only member (tombstones in D1; room, key and files still to erase). */
   deletedGroupIds: number[]
+  /** Groups the user owned, each with its new owner, for the `ownership_transferred` system message. */
+  handedOver: HandOver[]
 }
 
 /**
- * The identifiers a deleted account's row keeps: random, so they free the old email and username
- * (a person may register them again; see docs/security.md) and never collide with, or look like, a
- * name anyone chooses. The email is under `.invalid` (RFC 2606), which no address can be.
+ * The identifiers a deleted account's row keeps: random, so they free the old email (a person may
+ * register it again; see docs/security.md) and never collide with, or look like, a name anyone
+ * chooses. The old username stays taken through `retired_usernames`, not through this row. The email
+ * is under `.invalid` (RFC 2606), which no address can be.
  */
 function tombstone() {
   const tag = `deleted-${bytesToHex(randomBytes(16))}`
@@ -34,26 +40,30 @@ function tombstone() {
 /**
  * DELETE /me/, the part in D1: once `password` checks out (`requirePassword`), one batch (one
  * transaction, so never half-written) revokes every session and refresh token, hands each group the
- * user owns to its oldest admin or else oldest member, deletes those left empty, ends every
- * membership, and turns the user's row into a tombstone: random email and username, no password hash
- * (nothing verifies against it), `deleted_at_ms` set, presence cleared. The row stays because
- * messages and chats name its id. `nowMs` is epoch ms.
+ * user owns to its oldest admin or else oldest member, deletes (tombstones) the groups they were the
+ * only member of, ends every membership, and turns the user's row into a tombstone: random email and
+ * username, no password hash (nothing verifies against it), `deleted_at_ms` set, presence cleared. The
+ * row stays because messages and chats name its id. The username's skeleton is retired in the same
+ * batch (`retireUsernameStatement`), so the name never comes back. Which chats the user was in, which
+ * groups were handed over and which were deleted all come from the batch itself (`leaveAllChats`), so
+ * a concurrent deletion or join is seen as the database ordered it. `nowMs` is epoch ms.
  */
 export async function deleteAccount(db: Db, userId: number, password: string, nowMs = Date.now()): Promise<DeletedAccount> {
   await requirePassword(db, userId, password)
-  const memberships = await listMemberships(db, userId)
-  const owned = ownedGroupIds(memberships)
-  await db.batch([
+  const { username } = (await db.select({ username: users.username }).from(users).where(eq(users.id, userId)).get())!
+  const retired = await retiredKey(username)
+  const [memberships, handedOver, deleted] = await db.batch([
+    ...leaveAllChats(db, userId, nowMs),
     ...revokeSessionsStatements(db, userId, nowMs),
-    ...leaveAllChats(db, userId, owned),
+    retireUsernameStatement(db, retired, nowMs),
     db
       .update(users)
       .set({ ...tombstone(), passwordHash: '', deletedAtMs: nowMs, online: false, lastSeenAtMs: null })
       .where(eq(users.id, userId)),
   ])
-  const deletedGroupIds = await findDeleted(db, owned)
+  const deletedGroupIds = deleted.map((c) => c.id)
   const leftChatIds = memberships.map((m) => m.chatId).filter((id) => !deletedGroupIds.includes(id))
-  return { userId, leftChatIds, deletedGroupIds }
+  return { userId, leftChatIds, deletedGroupIds, handedOver }
 }
 
 /** Tries a room or hub call this many times before logging it as failed. */
@@ -62,12 +72,21 @@ const CLEANUP_ATTEMPTS = 3
 /**
  * DELETE /me/, the part in the Durable Objects, after D1 has committed: every room the user was in
  * forgets them (`forgetUser`: sockets closed with 4005, their stored name replaced by "Deleted
- * user"), each deleted group is erased (`eraseGroup`: data key, room, files), and their hub closes every live channel
- * with 4005. All calls are idempotent and run in parallel; one that keeps failing is logged
- * (`account_cleanup_failed`, ids only) and does not undo the deletion.
+ * user"), and each group handed over then gets its `ownership_transferred` system message ("Deleted
+ * user" → the new owner, as POST /chat/<id>/transfer/ records one); each deleted group is erased
+ * (`eraseGroup`: data key, room, files), and their hub closes every live channel with 4005. All calls
+ * are idempotent and run in parallel; one that keeps failing is logged (`account_cleanup_failed`, ids
+ * only) and does not undo the deletion. A failed system message is logged by `recordEvent` alone.
  */
 export async function closeDeletedAccount(env: Env, db: Db, deleted: DeletedAccount): Promise<void> {
   const { userId } = deleted
+  const newOwners = new Map(deleted.handedOver.map((h) => [h.chatId, h.ownerId]))
+  const announce = async (chatId: number) => {
+    const ownerId = newOwners.get(chatId)
+    if (ownerId === undefined) return
+    const event = { type: 'ownership_transferred' as const, actor_id: userId, actor: DELETED_USER_NAME, actor_deleted: true as const, ...(await subjectOf(db, ownerId)) }
+    await recordEvent(env.CHAT_ROOM, chatId, event)
+  }
   const calls = [
     ...deleted.leftChatIds.map((chatId) => ({ chatId, run: () => env.CHAT_ROOM.getByName(String(chatId)).forgetUser(userId) })),
     // Key first (crypto-shredding), then the room, then its files: the order of DELETE /chat/<id>/.
@@ -79,13 +98,15 @@ export async function closeDeletedAccount(env: Env, db: Db, deleted: DeletedAcco
       for (let attempt = 1; ; attempt++) {
         try {
           await run()
-          return
+          break
         } catch (err) {
           if (attempt < CLEANUP_ATTEMPTS) continue
           log.error('account_cleanup_failed', { user_id: userId, chat_id: chatId, ...errorFields(err) })
           return
         }
       }
+      // After forgetUser, so the line follows every rename of the old name.
+      if (chatId !== null && deleted.leftChatIds.includes(chatId)) await announce(chatId)
     }),
   )
 }

@@ -6,6 +6,7 @@ import { AppError } from '../errors'
 import { canonicalEmail, canonicalUsername, foldIdentifier, hasInvisibleCharacters, usernameSkeleton } from './identifiers'
 import { dummyHash, hashPassword, needsRehash, verifyPassword, type Argon2Params } from './passwords'
 import { isHighlyRestrictive } from './scripts'
+import { isLabelLookalike, isUsernameRetired } from '../account/retired-names'
 
 /** A sign-up after RegisterRequestSchema: username and email trimmed and in NFC (UAX #15), as typed otherwise. */
 export interface Registration {
@@ -50,12 +51,15 @@ function isUniqueViolation(err: unknown, index: string): boolean {
  * Creates an account. Refuses with 409 `email_taken` when the canonical email is taken, 409
  * `username_taken` when the canonical username is, and 409 `username_confusable` when the name's
  * UTS #39 skeleton matches another account's. The UNIQUE indexes on those columns decide races.
+ * A deleted account's name, or one confusable with it, and a name reading as the "Deleted user"
+ * label are refused as taken too (409 `username_taken`; `account/retired-names.ts`).
  */
 export async function registerUser(db: Db, input: Registration, params: Argon2Params, nowMs = Date.now()): Promise<Account> {
   assertUsernameAllowed(input.username)
   const ids = { emailCanonical: canonicalEmail(input.email), usernameCanonical: canonicalUsername(input.username), usernameSkeleton: usernameSkeleton(input.username) }
   const taken = await findTaken(db, ids)
   if (taken) throw taken
+  if (isLabelLookalike(input.username) || (await isUsernameRetired(db, input.username))) throw new AppError('username_taken', USERNAME_TAKEN)
   try {
     return await db
       .insert(users)

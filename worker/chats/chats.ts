@@ -5,7 +5,7 @@ import { chatMembers, chats, users } from '../db/schema'
 import type { AuthUser } from '../env'
 import { AppError } from '../errors'
 import { canAddPeople, canLeave, canRemove } from '../../protocol/roles'
-import { requireChat, requireMember, type ChatRecord } from './membership'
+import { findChat, requireChat, requireMember, type ChatRecord } from './membership'
 
 /** A new group after CreateGroupRequestSchema: name trimmed and checked by the text rule. */
 export interface GroupInput {
@@ -71,10 +71,10 @@ export async function openPrivateChat(db: Db, me: AuthUser, otherId: number, now
 
 /**
  * What a membership change needs from the chats' rooms: `env.CHAT_ROOM` in the worker. Narrowed to
- * the two calls so the data layer can run where no Durable Object does (the libSQL data-layer tests).
+ * these calls so the data layer can run where no Durable Object does (the libSQL data-layer tests).
  */
 export interface RoomGate {
-  getByName(name: string): { admit(userId: number): Promise<unknown>; removeMember(userId: number): Promise<unknown> }
+  getByName(name: string): { admit(userId: number): Promise<unknown>; removeMember(userId: number): Promise<unknown>; destroy(): Promise<unknown> }
 }
 
 export async function findRole(db: Db, chatId: number, userId: number): Promise<MemberRole | null> {
@@ -94,9 +94,22 @@ export async function findRole(db: Db, chatId: number, userId: number): Promise<
 export type MembershipWrite = (db: Db, chatId: number, userId: number, nowMs: number) => Promise<MemberRole | null>
 
 const insertMembership: MembershipWrite = async (db, chatId, userId, nowMs) => {
+  // INSERT ... SELECT from the chat's row while it is not deleted: a group deleted since the caller
+  // found it (DELETE /chat/<id>/, or its last member's account deletion) gets no member, in the
+  // statement itself, so no check-then-write race is left.
   const rows = await db
     .insert(chatMembers)
-    .values({ chatId, userId, role: 'member', joinedAtMs: nowMs })
+    .select(
+      db
+        .select({
+          chatId: sql<number>`${chats.id}`.as('chat_id'),
+          userId: sql<number>`${userId}`.as('user_id'),
+          role: sql<MemberRole>`'member'`.as('role'),
+          joinedAtMs: sql<number>`${nowMs}`.as('joined_at_ms'),
+        })
+        .from(chats)
+        .where(and(eq(chats.id, chatId), isNull(chats.deletedAtMs))),
+    )
     .onConflictDoNothing()
     .returning({ role: chatMembers.role })
   return rows[0]?.role ?? null
@@ -109,7 +122,9 @@ const insertMembership: MembershipWrite = async (db, chatId, userId, nowMs) => {
  * as it is in the history they see on opening the chat. An existing member is left alone, so adding
  * them again does not mark their unread messages read. New chats (a group's creator, a new 1:1) need
  * no call: chat ids are never reused (AUTOINCREMENT), so their room holds no message yet. When
- * `write` writes nothing and the user is still no member, `refused` (when given) says why by throwing;
+ * `write` writes nothing and the user is still no member: 404 `not_found` when the chat was deleted
+ * meanwhile (the room it admitted them to is erased again, so no admission outlives the chat; `write`
+ * must refuse a deleted chat in its own statement), else `refused` (when given) says why by throwing;
  * otherwise the change is reported unchanged.
  */
 export async function startMembership(
@@ -125,13 +140,28 @@ export async function startMembership(
   if (existing) return { chatId, userId, role: existing, changed: false }
   // A deleted account can take no new membership (its access token lives on up to 15 minutes).
   await requireUserName(db, userId)
-  await rooms.getByName(String(chatId)).admit(userId)
+  // A group deleted since it was found (its key destroyed) makes the room refuse; not the caller's fault.
+  await rooms.getByName(String(chatId)).admit(userId).catch(async (err: unknown) => {
+    if (await findChat(db, chatId)) throw err
+    return refuseDeleted(rooms, chatId)
+  })
   const role = await write(db, chatId, userId, nowMs)
   if (role) return { chatId, userId, role, changed: true }
   // Joined concurrently by another request: still one membership, and the cursor is as fresh.
   const now = await findRole(db, chatId, userId)
-  if (!now && refused) return refused()
-  return { chatId, userId, role: now ?? 'member', changed: false }
+  if (now) return { chatId, userId, role: now, changed: false }
+  if (!(await findChat(db, chatId))) return refuseDeleted(rooms, chatId)
+  if (refused) return refused()
+  return { chatId, userId, role: 'member', changed: false }
+}
+
+/**
+ * The chat was deleted while a membership was starting: its room is destroyed again (idempotent), so
+ * an admission that landed after the deletion's own `destroy` does not outlive the chat; then 404.
+ */
+async function refuseDeleted(rooms: RoomGate, chatId: number): Promise<never> {
+  await rooms.getByName(String(chatId)).destroy()
+  throw new AppError('not_found', 'No such chat.')
 }
 
 /** Joining on one's own: public groups only. 1:1 chats and private groups are never open by id. */

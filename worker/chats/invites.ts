@@ -81,7 +81,7 @@ function refusalOf(invite: InviteRecord, nowMs: number): AppError | null {
 
 /**
  * The membership write of a join by invite: one batch (one transaction) counts the use, only while
- * the invite is usable and the user is no member yet, and inserts the membership only if that
+ * the invite is usable, its group not deleted and the user no member yet, and inserts the membership only if that
  * update changed a row (`changes()` on the batch's one connection). Two joins racing for the last
  * use are serialized by the database: one counts and joins, the other changes nothing.
  */
@@ -98,6 +98,8 @@ function joinWithUse(inviteId: string, nowMs: number): MembershipWrite {
             gt(invites.expiresAtMs, nowMs),
             or(isNull(invites.maxUses), sql`${invites.uses} < ${invites.maxUses}`),
             sql`NOT EXISTS (SELECT 1 FROM chat_members WHERE chat_id = ${chatId} AND user_id = ${userId})`,
+            // The group may have been deleted since the invite was read (its last member's account deletion).
+            sql`EXISTS (SELECT 1 FROM chats WHERE id = ${chatId} AND deleted_at_ms IS NULL)`,
           ),
         ),
       // INSERT ... SELECT from the invite's row, kept only when the update above changed it.

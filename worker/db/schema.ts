@@ -44,6 +44,16 @@ export const users = sqliteTable(
   ],
 )
 
+/**
+ * Usernames of deleted accounts (DELETE /me/), never to be registered again nor imitated: the SHA-256
+ * (hex) of the name's confusable skeleton (UTS #39, `usernameSkeleton`), not the name, so the erased
+ * name is not kept in the clear (worker/account/retired-names.ts).
+ */
+export const retiredUsernames = sqliteTable('retired_usernames', {
+  skeletonHash: text('skeleton_hash').primaryKey(),
+  retiredAtMs: integer('retired_at_ms').notNull(),
+})
+
 /** One login: a refresh-token family. Revoking it ends every token issued from that login. */
 export const sessions = sqliteTable(
   'sessions',

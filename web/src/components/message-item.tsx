@@ -49,7 +49,7 @@ export function MessageItem({ message, isOwn, showSender, showTime, canModerate,
           <span class="avatar tiny" aria-hidden="true">
             {initial(message.sender)}
           </span>
-          <UserText class="sender" text={message.sender} />
+          {message.senderDeleted ? <em class="sender deleted-user">{message.sender}</em> : <UserText class="sender" text={message.sender} />}
         </span>
       )}
       <div class="message-row">

@@ -9,7 +9,9 @@ export function SystemMessage({ message, myId }: { message: ViewMessage; myId: n
   return (
     <li class="system-message" data-seq={message.seq ?? undefined} tabIndex={-1}>
       <p>
-        {describeEvent(message.event, myId).map((part, i) => (typeof part === 'string' ? part : <UserText key={i} text={part.name} />))}
+        {describeEvent(message.event, myId).map((part, i) =>
+          typeof part === 'string' ? part : part.label ? <em key={i} class="deleted-user">{part.name}</em> : <UserText key={i} text={part.name} />,
+        )}
         <span class="visually-hidden">, </span>
         <TimeLabel class="system-time" iso={message.createdAt} clock />
       </p>

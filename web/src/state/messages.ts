@@ -19,6 +19,8 @@ export interface ViewMessage {
   replyTo: ReplyPreview | null
   editedAt: string | null
   isDeleted: boolean
+  /** The sender's account was deleted: `sender` is the "Deleted user" label (`sender_deleted`), shown as one. */
+  senderDeleted: boolean
   reactions: Reaction[]
   attachments: AttachmentBody[]
 }
@@ -38,6 +40,7 @@ export function fromBody(body: MessageBody): ViewMessage {
     replyTo: body.reply_to,
     editedAt: body.edited_at,
     isDeleted: body.deleted,
+    senderDeleted: body.sender_deleted === true,
     reactions: body.reactions,
     attachments: body.attachments,
   }
@@ -64,6 +67,7 @@ export function pendingMessage(
     replyTo,
     editedAt: null,
     isDeleted: false,
+    senderDeleted: false,
     reactions: [],
     attachments: [],
   }

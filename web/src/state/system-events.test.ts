@@ -21,6 +21,12 @@ describe('describeEvent', () => {
     expect(eventText(event, 3)).toBe(text)
   })
 
+  it('marks the "Deleted user" label of a deleted actor or subject as a label, and names as names', () => {
+    const gone = { actor_id: 9, actor: 'Deleted user', actor_deleted: true as const }
+    expect(describeEvent({ type: 'ownership_transferred', ...gone, ...bob }, 3)).toEqual([{ name: 'Deleted user', label: true }, ' made ', { name: 'bob' }, ' the owner'])
+    expect(describeEvent({ type: 'added', ...ann, user_id: 9, username: 'Deleted user', user_deleted: true }, 3)).toEqual([{ name: 'ann' }, ' added ', { name: 'Deleted user', label: true }])
+  })
+
   it('says You and you for the signed-in user', () => {
     expect(eventText({ type: 'added', ...ann, ...bob }, 1)).toBe('You added bob')
     expect(eventText({ type: 'removed', ...ann, ...bob }, 2)).toBe('ann removed you')

@@ -1,15 +1,20 @@
 import type { SystemEvent } from '../../../protocol'
 
-/** A sentence about a group event: plain words, and user-supplied names kept apart so the view isolates them (`UserText`). */
-export type EventPart = string | { name: string }
+/**
+ * A sentence about a group event: plain words, and user-supplied names kept apart so the view
+ * isolates them (`UserText`). `label`: the "Deleted user" label of a deleted account (the event's
+ * `actor_deleted`/`user_deleted`), shown as a label, never as a name.
+ */
+export type EventPart = string | { name: string; label?: true }
 
 /**
  * The sentence a system message shows, e.g. ["You", " added ", { name: "bob" }]. The signed-in
  * user is "You" as the actor and "you" as the subject; everyone else is named.
  */
 export function describeEvent(event: SystemEvent, myId: number | undefined): EventPart[] {
-  const actor: EventPart = event.actor_id === myId ? 'You' : { name: event.actor }
-  const subject = (e: { user_id: number; username: string }): EventPart => (e.user_id === myId ? 'you' : { name: e.username })
+  const actor: EventPart = event.actor_id === myId ? 'You' : event.actor_deleted ? { name: event.actor, label: true } : { name: event.actor }
+  const subject = (e: { user_id: number; username: string; user_deleted?: true }): EventPart =>
+    e.user_id === myId ? 'you' : e.user_deleted ? { name: e.username, label: true } : { name: e.username }
   switch (event.type) {
     case 'created':
       return [actor, ' created the group']

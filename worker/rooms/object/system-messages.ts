@@ -1,4 +1,4 @@
-import type { MessageBody, SystemEvent } from '../../../protocol/http'
+import { DELETED_USER_NAME, type MessageBody, type SystemEvent } from '../../../protocol/http'
 import type { MessageFrame } from '../../../protocol/socket'
 import { seal } from '../../crypto/aead'
 import { broadcastTo, listSockets } from './fan-out'
@@ -51,10 +51,15 @@ export async function renameInSystemMessages(room: Room, userId: number, name: s
   return renamed
 }
 
-/** `event` with `userId`'s name replaced by `name`; the same object when it does not name them. */
+/**
+ * `event` with `userId`'s name replaced by `name`; the same object when it does not name them. The
+ * DELETED_USER_NAME label comes with its flag (`actor_deleted`, `user_deleted`), so clients show it
+ * as a label and never as a name.
+ */
 function withName(event: SystemEvent, userId: number, name: string): SystemEvent {
+  const label = name === DELETED_USER_NAME
   let next = event
-  if (next.actor_id === userId && next.actor !== name) next = { ...next, actor: name }
-  if ('user_id' in next && next.user_id === userId && next.username !== name) next = { ...next, username: name }
+  if (next.actor_id === userId && next.actor !== name) next = { ...next, actor: name, ...(label ? { actor_deleted: true as const } : {}) }
+  if ('user_id' in next && next.user_id === userId && next.username !== name) next = { ...next, username: name, ...(label ? { user_deleted: true as const } : {}) }
   return next
 }

@@ -52,7 +52,8 @@ export function accountSuite(openDb: OpenDb) {
       const owner = await newUser(db, 'owner')
       const { chatId, members } = await groupWith(db, owner, layout)
       const result = await deleteAccount(db, owner.id, owner.password)
-      expect(result).toEqual({ userId: owner.id, leftChatIds: [chatId], deletedGroupIds: [] })
+      const ownerId = members[expected]!.id
+      expect(result).toEqual({ userId: owner.id, leftChatIds: [chatId], deletedGroupIds: [], handedOver: [{ chatId, ownerId }] })
       const roles = await Promise.all(members.map((m) => roleOf(db, chatId, m.id)))
       expect(roles.map((r, i) => (r === 'owner' ? i : null)).filter((i) => i !== null)).toEqual([expected])
       expect(await roleOf(db, chatId, owner.id)).toBeNull()
@@ -64,8 +65,8 @@ export function accountSuite(openDb: OpenDb) {
       const lonely = await newGroup(db, me)
       const { chatId: direct } = await openPrivateChat(db, me, peer.id)
       const result = await deleteAccount(db, me.id, me.password, 1_234_567)
-      expect(result).toEqual({ userId: me.id, leftChatIds: [direct], deletedGroupIds: [lonely] })
-      expect(await db.select().from(chats).where(eq(chats.id, lonely)).get()).toBeUndefined()
+      expect(result).toEqual({ userId: me.id, leftChatIds: [direct], deletedGroupIds: [lonely], handedOver: [] })
+      expect(await db.select({ name: chats.name, deletedAtMs: chats.deletedAtMs }).from(chats).where(eq(chats.id, lonely)).get()).toEqual({ name: null, deletedAtMs: 1_234_567 })
       expect(await roleOf(db, direct, peer.id)).toBe('member')
       expect(await roleOf(db, direct, me.id)).toBeNull()
       const row = (await db.select().from(users).where(eq(users.id, me.id)).get())!

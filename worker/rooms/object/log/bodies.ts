@@ -5,7 +5,7 @@ import type { Room } from '../room'
 import { withAttachments } from '../attachments'
 import { listReactions } from './changes'
 import type { StoredMessage } from './schema'
-import { openMessage, toBody } from './seal'
+import { deletedSender, openMessage, toBody } from './seal'
 import { findMessages } from './store'
 
 // Messages in their current state, as history, replay and change broadcasts deliver them: text
@@ -57,7 +57,7 @@ export async function replyPreviews(room: Room, rows: StoredMessage[], known = n
 
 function toReplyPreview({ row, text }: Opened): ReplyPreview {
   const deleted = row.deletedAtMs !== null
-  return { seq: row.seq, sender_id: row.senderId, sender: row.sender, preview: deleted || text === null ? null : previewOf(text) }
+  return { seq: row.seq, sender_id: row.senderId, sender: row.sender, ...deletedSender(row.sender), preview: deleted || text === null ? null : previewOf(text) }
 }
 
 /**

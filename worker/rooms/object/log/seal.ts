@@ -1,4 +1,4 @@
-import type { MessageBody, SystemEvent } from '../../../../protocol/http'
+import { DELETED_USER_NAME, type MessageBody, type SystemEvent } from '../../../../protocol/http'
 import { open, seal, type Sealed } from '../../../crypto/aead'
 import { log } from '../../../log'
 import type { Room } from '../room'
@@ -61,6 +61,15 @@ export async function openMessage(room: Room, m: StoredMessage): Promise<string 
  * The wire shape of a stored message whose text is already known (`null`: deleted or undecryptable),
  * without its reply preview and reactions (bodies.ts adds those). A system message's text is its event.
  */
+/**
+ * `sender_deleted: true` when the stored sender is the DELETED_USER_NAME label (the room's
+ * `forgetUser` wrote it): no username can equal it (it has a space), so the label marks exactly
+ * the senders whose account was deleted.
+ */
+export function deletedSender(sender: string): { sender_deleted?: true } {
+  return sender === DELETED_USER_NAME ? { sender_deleted: true } : {}
+}
+
 export function toBody(chatId: number, m: StoredMessage, text: string | null): MessageBody {
   const deleted = m.deletedAtMs !== null
   const isSystem = m.kind === 'system'
@@ -70,6 +79,7 @@ export function toBody(chatId: number, m: StoredMessage, text: string | null): M
     chat_id: chatId,
     sender: m.sender,
     sender_id: m.senderId,
+    ...deletedSender(m.sender),
     message: isSystem || deleted ? null : text,
     created_at: new Date(m.createdAtMs).toISOString(),
     client_id: m.clientId,
