@@ -99,6 +99,17 @@ export function nextFrame<T extends ServerFrame = ServerFrame>(
   })
 }
 
+/**
+ * Moves the ids the next sign-ups get to a random range of their own. The rate limiters keyed by user
+ * id (JOIN_LIMITER, UPLOAD_LIMITER, LOGIN_LIMITER's password attempts) are shared by every test file,
+ * while each file's fresh database hands out ids from 1 again: a rate-limit test would otherwise count
+ * another file's calls (the fuzz suite's wrong passwords, for one).
+ */
+export async function freshUserIds(): Promise<void> {
+  const id = 1_000_000 + Math.floor(Math.random() * 1_000_000_000)
+  await env.DB.prepare("INSERT INTO users (id, username, email, password_hash, created_at_ms) VALUES (?, ?, ?, '', 0)").bind(id, `seq${id}`, `seq${id}@example.test`).run()
+}
+
 // Rooms and chats (issue #3)
 
 /** A socket recording its frames (`F`: the room's ServerFrame by default, or the channel's). */

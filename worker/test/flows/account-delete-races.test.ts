@@ -5,7 +5,7 @@ import { deleteAccount as deleteAccountRows } from '../../account/delete'
 import { joinGroup, type RoomGate } from '../../chats/chats'
 import { joinByInvite } from '../../chats/invites'
 import { d1Db } from '../../db/client'
-import { addToGroup, api, authed, createGroup, errorCode, json, sendMessage, signUp, type TestUser } from '../helpers'
+import { addToGroup, api, authed, createGroup, errorCode, freshUserIds, json, sendMessage, signUp, type TestUser } from '../helpers'
 
 // Issue #14's review: account deletions racing each other and racing joins, and the hand-over's
 // system message. Races run several rounds (fresh users each): the outcome asserted holds in every
@@ -13,13 +13,8 @@ import { addToGroup, api, authed, createGroup, errorCode, json, sendMessage, sig
 
 const ROUNDS = 10
 
-// JOIN_LIMITER's counters are shared by every test file and keyed by user id, which each file's
-// fresh database hands out from 1 again: a placeholder row with a random high id moves this file's
-// users out of the range the other files' rate-limit tests count on.
-beforeEach(async () => {
-  const id = 1_000_000 + Math.floor(Math.random() * 1_000_000_000)
-  await env.DB.prepare("INSERT INTO users (id, username, email, password_hash, created_at_ms) VALUES (?, ?, ?, '', 0)").bind(id, `seq${id}`, `seq${id}@example.test`).run()
-})
+// The joins here must not count against another file's rate-limit test (see freshUserIds).
+beforeEach(freshUserIds)
 
 function deleteMe(user: TestUser): Promise<Response> {
   return api('/me/', authed(user.accessToken, { ...json({ password: user.password }), method: 'DELETE' }))

@@ -2,7 +2,7 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import type { ChatResponse, CreatedInviteBody, InvitesResponse } from '../../../protocol/http'
 import { sha256Hex } from '../../crypto/hash'
-import { addToGroup, api, authed, createGroup, errorCode, json, ORIGIN, signUp, type TestUser } from '../helpers'
+import { addToGroup, api, authed, createGroup, errorCode, freshUserIds, json, ORIGIN, signUp, type TestUser } from '../helpers'
 
 function call(user: TestUser, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
   const init: RequestInit = body === undefined ? { method, headers } : { ...json(body, headers), method }
@@ -176,6 +176,7 @@ describe('POST /join/<code>/', { timeout: 30_000 }, () => {
   })
 
   it('rate-limits one user, and one client IP across users', async () => {
+    await freshUserIds()
     const [user, other, third] = await Promise.all([signUp('rl'), signUp('rl2'), signUp('rl3')])
     const unknown = 'B'.repeat(43)
     const statuses: number[] = []
