@@ -175,6 +175,8 @@ export class ChatRoom extends DurableObject<Env> {
     const receiptsOn = await readReceiptsOn(await dbForEnv(this.env), userId)
     const room = await this.room()
     setReceipts(this.ctx, userId, receiptsOn)
+    // The member set is what shards are planned from; a room not yet copied from D1 is copied now, once.
+    await ensureMembers(room, this.env)
     const seq = await admitMember(room, userId)
     await planShards(room)
     return seq

@@ -59,8 +59,7 @@ export function raiseShardCount(ctx: DurableObjectState, count: number): number 
 
 /**
  * After a membership started: raises the count to ⌈members / ROOM_SHARD_MEMBERS⌉ once the group
- * has more members than one shard holds. Counted from the room's member set, so a room that has not
- * copied it from D1 yet (`members.ts`) is planned at its next `admit`.
+ * has more members than one shard holds, counted from the room's member set (`admit` loads it first).
  */
 export async function planShards(room: Room): Promise<number> {
   if (!room.members) return shardCount(room.ctx)
