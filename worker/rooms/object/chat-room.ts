@@ -246,7 +246,12 @@ export class ChatRoom extends DurableObject<Env> {
    */
   async shardAttach(userId: number, since: number | null, shardSeq: number): Promise<AttachReply | null> {
     if (isDestroyed(this.db)) return null
-    return shardAttach(await this.room(), userId, since, shardSeq)
+    // A chat deleted meanwhile has no data key left: a refusal, not a failure of the shard's upgrade.
+    const room = await this.room().catch((err: unknown) => {
+      if (err instanceof AppError) return null
+      throw err
+    })
+    return room && shardAttach(room, userId, since, shardSeq)
   }
 
   /** Shard RPC: a frame of `member`'s socket on shard `index`, handled as the room's own sockets' frames. */
