@@ -69,7 +69,9 @@ const QUICK = {
   costSparse: 5,
   shards: 4,
   perShard: 250,
-  hardLimitS: 120,
+  // A guard against a hang, not a time budget: 120 s was overrun at load average 10 (the run had
+  // reached its last scenarios), and the smoke run must finish wherever CI runs.
+  hardLimitS: 300,
 }
 const FULL = {
   users: 20,
@@ -107,7 +109,7 @@ const FULL = {
 const FDS_PER_SOCKET = 6.5
 const config = args.quick ? QUICK : FULL
 const only = args.only ? new Set(args.only.split(',')) : null
-// The quick run (CI's smoke run, 60 s budget) leaves these out unless named with --only.
+// The quick run (CI's smoke run) leaves these out unless named with --only.
 const FULL_ONLY = new Set(['first-message', 'cost', 'shards'])
 const wanted = (name) => (only ? only.has(name) : !(args.quick && FULL_ONLY.has(name)))
 

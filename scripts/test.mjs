@@ -42,16 +42,32 @@ const scratch = mkdtempSync(path.join(tmpdir(), 'edge-chat-test-'))
 const vitestJson = path.join(scratch, 'vitest.json')
 const nodeTap = path.join(scratch, 'node-test.tap')
 
+/** Failed tests by name, with the first line of their error, for the summary (CI shows a log's tail). */
+const failures = []
+
 function vitestCounts() {
   if (!existsSync(vitestJson)) return null
   const report = JSON.parse(readFileSync(vitestJson, 'utf8'))
+  for (const file of report.testResults ?? []) {
+    const where = path.relative(root, file.name)
+    if (file.status === 'failed' && !(file.assertionResults ?? []).some((t) => t.status === 'failed')) failures.push(`${where}: ${firstLine(file.message)}`)
+    for (const t of file.assertionResults ?? []) {
+      if (t.status === 'failed') failures.push(`${where} > ${t.fullName}: ${firstLine(t.failureMessages?.[0])}`)
+    }
+  }
   return { passed: report.numPassedTests, failed: report.numFailedTests + (report.numRuntimeErrorTestSuites ?? 0) }
+}
+
+function firstLine(text) {
+  return String(text ?? '').split('\n').find((line) => line.trim())?.trim().slice(0, 300) ?? ''
 }
 
 function tapCounts() {
   if (!existsSync(nodeTap)) return null
   const tap = readFileSync(nodeTap, 'utf8')
   const read = (word) => Number(new RegExp(`^# ${word} (\\d+)$`, 'm').exec(tap)?.[1] ?? 0)
+  // Every failed test and its suites ("not ok N - name" at any depth), indented as TAP nests them.
+  for (const match of tap.matchAll(/^(\s*)not ok \d+ - (.*)$/gm)) failures.push(`web/e2e ${match[1]}> ${match[2]}`)
   return { passed: read('pass'), failed: read('fail') + read('cancelled') }
 }
 
@@ -81,6 +97,10 @@ for (const r of results) {
   passed += r.counts?.passed ?? 0
   failed += r.counts?.failed ?? 0
   if (!r.ok && !r.counts?.failed) failed += 1
+}
+if (failures.length > 0) {
+  console.log('\nfailed:')
+  for (const line of failures) console.log(`  ${line}`)
 }
 console.log(`tests: ${passed} passed, ${failed} failed`)
 process.exit(results.every((r) => r.ok) ? 0 : 1)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { axeViolations, launchBrowser, newContext, screenshot, setTheme, signUp, uniqueUser } from './helpers.mjs'
+import { apiLogin, axeViolations, launchBrowser, newContext, screenshot, setTheme, signUp, uniqueUser } from './helpers.mjs'
 import { startServer } from './server.mjs'
 
 let server
@@ -11,18 +11,6 @@ let annPage
 let bobPage
 let roomPath
 const ORIGINAL = 'The original question'
-
-/** Signs in over HTTP as another client would: the token and the user id, for API calls. */
-async function login(user) {
-  const res = await fetch(`${server.baseUrl}/login/`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Origin: server.baseUrl },
-    body: JSON.stringify({ Email: user.email, Password: user.password }),
-  })
-  assert.equal(res.status, 200, 'login')
-  const body = await res.json()
-  return { token: body.access_token, userid: body.user.userid }
-}
 
 async function api(auth, method, path, body) {
   const res = await fetch(`${server.baseUrl}${path}`, {
@@ -44,7 +32,7 @@ before(async () => {
 
   // Ann's question, then more than a history page (50) of chatter, then Bob's reply to the question:
   // opening the room shows the reply but not the original.
-  const [annApi, bobApi] = [await login(ann), await login(bob)]
+  const [annApi, bobApi] = [await apiLogin(server.baseUrl, ann), await apiLogin(server.baseUrl, bob)]
   const { chat_id: chatId } = await api(annApi, 'POST', '/chat/private/', { user_id: bobApi.userid })
   roomPath = `/c/${chatId}`
   const { message: original } = await api(annApi, 'POST', `/chat/${chatId}/send/`, { message: `${ORIGINAL}\nwith a second line` })

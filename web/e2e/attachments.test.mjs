@@ -3,7 +3,7 @@ import { readdirSync } from 'node:fs'
 import path from 'node:path'
 import { after, before, describe, it } from 'node:test'
 import { crc32, deflateSync } from 'node:zlib'
-import { axeViolations, launchBrowser, newContext, screenshot, signUp, uniqueUser } from './helpers.mjs'
+import { apiLogin, axeViolations, launchBrowser, newContext, screenshot, signUp, uniqueUser } from './helpers.mjs'
 import { startServer } from './server.mjs'
 
 // Attachments (#13) in two browsers: an image previewed at its final size before it loads, opened
@@ -58,17 +58,6 @@ function r2Blobs() {
   return found.sort()
 }
 
-async function login(user) {
-  const res = await fetch(`${server.baseUrl}/login/`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Origin: server.baseUrl },
-    body: JSON.stringify({ Email: user.email, Password: user.password }),
-  })
-  assert.equal(res.status, 200, 'login')
-  const body = await res.json()
-  return { token: body.access_token, userid: body.user.userid }
-}
-
 /** Picks files through the Attach button's file chooser. */
 async function attach(page, files) {
   const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Attach files' }).click()])
@@ -96,7 +85,7 @@ before(async () => {
   bobPage = await (await newContext(browser, server.baseUrl)).newPage()
   await signUp(annPage, ann)
   await signUp(bobPage, bob)
-  const [annApi, bobApi] = [await login(ann), await login(bob)]
+  const [annApi, bobApi] = [await apiLogin(server.baseUrl, ann), await apiLogin(server.baseUrl, bob)]
   const res = await fetch(`${server.baseUrl}/chat/private/`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Origin: server.baseUrl, Authorization: `Bearer ${annApi.token}` },

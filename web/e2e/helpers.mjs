@@ -46,15 +46,24 @@ export function uniqueUser(prefix) {
   return { username: id, email: `${id}@example.test`, password: 'correct horse battery staple' }
 }
 
-/** Signs in over HTTP (as another client would) and returns an access token for direct API calls. */
-export async function apiToken(baseUrl, user) {
+/**
+ * Signs in over HTTP (as another client would): `{ token, userid }` (the access token and the user's
+ * id) for direct API calls. Throws on any status but 200.
+ */
+export async function apiLogin(baseUrl, user) {
   const res = await fetch(`${baseUrl}/login/`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Origin: baseUrl },
     body: JSON.stringify({ Email: user.email, Password: user.password }),
   })
   if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`)
-  return (await res.json()).access_token
+  const body = await res.json()
+  return { token: body.access_token, userid: body.user.userid }
+}
+
+/** {@link apiLogin}'s access token alone. */
+export async function apiToken(baseUrl, user) {
+  return (await apiLogin(baseUrl, user)).token
 }
 
 export async function signUp(page, user) {

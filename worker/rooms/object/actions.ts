@@ -11,7 +11,7 @@ import { broadcastTo, listSockets } from './fan-out'
 import { loadBodies } from './log/bodies'
 import { addReaction, emojiOn, eraseMessage, hasReaction, insertChange, removeReaction, replaceText } from './log/changes'
 import type { ChangeKind, StoredMessage } from './log/schema'
-import { sealEdit } from './log/seal'
+import { openMessage, sealEdit } from './log/seal'
 import { findMessage } from './log/store'
 import { messagesStored } from './notify'
 import type { Room } from './room'
@@ -21,12 +21,17 @@ import { feedShards } from './shards'
 // it takes the next seq from the same counter as the group commit, never while a batch is between
 // taking its seqs and broadcasting them, and is broadcast in seq order with everything else.
 
-/** Replaces the text of one's own message; the new ciphertext is bound to the next edit count. */
+/**
+ * Replaces the text of one's own message; the new ciphertext is bound to the next edit count. The
+ * text it already has stores nothing and sends nothing (like a repeated reaction), so no "edited"
+ * mark appears for an edit that changed nothing; compared as sent, code point for code point.
+ */
 export function onEdit(room: Room, member: Member, frame: ParsedEditFrame): Promise<void> {
   return room.exclusive(async () => {
     const target = requireLiveMessage(room, member, frame.seq)
     if (target.kind !== 'message') throw new AppError('forbidden', 'A system message cannot be edited.')
     if (target.senderId !== member.userId) throw new AppError('forbidden', 'You can only edit your own messages.')
+    if ((await openMessage(room, target)) === frame.text) return
     const editCount = target.editCount + 1
     const sealed = await sealEdit(room, target.seq, editCount, frame.text)
     await storeChange(room, member, target.seq, 'edit', (nowMs) => replaceText(room.db, target.seq, sealed, editCount, nowMs))

@@ -178,14 +178,15 @@ export function listBefore(db: LogDb, before: number, limit: number): StoredMess
 
 /**
  * How many messages from others `userId` has not read; with no cursor yet, every one of them. Only
- * message entries of kind "message" count: not system messages, not changes.
+ * message entries of kind "message" count: not system messages, not changes, not deleted messages
+ * (a delete takes one away, and the list row is sent again).
  */
 export function countUnread(db: LogDb, userId: number): number {
   const cursor = db.select({ seq: readCursors.seq }).from(readCursors).where(eq(readCursors.userId, userId)).get()?.seq ?? 0
   const row = db
     .select({ n: count() })
     .from(messages)
-    .where(and(gt(messages.seq, cursor), ne(messages.senderId, userId), eq(messages.kind, 'message')))
+    .where(and(gt(messages.seq, cursor), ne(messages.senderId, userId), eq(messages.kind, 'message'), isNull(messages.deletedAtMs)))
     .get()
   return row?.n ?? 0
 }
