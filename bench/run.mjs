@@ -24,6 +24,7 @@ import { login } from './scenarios/login.mjs'
 import { manyRooms } from './scenarios/many-rooms.mjs'
 import { micro } from './scenarios/micro.mjs'
 import { resume } from './scenarios/resume.mjs'
+import { shards } from './scenarios/shards.mjs'
 import { storm } from './scenarios/storm.mjs'
 import { upgrades } from './scenarios/upgrades.mjs'
 
@@ -66,6 +67,8 @@ const QUICK = {
   firstMessageUsers: 3,
   costMessages: 100,
   costSparse: 5,
+  shards: 4,
+  perShard: 250,
   // A guard against a hang, not a time budget: 120 s was overrun at load average 10 (the run had
   // reached its last scenarios), and the smoke run must finish wherever CI runs.
   hardLimitS: 300,
@@ -98,6 +101,8 @@ const FULL = {
   firstMessageUsers: 10,
   costMessages: 500,
   costSparse: 20,
+  shards: 4,
+  perShard: 500,
   hardLimitS: 900,
 }
 // workerd holds about 6 file descriptors per WebSocket (6,052 for 1,000 sockets, measured).
@@ -105,7 +110,7 @@ const FDS_PER_SOCKET = 6.5
 const config = args.quick ? QUICK : FULL
 const only = args.only ? new Set(args.only.split(',')) : null
 // The quick run (CI's smoke run) leaves these out unless named with --only.
-const FULL_ONLY = new Set(['first-message', 'cost'])
+const FULL_ONLY = new Set(['first-message', 'cost', 'shards'])
 const wanted = (name) => (only ? only.has(name) : !(args.quick && FULL_ONLY.has(name)))
 
 const startedAt = new Date()
@@ -123,7 +128,7 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
   })
 }
 // The cost scenario restarts the app and opens 500 sockets three times over: give it its own time.
-const hardLimitS = config.hardLimitS + (wanted('cost') ? 180 : 0)
+const hardLimitS = config.hardLimitS + (wanted('cost') ? 180 : 0) + (wanted('shards') ? 240 : 0)
 const watchdog = setTimeout(() => {
   console.error(`bench: hard limit of ${hardLimitS} s reached; stopping servers`)
   killAllNow()
@@ -215,6 +220,18 @@ async function main() {
     await appStep('attachments', () => attachments(target, { megabytes: config.attachmentMib, repeats: config.attachmentRepeats, log }))
     await appStep('history', () => history(target, { messages: config.historyMessages, realMessages: config.historyRealMessages, samples: config.historySamples, persistDir: appState, log }))
     await appStep('first-message', () => firstMessage(target, { users: config.firstMessageUsers, log }))
+    // Restarts the app with ROOM_SHARD_MEMBERS set, and back: after every row that needs the app as started.
+    await appStep('shards', () =>
+      shards(app, target.users, {
+        shards: config.shards,
+        perShard: Math.min(config.perShard, Math.floor(maxSockets / 2 / config.shards)),
+        // A 1,000-socket room stores about 10 msg/s here: a longer window than the quick default counts enough of them.
+        warmupMs: Math.max(config.warmupMs, 1000),
+        measureMs: Math.max(config.measureMs, 5000),
+        repeats: config.repeats,
+        log,
+      }),
+    )
     // Last: the usage counters (worker/metering/) wrap the objects' entry points and every SQL call,
     // so the app restarts with them on the same state, after every timed scenario has run.
     await appStep('cost', async () => {

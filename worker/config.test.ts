@@ -42,6 +42,12 @@ const BAD_VALUES: [ConfigVariable, string, unknown][] = [
   ['ALLOWED_ORIGINS', 'a default port spelled out', 'https://chat.example:443'],
   ['ALLOWED_ORIGINS', 'one bad entry of two', 'https://ok.example, chat.example'],
   ['ALLOWED_ORIGINS', 'a JSON array var', ['https://chat.example']],
+  ['ROOM_SHARD_MEMBERS', 'zero', '0'],
+  ['ROOM_SHARD_MEMBERS', 'negative', '-5'],
+  ['ROOM_SHARD_MEMBERS', 'a fraction', '2.5'],
+  ['ROOM_SHARD_MEMBERS', 'a word', 'many'],
+  ['ROOM_SHARD_MEMBERS', 'over an object\'s sockets', '32769'],
+  ['ROOM_SHARD_MEMBERS', 'a number', 2000],
   ['PASSWORD_HASH_PARAMS', 'a word', 'fast'],
   ['PASSWORD_HASH_PARAMS', 'a missing field', 'm=64,t=1'],
   ['PASSWORD_HASH_PARAMS', 'an extra field', 'm=64,t=1,p=1,x=2'],
@@ -89,6 +95,8 @@ describe('config', () => {
     expect(other).not.toBe(first)
     expect((await other).allowedOrigins).toEqual(['https://a.example'])
     expect((await loadConfig({ ...env, PASSWORD_HASH_PARAMS: undefined })).passwordHashParams).toEqual({ m: 19456, t: 2, p: 1 })
+    expect((await loadConfig({ ...env, ROOM_SHARD_MEMBERS: undefined })).roomShardMembers).toBe(2000)
+    expect((await loadConfig({ ...env, ROOM_SHARD_MEMBERS: ' 500 ' })).roomShardMembers).toBe(500)
   })
 
   it('lets a listed origin call the cookie routes and open sockets, and no other', async () => {

@@ -4,6 +4,7 @@ import { sha256 } from './crypto/hash'
 import { importKeyring, parseKeyringSpec, type Keyring } from './crypto/keys'
 import { parseLibsqlAuthToken, parseLibsqlUrl, type LibsqlSettings } from './db/libsql-settings'
 import type { Env } from './env'
+import { DEFAULT_SHARD_MEMBERS, MAX_SHARD_MEMBERS } from './rooms/shard/plan'
 
 export const MIN_JWT_SECRET_BYTES = 32
 
@@ -25,6 +26,8 @@ export interface Config {
   maxAttachmentBytes: number
   /** ATTACHMENT_CLAIM_SECONDS, or 1 hour: how long an upload waits for a message before the cron deletes it. */
   attachmentClaimSeconds: number
+  /** ROOM_SHARD_MEMBERS, or DEFAULT_SHARD_MEMBERS: members per fan-out shard of a large group (worker/rooms/shard/). */
+  roomShardMembers: number
 }
 
 /** The vars and secrets Config is parsed from. */
@@ -39,6 +42,7 @@ export type ConfigEnv = Pick<
   | 'ADMIN_TOKEN'
   | 'MAX_ATTACHMENT_BYTES'
   | 'ATTACHMENT_CLAIM_SECONDS'
+  | 'ROOM_SHARD_MEMBERS'
 >
 export type ConfigVariable = keyof ConfigEnv
 
@@ -52,6 +56,7 @@ const VARIABLES: readonly ConfigVariable[] = [
   'ADMIN_TOKEN',
   'MAX_ATTACHMENT_BYTES',
   'ATTACHMENT_CLAIM_SECONDS',
+  'ROOM_SHARD_MEMBERS',
 ]
 
 export const DEFAULT_MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
@@ -104,7 +109,8 @@ async function buildConfig(env: ConfigEnv): Promise<Config> {
   const attachmentClaimSeconds = await read(env, 'ATTACHMENT_CLAIM_SECONDS', (value) =>
     parsePositiveInteger(value, DEFAULT_ATTACHMENT_CLAIM_SECONDS, 7 * 24 * 60 * 60),
   )
-  return { jwtKey, keyring, allowedOrigins, passwordHashParams, libsql, adminTokenDigest, maxAttachmentBytes, attachmentClaimSeconds }
+  const roomShardMembers = await read(env, 'ROOM_SHARD_MEMBERS', (value) => parsePositiveInteger(value, DEFAULT_SHARD_MEMBERS, MAX_SHARD_MEMBERS))
+  return { jwtKey, keyring, allowedOrigins, passwordHashParams, libsql, adminTokenDigest, maxAttachmentBytes, attachmentClaimSeconds, roomShardMembers }
 }
 
 /** Runs one variable's parser, turning whatever it throws into a ConfigError naming that variable. */

@@ -2,6 +2,7 @@ import type { Config } from './config'
 import type { Db } from './db/client'
 import type { UserHub } from './live/object/user-hub'
 import type { ChatRoom } from './rooms/object/chat-room'
+import type { FanOutShard } from './rooms/shard/fan-out-shard'
 
 /**
  * Every binding, var and secret the worker reads. wrangler.toml and this type change together. Code
@@ -12,6 +13,8 @@ export interface Env {
   CHAT_ROOM: DurableObjectNamespace<ChatRoom>
   /** One hub per user: their live channels and presence (worker/live/). */
   USER_HUB: DurableObjectNamespace<UserHub>
+  /** Fan-out shards of large groups, named `<chatId>:<index>` (worker/rooms/shard/). */
+  FAN_OUT_SHARD: DurableObjectNamespace<FanOutShard>
   ASSETS: Fetcher
   /** 10 login attempts per account per minute. */
   LOGIN_LIMITER: RateLimit
@@ -41,6 +44,8 @@ export interface Env {
   MAX_ATTACHMENT_BYTES?: string
   /** Var: seconds an uploaded attachment may wait for a message to claim it; default 3600. */
   ATTACHMENT_CLAIM_SECONDS?: string
+  /** Var: members per fan-out shard of a large group (default 2,000); a group with more spreads its sockets over shards. */
+  ROOM_SHARD_MEMBERS?: string
   /** Var, dev only: "1" turns on the bench's usage counters and GET /bench/meter/ (worker/metering/); never set in wrangler.toml. */
   BENCH_METER?: string
 }

@@ -13,3 +13,4 @@ export default {
 } satisfies ExportedHandler<Env>
 export { ChatRoom } from './rooms/object/chat-room'
 export { UserHub } from './live/object/user-hub'
+export { FanOutShard } from './rooms/shard/fan-out-shard'

@@ -15,6 +15,7 @@ import { openMessage, sealEdit } from './log/seal'
 import { findMessage } from './log/store'
 import { messagesStored } from './notify'
 import type { Room } from './room'
+import { feedShards } from './shards'
 
 // Edit, delete and react: change entries of the log. Each runs in the room's exclusive section, so
 // it takes the next seq from the same counter as the group commit, never while a batch is between
@@ -113,6 +114,8 @@ async function storeChange(room: Room, member: Member, targetSeq: number, kind: 
   const [[message]] = await Promise.all([loadBodies(room, [findMessage(room.db, targetSeq)!]), room.ctx.storage.sync()])
   const frame: MessageUpdatedFrame = { type: 'message_updated', seq, message: message! }
   // The seed's clients know no changes: they get none.
-  broadcastTo(sockets.current, JSON.stringify(frame))
+  const payload = JSON.stringify(frame)
+  broadcastTo(sockets.current, payload)
+  feedShards(room.ctx, [{ seq, frame: payload }])
   if (kind !== 'react') messagesStored(room)
 }

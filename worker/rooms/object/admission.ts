@@ -3,10 +3,11 @@ import { CLOSE_CODES, type AuthFrame } from '../../../protocol/socket'
 import { verifyAccessToken } from '../../auth/access-tokens'
 import { memberTag, type Member } from '../member'
 import { closeNow, closeWhenSettled, sendFrame, toLegacyFrame } from './fan-out'
-import { loadBodies } from './log/bodies'
-import { anonymizeSender, findMessages, listEntriesAfter, recordRemoval, startMembership } from './log/store'
+import { entryFrame, loadEntriesAfter } from './log/entries'
+import { anonymizeSender, recordRemoval, startMembership } from './log/store'
 import { readsFor } from './receipts'
 import type { Room } from './room'
+import { closeOnShards } from './shards'
 import { renameInSystemMessages } from './system-messages'
 import { addSocket, LEGACY_TAG, renewMember, socketEntry, type SocketEntry } from './sockets'
 
@@ -67,21 +68,14 @@ export async function acceptSocket(room: Room, member: Member, since: number | n
  * entry is stored (and broadcast) halfway through the replay.
  */
 async function replayUnlocked(room: Room, ws: WebSocket, socket: SocketEntry, since: number): Promise<void> {
-  let cursor = since
-  for (;;) {
-    const page = listEntriesAfter(room.ctx.storage.sql, cursor, REPLAY_PAGE)
-    const rows = findMessages(room.db, [...new Set(page.map((e) => e.targetSeq ?? e.seq))])
-    const bodies = new Map((await loadBodies(room, rows)).map((b) => [b.seq, b]))
-    for (const entry of page) {
-      const message = bodies.get(entry.targetSeq ?? entry.seq)
-      if (!message) continue
-      if (socket.legacy) {
-        if (entry.targetSeq === null && message.kind === 'message') sendFrame(ws, toLegacyFrame(message))
-      } else if (entry.targetSeq === null) sendFrame(ws, { type: 'message', ...message })
-      else sendFrame(ws, { type: 'message_updated', seq: entry.seq, message })
+  let cursor: number | null = since
+  while (cursor !== null) {
+    const { entries, next } = await loadEntriesAfter(room, cursor, REPLAY_PAGE)
+    for (const entry of entries) {
+      if (!socket.legacy) sendFrame(ws, entryFrame(entry))
+      else if (entry.targetSeq === null && entry.message.kind === 'message') sendFrame(ws, toLegacyFrame(entry.message))
     }
-    if (page.length < REPLAY_PAGE) break
-    cursor = page[page.length - 1]!.seq
+    cursor = next
   }
   if (!socket.legacy) sendFrame(ws, { type: 'resumed', last_seq: room.lastSeq })
 }
@@ -92,7 +86,7 @@ export function onResume(room: Room, ws: WebSocket, socket: SocketEntry, since: 
 }
 
 /** Renews the socket's token; a token that fails or names someone else closes the socket with 4002. */
-export async function onAuth(room: Room, ws: WebSocket, socket: SocketEntry, frame: AuthFrame): Promise<void> {
+export async function onAuth(room: Pick<Room, 'ctx' | 'jwtKey'>, ws: WebSocket, socket: SocketEntry, frame: AuthFrame): Promise<void> {
   const user = await verifyAccessToken(room.jwtKey, frame.token).catch(() => null)
   if (!user || user.id !== socket.member.userId) {
     return closeWhenSettled(ws, socket, CLOSE_CODES.invalidToken, 'The token is not valid for this socket.')
@@ -119,7 +113,7 @@ export function admitMember(room: Room, userId: number): Promise<number> {
 
 /**
  * A membership of `userId` ends: the removal is recorded (so a socket the worker admitted before it
- * is refused) and their sockets close at once with 4003, inside the exclusive section, so it falls
+ * is refused) and their sockets close at once with 4003 (on the group's fan-out shards too), inside the exclusive section, so it falls
  * between batches and replays: the removed user gets nothing stored after it, and their sends not
  * yet stored are refused by the commit. Returns how many sockets were open.
  */
@@ -137,21 +131,22 @@ export function removeMember(room: Room, userId: number): Promise<number> {
  */
 export function forgetMember(room: Room, userId: number): Promise<number> {
   return room.exclusive(async () => {
-    const open = endMembershipUnlocked(room, userId, CLOSE_CODES.accountDeleted, 'This account was deleted.')
+    const open = await endMembershipUnlocked(room, userId, CLOSE_CODES.accountDeleted, 'This account was deleted.')
     anonymizeSender(room.ctx.storage.sql, userId, DELETED_USER_NAME)
     await renameInSystemMessages(room, userId, DELETED_USER_NAME)
     return open
   })
 }
 
-function endMembershipUnlocked(room: Room, userId: number, code: number, reason: string): number {
+async function endMembershipUnlocked(room: Room, userId: number, code: number, reason: string): Promise<number> {
   recordRemoval(room.db, userId)
   room.removed.add(userId)
   room.members?.delete(userId)
   const sockets = room.ctx.getWebSockets(memberTag(userId))
   const nowMs = Date.now()
   for (const ws of sockets) closeNow(ws, socketEntry(room.ctx, ws, nowMs), code, reason)
-  return sockets.length
+  // Awaited inside the exclusive section: no batch is fed to the shards before they closed theirs.
+  return sockets.length + (await closeOnShards(room.ctx, userId, code, reason))
 }
 
 /**
@@ -159,7 +154,7 @@ function endMembershipUnlocked(room: Room, userId: number, code: number, reason:
  * by the current alarm, so comparing with it suffices. Scanning every socket here made each upgrade
  * O(open sockets) and filling a room O(n²). The alarm only has to be early, never late.
  */
-async function expireNoLaterThan(ctx: DurableObjectState, expiresAtMs: number): Promise<void> {
+export async function expireNoLaterThan(ctx: DurableObjectState, expiresAtMs: number): Promise<void> {
   const current = await ctx.storage.getAlarm()
   if (current === null || expiresAtMs < current) await ctx.storage.setAlarm(expiresAtMs)
 }

@@ -6,7 +6,7 @@ import { SocketQuerySchema } from '../../../protocol/requests'
 import { CLOSE_CODES, SUBPROTOCOL } from '../../../protocol/socket'
 import type { Env } from '../../env'
 import { AppError, errorResponse } from '../../errors'
-import { decodeMember, MEMBER_HEADER, memberTag } from '../member'
+import { decodeMember, MEMBER_HEADER, memberTag, type Member } from '../member'
 import { dbForEnv } from '../../db/for-env'
 import { isMetering, meterObject } from '../../metering/meter'
 import { readReceiptsOn } from '../roster'
@@ -23,10 +23,12 @@ import { registerNotifier } from './notify'
 import { ensureMembers } from './members'
 import { setReceipts } from './receipts'
 import { createExclusive, openRoom, type Room } from './room'
+import { shardAttach, shardFrame, shardSync, type AttachReply, type LogSlice, type ShardForwardedFrame, type ShardFrameReply } from './shard-calls'
+import { planShards, raiseShardCount, registerShards, routeToShard } from './shards'
 import { socketEntry } from './sockets'
 import { recordSystem } from './system-messages'
 
-export type { ChatSummary, ResealBatch }
+export type { AttachReply, ChatSummary, LogSlice, ResealBatch, ShardForwardedFrame, ShardFrameReply }
 
 /** An RPC the room refused for the caller's reason: the route answers it as an AppError. */
 export interface RoomRefusal {
@@ -52,6 +54,7 @@ export class ChatRoom extends DurableObject<Env> {
     this.db = openLog(ctx.storage)
     this.migrated = ctx.blockConcurrencyWhile(() => migrateLog(this.db))
     registerNotifier(ctx, env)
+    registerShards(ctx, env)
     if (isMetering(env)) meterObject(this, ctx, 'ChatRoom', ['room'])
   }
 
@@ -88,6 +91,9 @@ export class ChatRoom extends DurableObject<Env> {
     })
     if (room instanceof AppError) return errorResponse(room.code, room.message)
     if (!(await ensureMembers(room, this.env))) return errorResponse('not_found', 'No such chat.')
+    // A sharded group: the worker takes a member's upgrade on to their fan-out shard (`shards.ts`).
+    const routed = routeToShard(room, member.userId, legacy)
+    if (routed) return routed
     const accepted = await acceptSocket(room, member, since.output.since ?? null, legacy)
     return accepted ?? errorResponse('not_member', 'You are not a member of this chat.')
   }
@@ -169,7 +175,11 @@ export class ChatRoom extends DurableObject<Env> {
     const receiptsOn = await readReceiptsOn(await dbForEnv(this.env), userId)
     const room = await this.room()
     setReceipts(this.ctx, userId, receiptsOn)
-    return admitMember(room, userId)
+    // The member set is what shards are planned from; a room not yet copied from D1 is copied now, once.
+    await ensureMembers(room, this.env)
+    const seq = await admitMember(room, userId)
+    await planShards(room)
+    return seq
   }
 
   /**
@@ -213,6 +223,40 @@ export class ChatRoom extends DurableObject<Env> {
    */
   async resealMessages(limit: number): Promise<ResealBatch> {
     return resealBatch(await this.room(), limit)
+  }
+
+  /**
+   * Spreads this group's new sockets over `count` fan-out shards (`worker/rooms/shard/`), or more if it
+   * already has more: a count never falls. `admit` raises it by itself past ROOM_SHARD_MEMBERS members
+   * per shard; this sets it for one chat (tests, an operator). Returns the count in force.
+   */
+  async setShardCount(count: number): Promise<number> {
+    await this.room()
+    return raiseShardCount(this.ctx, count)
+  }
+
+  /** Shard RPC (`shard/stream.ts`): the log after `seq`, one page, read between two batches. */
+  async shardSync(seq: number): Promise<LogSlice> {
+    return shardSync(await this.room(), seq)
+  }
+
+  /**
+   * Shard RPC: a socket of `userId` joins a shard whose stream is at `shardSeq`, resuming after
+   * `since`; null = not a member, or the chat was deleted (the shard answers 403 / 404).
+   */
+  async shardAttach(userId: number, since: number | null, shardSeq: number): Promise<AttachReply | null> {
+    if (isDestroyed(this.db)) return null
+    // A chat deleted meanwhile has no data key left: a refusal, not a failure of the shard's upgrade.
+    const room = await this.room().catch((err: unknown) => {
+      if (err instanceof AppError) return null
+      throw err
+    })
+    return room && shardAttach(room, userId, since, shardSeq)
+  }
+
+  /** Shard RPC: a frame of `member`'s socket on shard `index`, handled as the room's own sockets' frames. */
+  async shardFrame(index: number, member: Member, frame: ShardForwardedFrame): Promise<ShardFrameReply> {
+    return shardFrame(await this.room(), index, member, frame)
   }
 
   /** The highest seq stored so far (0 when empty). */

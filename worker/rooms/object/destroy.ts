@@ -4,6 +4,7 @@ import { closeNow } from './fan-out'
 import { roomMeta } from './log/schema'
 import { migrateLog, type LogDb } from './log/store'
 import type { Room } from './room'
+import { destroyShards } from './shards'
 import { socketEntry } from './sockets'
 
 // The room's half of DELETE /chat/<id>/ (worker/chats/delete.ts): the worker has already marked the
@@ -12,7 +13,7 @@ import { socketEntry } from './sockets'
 const DESTROYED_KEY = 'destroyed_at_ms'
 
 /**
- * Closes every socket with 4004 `chatDeleted`, then deletes the alarm and all storage (messages,
+ * Closes every socket with 4004 `chatDeleted` (a sharded group's shards too, which erase themselves), then deletes the alarm and all storage (messages,
  * cursors, removal marks) after any batch already in the room's exclusive chain, so nothing that
  * batch stores outlives the deletion. The log's tables are then recreated empty (the instance keeps
  * serving, as a new object would) with one `room_meta` row saying it was destroyed, which refuses a
@@ -21,6 +22,8 @@ const DESTROYED_KEY = 'destroyed_at_ms'
 export async function destroyRoom(ctx: DurableObjectState, db: LogDb, opened: Promise<Room> | undefined, nowMs: number): Promise<number> {
   const sockets = ctx.getWebSockets()
   for (const ws of sockets) closeNow(ws, socketEntry(ctx, ws, nowMs), CLOSE_CODES.chatDeleted, 'The chat was deleted.')
+  // Before the erase, which drops the shard count: a sharded group's shards close theirs and are erased.
+  const onShards = await destroyShards(ctx)
   const erase = async () => {
     await ctx.storage.deleteAlarm()
     await ctx.storage.deleteAll()
@@ -29,7 +32,7 @@ export async function destroyRoom(ctx: DurableObjectState, db: LogDb, opened: Pr
   await (room ? room.exclusive(erase) : erase())
   await migrateLog(db)
   db.insert(roomMeta).values({ key: DESTROYED_KEY, value: nowMs }).onConflictDoNothing().run()
-  return sockets.length
+  return sockets.length + onShards
 }
 
 /** True once `destroyRoom` ran on this storage. */

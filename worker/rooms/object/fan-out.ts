@@ -1,5 +1,6 @@
 import type { MessageBody } from '../../../protocol/http'
 import type { LegacyMessageFrame, ServerFrame } from '../../../protocol/socket'
+import { notifyShards } from './shards'
 import { LEGACY_TAG, type SocketEntry } from './sockets'
 
 /** The room's open sockets by protocol: `current` speaks `edge-chat.v1`, `legacy` the seed's frames. */
@@ -20,9 +21,14 @@ export function listSockets(ctx: DurableObjectState): SocketLists {
   return { current: all.filter((ws) => !isLegacy.has(ws)), legacy }
 }
 
-/** Sends one already-serialized frame to every `edge-chat.v1` socket: one JSON.stringify per frame, not per member. */
+/**
+ * Sends one already-serialized unsequenced frame (a typing notice) to every `edge-chat.v1` socket:
+ * one JSON.stringify per frame, not per member; a sharded group's other sockets get it through one
+ * call per shard. Stored entries reach the shards with their seq instead (`shards.ts` feedShards).
+ */
 export function broadcast(ctx: DurableObjectState, payload: string, except?: WebSocket): void {
   broadcastTo(listSockets(ctx).current, payload, except)
+  notifyShards(ctx, payload)
 }
 
 /** Like `broadcast` to sockets already listed (`listSockets`). */

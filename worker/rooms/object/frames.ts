@@ -1,7 +1,9 @@
 import type { ErrorCode } from '../../../protocol/errors'
 import { CLOSE_CODES, MAX_FRAME_BYTES, type ErrorFrame, type TypingNoticeFrame } from '../../../protocol/socket'
+import type { SendResponse } from '../../../protocol/http'
 import { AppError } from '../../errors'
 import { errorFields, log } from '../../log'
+import type { Member } from '../member'
 import { parseClientFrame, SendRefused, type ParsedFrame } from './parse-frame'
 import { onDelete, onEdit, onReact } from './actions'
 import { onAuth, onResume } from './admission'
@@ -27,12 +29,7 @@ export function dispatch(room: Room, ws: WebSocket, socket: SocketEntry, frame: 
     case 'send':
       // The batch acks the sender right after the message's broadcast; awaiting only surfaces a failure.
       // A legacy socket is never acked: the seed's client would show the ack as a message.
-      if (frame.attachments?.length) {
-        const send = { text: frame.text ?? '', clientId: frame.client_id ?? null, attachmentIds: frame.attachments, replyTo: frame.reply_to ?? null }
-        return publishWithAttachments(room, member, send, socket.legacy ? null : ws).then(() => {})
-      }
-      if (frame.text === undefined) throw new AppError('invalid_request', '"text" is required.', 'text')
-      return publishMessage(room, member, frame.text, frame.client_id ?? null, socket.legacy ? null : ws, frame.reply_to ?? null).then(() => {})
+      return publishFrame(room, member, frame, socket.legacy ? null : ws).then(() => {})
     case 'edit':
       return onEdit(room, member, frame)
     case 'delete':
@@ -56,12 +53,25 @@ export function dispatch(room: Room, ws: WebSocket, socket: SocketEntry, frame: 
   }
 }
 
+/**
+ * A `send` frame into the group commit, with or without attachments; `ackTo` gets the ack right after
+ * the message's broadcast (null: the caller answers, as a fan-out shard does). Throws AppError.
+ */
+export function publishFrame(room: Room, member: Member, frame: Extract<ParsedFrame, { type: 'send' }>, ackTo: WebSocket | null): Promise<SendResponse> {
+  if (frame.attachments?.length) {
+    const send = { text: frame.text ?? '', clientId: frame.client_id ?? null, attachmentIds: frame.attachments, replyTo: frame.reply_to ?? null }
+    return publishWithAttachments(room, member, send, ackTo)
+  }
+  if (frame.text === undefined) throw new AppError('invalid_request', '"text" is required.', 'text')
+  return publishMessage(room, member, frame.text, frame.client_id ?? null, ackTo, frame.reply_to ?? null)
+}
+
 function assertNever(value: never): never {
   throw new Error(`unhandled frame ${JSON.stringify(value)}`)
 }
 
 /** An error frame; a legacy socket gets none (the seed's client would show it as a message), its frame is dropped. */
-function sendError(ws: WebSocket, socket: SocketEntry, code: ErrorCode, message: string, clientId?: string, field?: string): void {
+export function sendError(ws: WebSocket, socket: SocketEntry, code: ErrorCode, message: string, clientId?: string, field?: string): void {
   if (socket.legacy) return
   const frame: ErrorFrame = { type: 'error', code, message }
   if (clientId !== undefined) frame.client_id = clientId
@@ -74,11 +84,25 @@ function sendError(ws: WebSocket, socket: SocketEntry, code: ErrorCode, message:
  * A bad frame gets an error frame and the socket stays open; only expiry, size and a sustained flood
  * close it, and only after every frame taken before has been answered (`closeWhenSettled`).
  */
-export async function handleFrame(room: Room, ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+export function handleFrame(room: Room, ws: WebSocket, data: string | ArrayBuffer): Promise<void> {
+  return runFrame(room.ctx, room.chatId, ws, data, (socket, frame) => dispatch(room, ws, socket, frame))
+}
+
+/**
+ * `handleFrame`'s checks for any object holding member sockets (the room, a fan-out shard), with
+ * `handler` in place of the room's dispatch. Throws nothing: failures become error frames.
+ */
+export async function runFrame(
+  ctx: DurableObjectState,
+  chatId: number,
+  ws: WebSocket,
+  data: string | ArrayBuffer,
+  handler: (socket: SocketEntry, frame: ParsedFrame) => Promise<void> | void,
+): Promise<void> {
   // Frames of one socket may be handled concurrently once a handler awaits: everything up to the
   // dispatch is synchronous, so the bucket is read and replaced without another frame in between.
   const nowMs = Date.now()
-  const socket = socketEntry(room.ctx, ws, nowMs)
+  const socket = socketEntry(ctx, ws, nowMs)
   if (!socket) return closeSocket(ws, CLOSE_CODES.internal, 'Unknown socket.')
   // The server is closing this socket: frames after that decision are neither stored nor answered.
   if (socket.closing) return
@@ -93,12 +117,12 @@ export async function handleFrame(room: Room, ws: WebSocket, data: string | Arra
   let frame: ParsedFrame | undefined
   try {
     frame = parseClientFrame(data)
-    await dispatch(room, ws, socket, frame)
+    await handler(socket, frame)
   } catch (err) {
     const clientId = err instanceof SendRefused ? err.clientId : frame && 'client_id' in frame ? (frame.client_id ?? undefined) : undefined
     if (err instanceof AppError) return sendError(ws, socket, err.code, err.message, clientId, err.field)
     // Name and message only: never the frame, which holds the member's text or token.
-    log.error('frame_failed', { chat_id: room.chatId, frame: frame?.type, ...errorFields(err) })
+    log.error('frame_failed', { chat_id: chatId, frame: frame?.type, ...errorFields(err) })
     sendError(ws, socket, 'internal', 'The frame could not be processed; try again.', clientId)
   } finally {
     settleFrame(ws, socket)

@@ -37,6 +37,7 @@ function reachable(start: string[]): Map<string, string[]> {
 describe.each([
   ['/worker/rooms/object/', '/worker/rooms/object/chat-room.ts'],
   ['/worker/live/object/', '/worker/live/object/user-hub.ts'],
+  ['/worker/rooms/shard/', '/worker/rooms/shard/fan-out-shard.ts'],
 ])('%s imports', (folder, entry) => {
   const objectFiles = Object.keys(SOURCES).filter((file) => file.startsWith(folder))
 

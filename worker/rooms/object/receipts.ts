@@ -6,6 +6,7 @@ import { readCursors } from './log/schema'
 import { advanceReadCursor } from './log/store'
 import { readerMoved } from './notify'
 import type { Room } from './room'
+import { notifyShards } from './shards'
 import { LEGACY_TAG } from './sockets'
 
 // Read receipts inside the room: who has them off, the `read` frame, the ready frame's `reads`.
@@ -76,4 +77,5 @@ export function onRead(room: Room, member: Member, seq: number): void {
     return !tags.includes(readerTag) && !tags.includes(LEGACY_TAG) && !tags.some((tag) => off.includes(Number(tag)))
   })
   broadcastTo(sockets, payload)
+  notifyShards(room.ctx, payload, [member.userId, ...off])
 }

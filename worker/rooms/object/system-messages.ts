@@ -5,6 +5,7 @@ import { broadcastTo, listSockets } from './fan-out'
 import { messageContext, openMessage, sealMessage, toBody } from './log/seal'
 import { insertMessage, listSystemMessages, replaceSealing } from './log/store'
 import type { Room } from './room'
+import { feedShards } from './shards'
 
 /**
  * Appends a system message (`kind: "system"`) for `event` at the next seq and broadcasts it to
@@ -24,7 +25,9 @@ export function recordSystem(room: Room, event: SystemEvent): Promise<MessageBod
     await room.ctx.storage.sync()
     const message = toBody(room.chatId, stored, json)
     const frame: MessageFrame = { type: 'message', ...message }
-    broadcastTo(sockets.current, JSON.stringify(frame))
+    const payload = JSON.stringify(frame)
+    broadcastTo(sockets.current, payload)
+    feedShards(room.ctx, [{ seq, frame: payload }])
     return message
   })
 }

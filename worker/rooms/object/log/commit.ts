@@ -5,6 +5,7 @@ import { claimForSend, releaseForSend, withAttachments } from '../attachments'
 import { broadcastTo, listSockets, sendFrame, toLegacyFrame } from '../fan-out'
 import { messagesStored } from '../notify'
 import type { Room } from '../room'
+import { feedShards } from '../shards'
 import type { StoredMessage } from './schema'
 import { loadBodies, replyPreviews } from './bodies'
 import { sealMessage, toBody, type Sender } from './seal'
@@ -185,17 +186,21 @@ async function commitBatch(room: Room, batch: PendingSend[]): Promise<void> {
   // but holding costs per frame per socket; waiting here costs once per batch, and the sends that
   // arrive meanwhile form the next batch (one commit in flight, as in a database's group commit).
   await room.ctx.storage.sync()
-  drafts.forEach(({ first, resends }, i) => {
+  const entries = drafts.map(({ first, resends }, i) => {
     const message = toBody(room.chatId, stored[i]!, first.text)
     if (previews && first.replyTo !== null) message.reply_to = previews.get(first.replyTo) ?? null
     message.attachments = first.attachments
     const frame: MessageFrame = { type: 'message', ...message }
-    broadcastTo(sockets.current, JSON.stringify(frame))
+    const payload = JSON.stringify(frame)
+    broadcastTo(sockets.current, payload)
     // The seed's clients get the message body alone, serialized once for all of them.
     if (sockets.legacy.length > 0) broadcastTo(sockets.legacy, JSON.stringify(toLegacyFrame(message)))
     answer(first, message, false)
     for (const pending of resends) answer(pending, message, true)
+    return { seq: message.seq, frame: payload }
   })
+  // A sharded group's other sockets: one call per shard for the whole batch, before any ack's awaiter runs.
+  feedShards(room.ctx, entries)
   if (drafts.length > 0) messagesStored(room)
   await Promise.all(resent)
 }
