@@ -1,4 +1,5 @@
 import { env, exports } from 'cloudflare:workers'
+import { expect } from 'vitest'
 import type { ErrorBody, ErrorCode } from '../../protocol/errors'
 import type { HistoryResponse, LoginResponse, MessageBody, RegisterResponse } from '../../protocol/http'
 import { SUBPROTOCOL, type MessageFrame, type ServerFrame } from '../../protocol/socket'
@@ -108,6 +109,25 @@ export function nextFrame<T extends ServerFrame = ServerFrame>(
 export async function freshUserIds(): Promise<void> {
   const id = 1_000_000 + Math.floor(Math.random() * 1_000_000_000)
   await env.DB.prepare("INSERT INTO users (id, username, email, password_hash, created_at_ms) VALUES (?, ?, ?, '', 0)").bind(id, `seq${id}`, `seq${id}@example.test`).run()
+}
+
+/**
+ * Calls `attempt(i)` until it answers 429, at most 2 x `limit` + 1 times, and returns every status.
+ * The local rate limiter (miniflare's) counts in fixed windows aligned to the clock (epoch ms /
+ * period), so a test that crosses a window's edge starts counting again, once: 2 x `limit` + 1 calls
+ * reach the limit either way. Assert with {@link expectLimitedAfter}.
+ */
+export async function callUntilLimited(limit: number, attempt: (i: number) => Promise<Response>): Promise<number[]> {
+  const statuses: number[] = []
+  for (let i = 0; i < 2 * limit + 1 && statuses.at(-1) !== 429; i++) statuses.push((await attempt(i)).status)
+  return statuses
+}
+
+/** The statuses of {@link callUntilLimited}: `allowed` for at least `limit` calls, then one 429. */
+export function expectLimitedAfter(statuses: number[], limit: number, allowed: number): void {
+  expect(statuses.at(-1), `statuses ${statuses.join(',')}`).toBe(429)
+  expect(statuses.length, `statuses ${statuses.join(',')}`).toBeGreaterThan(limit)
+  expect(statuses.slice(0, -1).every((s) => s === allowed), `statuses ${statuses.join(',')}`).toBe(true)
 }
 
 // Rooms and chats (issue #3)

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest'
 import { DELETED_USER_NAME, type ChatListResponse, type HistoryResponse, type MembersResponse, type SystemEvent, type UsersResponse } from '../../../protocol/http'
 import { CLOSE_CODES } from '../../../protocol/socket'
 import { openChannel } from '../channel'
-import { addToGroup, api, authed, closeCode, createGroup, errorCode, freshUserIds, json, memberMessages, openSocket, refreshCookie, sendMessage, signUp, type TestUser, uniqueName } from '../helpers'
+import { addToGroup, api, authed, callUntilLimited, closeCode, createGroup, errorCode, expectLimitedAfter, freshUserIds, json, memberMessages, openSocket, refreshCookie, sendMessage, signUp, type TestUser, uniqueName } from '../helpers'
 
 function deleteMe(user: TestUser, body: unknown): Promise<Response> {
   return api('/me/', authed(user.accessToken, { ...json(body), method: 'DELETE' }))
@@ -60,10 +60,10 @@ describe('DELETE /me/', () => {
     expect(await errorCode(res)).toBe('missing_token')
   })
 
-  it('answers 429 rate_limited after 10 password attempts in a minute', async () => {
+  it('answers 429 rate_limited after 10 password attempts in a minute, to the right password too', async () => {
     await freshUserIds()
     const user = await signUp('guessed')
-    for (let i = 0; i < 10; i++) expect((await deleteMe(user, { password: `guess-${i}-guess` })).status).toBe(401)
+    expectLimitedAfter(await callUntilLimited(10, (i) => deleteMe(user, { password: `guess-${i}-guess` })), 10, 401)
     const limited = await deleteMe(user, { password: user.password })
     expect(limited.status).toBe(429)
     expect(await errorCode(limited)).toBe('rate_limited')

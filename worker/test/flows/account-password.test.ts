@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ChangePasswordResponse } from '../../../protocol/http'
-import { api, authed, errorCode, freshUserIds, json, refreshCookie, signUp, type TestUser } from '../helpers'
+import { api, authed, callUntilLimited, errorCode, expectLimitedAfter, freshUserIds, json, refreshCookie, signUp, type TestUser } from '../helpers'
 
 function changePassword(user: TestUser, body: unknown): Promise<Response> {
   return api('/me/password/', authed(user.accessToken, json(body)))
@@ -53,10 +53,11 @@ describe('POST /me/password/', () => {
     expect(await errorCode(res)).toBe('missing_token')
   })
 
-  it('answers 429 rate_limited after 10 attempts in a minute', async () => {
+  it('answers 429 rate_limited after 10 attempts in a minute, to the right password too', async () => {
     await freshUserIds()
     const user = await signUp('guessed')
-    for (let i = 0; i < 10; i++) expect((await changePassword(user, { old_password: `guess-${i}-guess`, new_password: 'the-new-password' })).status).toBe(401)
+    const guesses = await callUntilLimited(10, (i) => changePassword(user, { old_password: `guess-${i}-guess`, new_password: 'the-new-password' }))
+    expectLimitedAfter(guesses, 10, 401)
     const limited = await changePassword(user, { old_password: user.password, new_password: 'the-new-password' })
     expect(limited.status).toBe(429)
     expect(await errorCode(limited)).toBe('rate_limited')
