@@ -63,7 +63,10 @@ function selectListRows(db: Db) {
     })
     .from(chatMembers)
     .innerJoin(chats, eq(chats.id, chatMembers.chatId))
-    .leftJoin(peer, sql`${chats.isGroup} = 0 AND ${peer.chatId} = ${chats.id} AND ${peer.userId} != ${chatMembers.userId}`)
+    // The peer's chat id is NULL for a group, so the index lookup finds no row at once. With the
+    // `is_group = 0` test beside the lookup instead, SQLite scans the chat's members for each member
+    // and filters them after: (n + 1)² D1 rows read for a group of n (bench `cost` row, docs/performance.md).
+    .leftJoin(peer, sql`${peer.chatId} = CASE WHEN ${chats.isGroup} = 0 THEN ${chats.id} END AND ${peer.userId} != ${chatMembers.userId}`)
     .leftJoin(peerUser, eq(peerUser.id, peer.userId))
     .$dynamic()
 }

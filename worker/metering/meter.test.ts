@@ -46,5 +46,9 @@ describe('meterObject', () => {
     expect(after.sql.rowsWritten - before.sql.rowsWritten).toBeGreaterThanOrEqual(2)
     expect(after.objects.ChatRoom!.activeMs).toBeGreaterThanOrEqual(before.objects.ChatRoom!.activeMs)
     expect(after.objects.ChatRoom!.storedBytes).toBeGreaterThan(0)
+    // A lone send finds no commit in flight: a batch of one.
+    expect(after.batches.commits - before.batches.commits).toBe(1)
+    expect(after.batches.messages - before.batches.messages).toBe(1)
+    expect(after.batches.histogram.map((n, i) => n - before.batches.histogram[i]!)).toEqual([1, 0, 0, 0, 0, 0, 0])
   })
 })

@@ -14,7 +14,16 @@ export interface Usage {
   sql: { rowsRead: number; rowsWritten: number }
   /** Per Durable Object class: billed requests by kind, and active milliseconds (see `Activity`). */
   objects: Record<string, ObjectUsage>
+  /**
+   * The rooms' group commits (`log/commit.ts`): how many, the messages they stored, and how many
+   * stored 1, 2, 3-4, 5-8, 9-16, 17-32 and more messages (BATCH_BUCKETS). Not billed: it says whether
+   * batches form, which decides what a commit costs per message (docs/performance.md).
+   */
+  batches: { commits: number; messages: number; histogram: number[] }
 }
+
+/** Upper bounds of the batch-size histogram's buckets; the last bucket holds every larger batch. */
+export const BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, Infinity]
 
 export interface ObjectUsage {
   /** `fetch` calls: the socket upgrades. */
@@ -37,7 +46,12 @@ export function isMetering(env: { BENCH_METER?: string }): boolean {
   return env.BENCH_METER === '1'
 }
 
-const usage: Usage = { d1: { queries: 0, rowsRead: 0, rowsWritten: 0 }, sql: { rowsRead: 0, rowsWritten: 0 }, objects: {} }
+const usage: Usage = {
+  d1: { queries: 0, rowsRead: 0, rowsWritten: 0 },
+  sql: { rowsRead: 0, rowsWritten: 0 },
+  objects: {},
+  batches: { commits: 0, messages: 0, histogram: BATCH_BUCKETS.map(() => 0) },
+}
 
 /** A copy of the counters, with every object's active time brought up to now. */
 export function readUsage(nowMs = Date.now()): Usage {
@@ -45,7 +59,15 @@ export function readUsage(nowMs = Date.now()): Usage {
   for (const [name, u] of Object.entries(usage.objects)) objects[name] = { ...u, activeMs: u.activeMs }
   for (const activity of activities.values()) objects[activity.className]!.activeMs += activity.openMs(nowMs)
   for (const activity of activities.values()) objects[activity.className]!.storedBytes += activity.storedBytes
-  return { d1: { ...usage.d1 }, sql: { ...usage.sql }, objects }
+  return { d1: { ...usage.d1 }, sql: { ...usage.sql }, objects, batches: { ...usage.batches, histogram: [...usage.batches.histogram] } }
+}
+
+/** One group commit of `messages` messages by `ctx`'s room; counted only for a metered object. */
+export function meterBatch(ctx: DurableObjectState, messages: number): void {
+  if (!activities.has(ctx)) return
+  usage.batches.commits += 1
+  usage.batches.messages += messages
+  usage.batches.histogram[BATCH_BUCKETS.findIndex((bound) => messages <= bound)]! += 1
 }
 
 // D1: the binding posts each statement (or batch) to its fetcher and reads `meta` from the JSON it

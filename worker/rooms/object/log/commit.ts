@@ -1,6 +1,7 @@
 import type { AttachmentBody, MessageBody, SendResponse } from '../../../../protocol/http'
 import type { MessageFrame } from '../../../../protocol/socket'
 import { AppError } from '../../../errors'
+import { meterBatch } from '../../../metering/meter'
 import { claimForSend, releaseForSend, withAttachments } from '../attachments'
 import { broadcastTo, listSockets, sendFrame, toLegacyFrame } from '../fan-out'
 import { messagesStored } from '../notify'
@@ -177,6 +178,7 @@ async function commitBatch(room: Room, batch: PendingSend[]): Promise<void> {
     stored = await sealAll(room, drafts)
     if (!tryStore(room, stored)) throw new Error('a message conflicted after its resends were removed')
   }
+  meterBatch(room.ctx, stored.length)
   // Listed in the same synchronous step that advanced lastSeq: a socket accepted from now on got a
   // ready frame naming these seqs and must not receive them again.
   const sockets = listSockets(room.ctx)
