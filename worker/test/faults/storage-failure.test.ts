@@ -54,7 +54,7 @@ async function setUp(): Promise<Setup> {
   await addToGroup(chatId, a, b)
   await addToGroup(chatId, a, c)
   const base = await lastSeqOf(chatId)
-  const [sa, sb, sc] = await Promise.all([a, b, c].map((u) => openSocket(chatId, u.accessToken)))
+  const [sa, sb, sc] = await Promise.all([openSocket(chatId, a.accessToken), openSocket(chatId, b.accessToken), openSocket(chatId, c.accessToken)])
   await Promise.all([sa, sb, sc].map((s) => s.waitFor((f) => f.type === 'ready')))
   return { chatId, base, a, b, sa, sb, sc }
 }
