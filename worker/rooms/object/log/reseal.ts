@@ -76,10 +76,10 @@ export async function resealAfterWake(room: Room, nowMs: number): Promise<void> 
 export async function resealOnAlarm(openRoom: () => Promise<Room>): Promise<void> {
   try {
     const room = await openRoom()
-    await resealCounted(room, AUTO_RESEAL_ROWS)
+    await resealNextBatch(room, AUTO_RESEAL_ROWS)
     if (isResealPending(room.db)) await expireNoLaterThan(room.ctx, Date.now() + RESEAL_PAUSE_MS)
   } catch (err) {
-    log.warn('reseal_failed', errorFields(err))
+    log.warn('auto_reseal_failed', errorFields(err))
   }
 }
 
@@ -91,12 +91,12 @@ export async function resealOnAlarm(openRoom: () => Promise<Room>): Promise<void
 export async function resealAll(room: Room): Promise<number> {
   let total = 0
   // Each batch moves the cursor past the rows it listed, or ends the walk.
-  while (isResealPending(room.db)) total += await resealCounted(room, AUTO_RESEAL_ROWS)
+  while (isResealPending(room.db)) total += await resealNextBatch(room, AUTO_RESEAL_ROWS)
   return total
 }
 
 /** One batch of the walk from its cursor, which moves in the same transaction as the rows; returns the rows re-sealed. */
-function resealCounted(room: Room, limit: number): Promise<number> {
+function resealNextBatch(room: Room, limit: number): Promise<number> {
   return room.exclusive(async () => {
     if (!isResealPending(room.db)) return 0
     const rows = listSealedUnder(room.db, masterVersions(room), limit, findMeta(room.db, CURSOR_KEY) ?? 0)
