@@ -68,8 +68,11 @@ export async function writeLegacyMessages(chatId: number, senderId: number, mess
         deletedAtMs: null,
       })
     }
+    // Storage as code older than the automatic reseal left it: no record of that walk (a room that
+    // opened already recorded it done, having found no such rows).
+    state.storage.sql.exec(`DELETE FROM room_meta WHERE key IN ('reseal_after_seq', 'reseal_done_at_ms')`)
     // The room may have opened already (a new chat's list push asks it for a summary); drop its
-    // in-memory state, as an eviction would, so it re-reads the last seq.
+    // in-memory state, as an eviction would, so it re-reads the last seq (and its next open is a wake).
     ;(instance as unknown as { opened: unknown }).opened = undefined
   })
 }

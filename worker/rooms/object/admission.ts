@@ -152,7 +152,8 @@ async function endMembershipUnlocked(room: Room, userId: number, code: number, r
 /**
  * For one socket that was accepted or renewed: every other open socket's expiry is already covered
  * by the current alarm, so comparing with it suffices. Scanning every socket here made each upgrade
- * O(open sockets) and filling a room O(n²). The alarm only has to be early, never late.
+ * O(open sockets) and filling a room O(n²). The alarm only has to be early, never late. The
+ * automatic reseal (`log/reseal.ts`) books its batches through this too: the alarm runs both duties.
  */
 export async function expireNoLaterThan(ctx: DurableObjectState, expiresAtMs: number): Promise<void> {
   const current = await ctx.storage.getAlarm()

@@ -16,7 +16,7 @@ import { closeSocket } from './fan-out'
 import { handleFrame } from './frames'
 import { publishMessage } from './log/commit'
 import { historyPage, ownMessagesAfter, summarize, type ChatSummary } from './log/history'
-import { resealBatch, type ResealBatch } from './log/reseal'
+import { isResealPending, resealAfterWake, resealAll, resealBatch, resealOnAlarm, type ResealBatch } from './log/reseal'
 import type { Sender } from './log/seal'
 import { lastSeq, migrateLog, openLog, type LogDb } from './log/store'
 import { registerNotifier } from './notify'
@@ -62,7 +62,13 @@ export class ChatRoom extends DurableObject<Env> {
     if (!this.opened) {
       // The runtime holds events until the migrations ran; a caller holding the instance itself (a
       // test) is not held, and opening reads tables a migration may still have to create.
-      const opened = this.migrated.then(() => openRoom(this.ctx, this.env, this.db, this.exclusive))
+      const opened = this.migrated
+        .then(() => openRoom(this.ctx, this.env, this.db, this.exclusive))
+        .then(async (room) => {
+          // A wake: rows still sealed under a master key get re-sealed soon, by the alarm.
+          await resealAfterWake(room, Date.now())
+          return room
+        })
       this.opened = opened
       opened.catch(() => {
         if (this.opened === opened) this.opened = undefined
@@ -115,6 +121,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   override async alarm(): Promise<void> {
     await closeExpired(this.ctx, Date.now())
+    if (isResealPending(this.db) && !isDestroyed(this.db)) await resealOnAlarm(() => this.room())
   }
 
   /**
@@ -257,6 +264,21 @@ export class ChatRoom extends DurableObject<Env> {
   /** Shard RPC: a frame of `member`'s socket on shard `index`, handled as the room's own sockets' frames. */
   async shardFrame(index: number, member: Member, frame: ShardForwardedFrame): Promise<ShardFrameReply> {
     return shardFrame(await this.room(), index, member, frame)
+  }
+
+  /**
+   * Group deletion's first step, before the chat's data key is destroyed (`chats/delete.ts`): every
+   * message still sealed directly under a master key is re-sealed with the data key now (the walk the
+   * alarm does in batches, finished at once), so destroying the key shreds them too. Returns how many
+   * rows it re-sealed; 0 when the chat has no key any more (a retried deletion: the erase that
+   * follows removes whatever is left).
+   */
+  async resealForShredding(): Promise<number> {
+    const room = await this.room().catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'not_found') return null
+      throw err
+    })
+    return room ? resealAll(room) : 0
   }
 
   /** The highest seq stored so far (0 when empty). */

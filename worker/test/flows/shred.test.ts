@@ -1,15 +1,17 @@
 import { env } from 'cloudflare:workers'
-import { runInDurableObject } from 'cloudflare:test'
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import { CLOSE_CODES } from '../../../protocol/socket'
+import { deleteGroup, eraseGroup } from '../../chats/delete'
 import { open, type Sealed } from '../../crypto/aead'
 import { chatDataKey, rewrapChatKeys } from '../../crypto/chat-keys'
 import { chatKeyring, unwrapDataKeyBytes, importDataKey } from '../../crypto/data-keys'
 import type { Keyring } from '../../crypto/keys'
 import { shredChat } from '../../keys/shred'
 import { messageContext } from '../../rooms/object/log/seal'
-import { addToGroup, createGroup, lastSeqOf, openSocket, sendMessage, signUp } from '../helpers'
-import { db, keyringOf, roomOf } from '../keys'
+import type { Env } from '../../env'
+import { addToGroup, api, authed, createGroup, historyMessages, lastSeqOf, openSocket, sendMessage, signUp, type TestUser } from '../helpers'
+import { db, keyringOf, roomOf, writeLegacyMessages } from '../keys'
 
 type Row = { seq: number; key_version: number; iv: ArrayBuffer; ciphertext: ArrayBuffer }
 type KeyRow = { chat_id: number; key_version: number; wrapped_key: string | null }
@@ -94,4 +96,80 @@ describe('crypto-shredding a group', () => {
       expect(await openAll({ current: 0, keys: new Map([[0, key]]) }, chatId, roomCopy)).toEqual(none)
     }
   })
+})
+
+/** True when no key the system holds now, tried as any version, opens any of the copied rows. */
+async function opensWithNoKeyHeld(chatId: number, rows: Row[]): Promise<boolean> {
+  const master = await keyringOf(env.MESSAGE_KEYS)
+  for (const key of await keysHeld(master)) {
+    for (const version of [0, ...master.keys.keys()]) {
+      if ((await openAll({ current: version, keys: new Map([[version, key]]) }, chatId, rows)).some((text) => text !== null)) return false
+    }
+  }
+  return true
+}
+
+/** A group with messages from before per-chat keys (sealed directly under v1 and v2) after one of today's. */
+async function groupWithLegacyRows(label: string): Promise<{ owner: TestUser; chatId: number; texts: string[] }> {
+  const owner = await signUp(label)
+  const chatId = await createGroup(owner)
+  const texts = ['old secret under v1', 'old secret under v2', 'another under v1']
+  await writeLegacyMessages(chatId, owner.id, [
+    [1, texts[0]!],
+    [2, texts[1]!],
+    [1, texts[2]!],
+  ])
+  return { owner, chatId, texts }
+}
+
+describe('crypto-shredding rows from before per-chat keys', () => {
+  it('shreds them once the room re-sealed them by itself: a copy taken after that opens with no key once the group is deleted', async () => {
+    const { owner, chatId, texts } = await groupWithLegacyRows('shredold')
+    const beforeReseal = await copyRoomRows(chatId)
+    // The room wakes (a member reads), and its alarm re-seals the rows under the data key.
+    expect((await historyMessages(chatId, owner)).map((m) => m.message)).toEqual(texts)
+    expect(await runDurableObjectAlarm(roomOf(chatId))).toBe(true)
+    const afterReseal = await copyRoomRows(chatId)
+    expect(afterReseal.map((r) => r.key_version)).toEqual(beforeReseal.map(() => 0))
+
+    const res = await api(`/chat/${chatId}/`, authed(owner.accessToken, { method: 'DELETE' }))
+    expect(res.status).toBe(200)
+    expect(await opensWithNoKeyHeld(chatId, afterReseal)).toBe(true)
+    // The residual risk (docs/security.md#crypto-shredding): a copy older than the reseal holds the
+    // rows under the master versions, which the system still holds.
+    const master = await keyringOf(env.MESSAGE_KEYS)
+    expect((await openAll(master, chatId, beforeReseal)).filter((text) => text !== null)).toEqual(texts)
+  })
+
+  // The deletion re-seals what the alarm has not reached yet, before it destroys the key: a copy
+  // taken at the worst moment (key destroyed, storage not yet erased) opens with no key.
+  const deletions: { name: string; run(env: Env, owner: TestUser, chatId: number): Promise<unknown> }[] = [
+    { name: 'DELETE /chat/<id>/ (deleteGroup)', run: (env, owner, chatId) => deleteGroup(env, db, chatId, { id: owner.id, username: owner.username, sessionId: '', expiresAt: 0 }) },
+    { name: "an account deletion's erase of a group it left empty (eraseGroup)", run: (env, _owner, chatId) => eraseGroup(env, db, chatId) },
+  ]
+  for (const deletion of deletions) {
+    it(`re-seals rows the room has not re-sealed yet before the key is destroyed: ${deletion.name}`, async () => {
+      const { owner, chatId, texts } = await groupWithLegacyRows('shredorder')
+      expect((await historyMessages(chatId, owner)).map((m) => m.message)).toEqual(texts)
+      let atErase: Row[] | undefined
+      // The real rooms, observed: the copy is taken when the room is asked to erase, after the key went.
+      const rooms = {
+        getByName(name: string) {
+          const stub = env.CHAT_ROOM.getByName(name)
+          return {
+            resealForShredding: () => stub.resealForShredding(),
+            destroy: async () => {
+              atErase = await copyRoomRows(chatId)
+              return stub.destroy()
+            },
+          }
+        },
+      }
+      await deletion.run({ ...env, CHAT_ROOM: rooms as unknown as Env['CHAT_ROOM'] }, owner, chatId)
+      expect(atErase!.length).toBeGreaterThanOrEqual(texts.length)
+      expect(atErase!.every((r) => r.key_version === 0)).toBe(true)
+      expect(await opensWithNoKeyHeld(chatId, atErase!)).toBe(true)
+      expect(await runInDurableObject(roomOf(chatId), (_instance, state) => state.storage.sql.exec('SELECT count(*) AS n FROM messages').one().n)).toBe(0)
+    })
+  }
 })

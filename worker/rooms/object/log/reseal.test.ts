@@ -1,10 +1,10 @@
 import { env } from 'cloudflare:workers'
-import { runInDurableObject } from 'cloudflare:test'
+import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { createGroup, lastSeqOf, memberMessages, sendMessage, signUp } from '../../../test/helpers'
+import { createGroup, historyMessages, lastSeqOf, memberMessages, sendMessage, signUp } from '../../../test/helpers'
 import { historyWith, keysSpec, rawMessages, roomOf, writeLegacyMessages } from '../../../test/keys'
 import { createExclusive, openRoom } from '../room'
-import { resealBatch } from './reseal'
+import { AUTO_RESEAL_ROWS, RESEAL_AFTER_WAKE_MS, resealBatch } from './reseal'
 import { openLog } from './store'
 
 describe('resealBatch', () => {
@@ -72,5 +72,59 @@ describe('resealBatch', () => {
     })
     expect(await roomOf(chatId).resealMessages(10)).toEqual({ resealed: 1, unreadable: 1, remaining: 1 })
     expect((await rawMessages(chatId, base)).map((r) => r.key_version)).toEqual([0, 2])
+  })
+})
+
+/** The room's alarm time, or null. */
+function alarmOf(chatId: number): Promise<number | null> {
+  return runInDurableObject(roomOf(chatId), (_instance, state) => state.storage.getAlarm())
+}
+
+const underMaster = (rows: { key_version: number }[]) => rows.filter((r) => r.key_version !== 0).length
+
+describe('the automatic reseal', () => {
+  it('re-seals the rows under master keys by itself after the room wakes, a bounded batch per alarm, while sends go on', async () => {
+    const owner = await signUp('autoreseal')
+    const chatId = await createGroup(owner)
+    const base = await lastSeqOf(chatId)
+    // More rows than one batch, under both master versions.
+    const legacy = Array.from({ length: AUTO_RESEAL_ROWS + 30 }, (_, i): [number, string] => [i % 3 === 0 ? 2 : 1, `legacy ${i}`])
+    await writeLegacyMessages(chatId, owner.id, legacy)
+    expect(underMaster(await rawMessages(chatId))).toBe(legacy.length)
+    expect(await runDurableObjectAlarm(roomOf(chatId))).toBe(false)
+
+    // The wake: a member reads the history (every row reads, from either kind of key).
+    expect((await historyMessages(chatId, owner)).at(-1)?.message).toBe(`legacy ${legacy.length - 1}`)
+    // Booked for soon after the wake (a token alarm would be 15 minutes away, and no socket is open).
+    const alarm = await alarmOf(chatId)
+    expect(alarm).not.toBeNull()
+    expect(alarm!).toBeLessThanOrEqual(Date.now() + RESEAL_AFTER_WAKE_MS)
+
+    expect(await runDurableObjectAlarm(roomOf(chatId))).toBe(true)
+    expect(underMaster(await rawMessages(chatId))).toBe(30)
+    // Between batches the room serves sends, sealed under the data key after the legacy rows.
+    await sendMessage(chatId, owner, 'sent during the walk')
+    expect(await runDurableObjectAlarm(roomOf(chatId))).toBe(true)
+    const rows = await rawMessages(chatId)
+    expect(underMaster(rows)).toBe(0)
+    expect(rows.at(-1)!.seq).toBe(base + legacy.length + 1)
+    // The walk is done: no alarm left (no socket is open), and later wakes book none.
+    expect(await runDurableObjectAlarm(roomOf(chatId))).toBe(false)
+    await writeLegacyMessages(chatId, owner.id, [])
+    await historyMessages(chatId, owner)
+    expect(await alarmOf(chatId)).toBeNull()
+
+    // The history reads the same, also once v1 is removed from MESSAGE_KEYS.
+    const texts = [...legacy.map(([, text]) => text), 'sent during the walk']
+    expect(memberMessages(await historyWith(chatId, keysSpec([2]))).map((m) => m.message)).toEqual(texts)
+  })
+
+  it('books nothing in a room with no rows under a master key', async () => {
+    const owner = await signUp('autoreseal')
+    const chatId = await createGroup(owner)
+    await sendMessage(chatId, owner, 'under the data key')
+    await writeLegacyMessages(chatId, owner.id, [])
+    await historyMessages(chatId, owner)
+    expect(await alarmOf(chatId)).toBeNull()
   })
 })

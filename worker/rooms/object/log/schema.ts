@@ -74,7 +74,10 @@ export const readCursors = sqliteTable('read_cursors', {
   seq: integer('seq').notNull(),
 })
 
-/** Room-wide facts, one row each. Today only `chat_id` (see `room.ts`). */
+/**
+ * Room-wide facts, one row each: `chat_id` (`room.ts`), `members_synced` (`members.ts`),
+ * `destroyed_at_ms` (`destroy.ts`), and the automatic reseal's `reseal_after_seq` and `reseal_done_at_ms` (`log/reseal.ts`).
+ */
 export const roomMeta = sqliteTable('room_meta', {
   key: text('key').primaryKey(),
   value: integer('value').notNull(),

@@ -30,6 +30,16 @@ export function recordChatId(db: LogDb, chatId: number): void {
   db.insert(roomMeta).values({ key: 'chat_id', value: chatId }).onConflictDoNothing().run()
 }
 
+/** A `room_meta` value (an integer), or null when the key is not set. */
+export function findMeta(db: LogDb, key: string): number | null {
+  return db.select({ value: roomMeta.value }).from(roomMeta).where(eq(roomMeta.key, key)).get()?.value ?? null
+}
+
+/** Sets a `room_meta` value, replacing the one before. */
+export function recordMeta(db: LogDb, key: string, value: number): void {
+  db.insert(roomMeta).values({ key, value }).onConflictDoUpdate({ target: roomMeta.key, set: { value } }).run()
+}
+
 /** The highest entry seq of the log (message and change entries), 0 when the log is empty. */
 export function lastSeq(sql: SqlStorage): number {
   return sql.exec<{ seq: number | null }>('SELECT max(coalesce((SELECT max(seq) FROM messages), 0), coalesce((SELECT max(seq) FROM changes), 0)) AS seq').one().seq ?? 0
@@ -196,9 +206,18 @@ export function listSystemMessages(db: LogDb): StoredMessage[] {
   return db.select().from(messages).where(and(eq(messages.kind, 'system'), isNotNull(messages.ciphertext))).orderBy(asc(messages.seq)).all()
 }
 
-/** Up to `limit` messages sealed directly under one of the master `versions` (not the data key), oldest first; deleted ones (no ciphertext) are skipped. */
-export function listSealedUnder(db: LogDb, versions: number[], limit: number): StoredMessage[] {
-  return db.select().from(messages).where(and(inArray(messages.keyVersion, versions), isNotNull(messages.ciphertext))).orderBy(asc(messages.seq)).limit(limit).all()
+/**
+ * Up to `limit` messages with seq > `afterSeq` sealed directly under one of the master `versions`
+ * (not the data key), oldest first; deleted ones (no ciphertext) are skipped.
+ */
+export function listSealedUnder(db: LogDb, versions: number[], limit: number, afterSeq = 0): StoredMessage[] {
+  return db
+    .select()
+    .from(messages)
+    .where(and(gt(messages.seq, afterSeq), inArray(messages.keyVersion, versions), isNotNull(messages.ciphertext)))
+    .orderBy(asc(messages.seq))
+    .limit(limit)
+    .all()
 }
 
 /** How many messages still hold a ciphertext not sealed under the chat's data key (key_version 0). */
