@@ -3,10 +3,12 @@
 // the web client built into dist/, local D1 with every migration applied, then `wrangler dev`
 // (worker + assets + Durable Objects in workerd).
 //
-//   node scripts/start.mjs [--port 8787] [--persist-to DIR] [--no-build] [--var NAME:VALUE ...]
+//   node scripts/start.mjs [--port 8787] [--inspector-port 9229] [--persist-to DIR] [--no-build] [--var NAME:VALUE ...]
 //
 // --var overrides a [vars] entry for this run (wrangler dev's own flag), e.g.
 // --var ALLOWED_ORIGINS:http://localhost:5173 for a client served from another origin.
+// --inspector-port: wrangler dev's DevTools port (its default 9229); a second app on one machine
+// (the browser tests, the bench) needs its own, or wrangler refuses to start.
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
@@ -19,6 +21,7 @@ const bin = (name) => path.join(root, 'node_modules', '.bin', name)
 const { values: args } = parseArgs({
   options: {
     port: { type: 'string', default: process.env.PORT ?? '8787' },
+    'inspector-port': { type: 'string' },
     'persist-to': { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     var: { type: 'string', multiple: true, default: [] },
@@ -65,11 +68,12 @@ for (const pair of args.var) {
   }
 }
 const vars = args.var.flatMap((pair) => ['--var', pair])
+const inspector = args['inspector-port'] ? ['--inspector-port', args['inspector-port']] : []
 run(bin('wrangler'), ['d1', 'migrations', 'apply', 'DB', '--local', ...persist])
 
 const dev = spawn(
   bin('wrangler'),
-  ['dev', '--port', args.port, '--ip', '127.0.0.1', '--show-interactive-dev-session=false', ...persist, ...vars],
+  ['dev', '--port', args.port, '--ip', '127.0.0.1', '--show-interactive-dev-session=false', ...inspector, ...persist, ...vars],
   { cwd: root, env, stdio: 'inherit' },
 )
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal))

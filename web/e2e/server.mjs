@@ -48,6 +48,11 @@ async function ensureBuilt() {
 
 function freePort() {
   if (process.env.E2E_PORT) return Promise.resolve(Number(process.env.E2E_PORT))
+  return anyFreePort()
+}
+
+/** A port nothing listens on now (the OS picks it). */
+function anyFreePort() {
   return new Promise((resolve, reject) => {
     const server = createServer()
     server.once('error', reject)
@@ -70,7 +75,9 @@ export async function startServer({ vars = {} } = {}) {
   const persistDir = mkdtempSync(path.join(tmpdir(), 'edge-chat-e2e-'))
   const output = []
   // Detached: its own process group, so teardown can stop wrangler and workerd with it.
-  const child = spawn(process.execPath, ['scripts/start.mjs', '--port', String(port), '--persist-to', persistDir, '--no-build', ...varArgs], {
+  // Its own inspector port too: wrangler dev refuses to start when another app on the machine holds 9229.
+  const inspectorPort = await anyFreePort()
+  const child = spawn(process.execPath, ['scripts/start.mjs', '--port', String(port), '--inspector-port', String(inspectorPort), '--persist-to', persistDir, '--no-build', ...varArgs], {
     cwd: root,
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
