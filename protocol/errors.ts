@@ -14,6 +14,8 @@ export const ERROR_STATUS = {
   missing_token: 401,
   invalid_token: 401,
   token_expired: 401,
+  /** The access token's session was revoked (sign-out, a password change, a session ended from another device) or its account deleted. */
+  session_revoked: 401,
   invalid_credentials: 401,
   forbidden: 403,
   cross_origin: 403,

@@ -15,7 +15,7 @@ import {
   USERNAME_MIN_LENGTH,
   USER_QUERY_MAX_CHARS,
 } from './http'
-import { countChars, describeTextProblem, findTextProblem, isReactionEmoji, normalizeLineBreaks, type TextKind } from './text'
+import { countChars, describeTextProblem, findTextProblem, isReactionEmoji, isWellFormed, normalizeLineBreaks, type TextKind } from './text'
 
 // 15 digits stay below Number.MAX_SAFE_INTEGER (2^53 - 1, 16 digits), so every match is exact.
 const DECIMAL = /^\d{1,15}$/
@@ -134,19 +134,24 @@ export const Email = v.pipe(
   v.regex(/^[^\s@\p{Cc}]+@[^\s@\p{Cc}]+\.[^\s@\p{Cc}]+$/u, 'is not an email address.'),
 )
 
-/** NIST SP 800-63B: length limits only, no composition rules, never trimmed; NUL refused. */
+// A password is hashed as UTF-8, where a lone surrogate becomes U+FFFD: "\ud800" would match "\ufffd"
+// and every other lone surrogate. The web forms cannot send one; JSON can (RFC 8259 §8.2).
+const WellFormedPassword = v.pipe(v.string('must be a string.'), v.check(isWellFormed, describeTextProblem('malformed', 'name')))
+
+/** NIST SP 800-63B: length limits only, no composition rules, never trimmed; NUL and lone surrogates refused. */
 export const NewPassword = v.pipe(
-  v.string('must be a string.'),
+  WellFormedPassword,
   v.check((s) => countChars(s) >= PASSWORD_MIN_LENGTH, `must be at least ${PASSWORD_MIN_LENGTH} characters.`),
   v.check((s) => countChars(s) <= PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters.`),
   v.check((s) => !s.includes('\0'), 'must not contain NUL.'),
 )
 /**
- * A password at sign-in: any non-empty string up to the maximum. Not held to NewPassword's rules, so
- * an account made under older rules can still sign in; it is only compared with a hash.
+ * A password at sign-in: any well-formed non-empty string up to the maximum. Not held to NewPassword's
+ * rules, so an account made under older rules can still sign in; it is only compared with a hash. (One
+ * registered with a lone surrogate before it was refused signs in with U+FFFD in its place: the same bytes.)
  */
 export const Password = v.pipe(
-  v.string('must be a string.'),
+  WellFormedPassword,
   v.check((s) => s.length > 0, 'must not be empty.'),
   v.check((s) => countChars(s) <= PASSWORD_MAX_LENGTH, `must be at most ${PASSWORD_MAX_LENGTH} characters.`),
 )

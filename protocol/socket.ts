@@ -27,6 +27,11 @@ export const CLOSE_CODES = {
   chatDeleted: 4004,
   /** The account was deleted (DELETE /me/); room sockets and live channels alike. Do not reconnect. */
   accountDeleted: 4005,
+  /**
+   * The socket's session was revoked (sign-out, a password change, a session ended from another
+   * device). Refresh: if the refresh is refused too, sign in again.
+   */
+  sessionRevoked: 4006,
   /** Too many frames too fast, even after error frames warned. Reconnect later. */
   rateLimited: 4029,
 } as const

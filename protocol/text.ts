@@ -64,6 +64,14 @@ const BIDI_CONTROL = /\p{Bidi_Control}/u
 //   controls; Cf, UnicodeData.txt).
 const VISIBLE = /[^\p{White_Space}\p{Default_Ignorable_Code_Point}\u115F\u1160\u3164\uFFA0\u2800\u{1D159}\uFFF9-\uFFFB\u{13430}-\u{1343F}]/u
 
+/**
+ * True when `text` has no lone surrogate, so UTF-8 encodes it as it is (`String.prototype.isWellFormed`,
+ * ES2024); a lone one would become U+FFFD (WHATWG Encoding), a different string that compares equal.
+ */
+export function isWellFormed(text: string): boolean {
+  return !LONE_SURROGATE.test(text)
+}
+
 /** CRLF (what an HTML form sends for a textarea's line break) becomes LF; nothing else changes. */
 export function normalizeLineBreaks(text: string): string {
   return text.includes('\r\n') ? text.replaceAll('\r\n', '\n') : text
@@ -81,7 +89,7 @@ export function isBlank(text: string): boolean {
  * (`countChars` against the field's limit).
  */
 export function findTextProblem(text: string, kind: TextKind): TextProblem | null {
-  if (LONE_SURROGATE.test(text)) return 'malformed'
+  if (!isWellFormed(text)) return 'malformed'
   if ((kind === 'message' ? CONTROL_IN_MESSAGE : CONTROL_IN_NAME).test(text)) return 'control'
   if (kind === 'name' && LINE_BREAK_IN_NAME.test(text)) return 'line_break'
   if (kind === 'name' && BIDI_CONTROL.test(text)) return 'bidi'

@@ -153,6 +153,8 @@ describe('live chat list, presence and read receipts', () => {
     await benPage.waitForFunction(() => !document.querySelector('[role=switch]')?.disabled)
     assert.equal(await toggle.isChecked(), false)
     await benPage.reload()
+    // The switch shows the default (on) until GET /me/ has answered: wait for the stored value, not the first paint.
+    await benPage.waitForFunction(() => document.querySelector('[role=switch]')?.checked === false, null, { timeout: 5000 })
     assert.equal(await benPage.getByRole('switch', { name: 'Send read receipts' }).isChecked(), false, 'stored by the server')
     assert.deepEqual(await axeViolations(benPage), [], 'settings')
 

@@ -123,3 +123,39 @@ describe('settings: password, export, deletion', () => {
     await context.close()
   })
 })
+
+describe('a session revoked elsewhere', () => {
+  it('signs this tab out at once when another device changes the password (live channel closed with 4006)', async () => {
+    const context = await newContext(browser, server.baseUrl)
+    await context.addInitScript(() => {
+      window.__frames = []
+      window.__closes = []
+      const Native = window.WebSocket
+      window.WebSocket = class extends Native {
+        constructor(...args) {
+          super(...args)
+          this.addEventListener('message', (e) => window.__frames.push(String(e.data)))
+          this.addEventListener('close', (e) => window.__closes.push(e.code))
+        }
+      }
+    })
+    const page = await context.newPage()
+    const user = uniqueUser('revoked')
+    await signUp(page, user)
+    await page.waitForFunction(() => window.__frames.some((f) => JSON.parse(f).type === 'ready'))
+
+    const token = await apiToken(server.baseUrl, user)
+    const changed = await fetch(`${server.baseUrl}/me/password/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}`, Origin: server.baseUrl },
+      body: JSON.stringify({ old_password: user.password, new_password: 'a shiny new passphrase' }),
+    })
+    assert.equal(changed.status, 200)
+    assert.equal((await changed.json()).revoked_sessions, 1)
+
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor()
+    await page.getByText('Your session has ended. Please sign in again.').waitFor()
+    assert.ok((await page.evaluate(() => window.__closes)).includes(4006))
+    await context.close()
+  })
+})

@@ -1,5 +1,5 @@
 import { and, eq, isNull } from 'drizzle-orm'
-import { changedRows, type Db } from '../db/client'
+import type { Db } from '../db/client'
 import { users } from '../db/schema'
 import type { AuthUser } from '../env'
 import { AppError } from '../errors'
@@ -26,9 +26,9 @@ export async function requirePassword(db: Db, userId: number, password: string):
  * POST /me/password/: after `oldPassword` checks out, stores the hash of `newPassword` (already held
  * to the sign-up rules by its schema) and revokes every other session of the user with their refresh
  * tokens, in one batch. The caller's own session (`user.sessionId`, from the access token) stays
- * valid: they just proved the password, and its refresh token rotates on every use anyway. Access
- * tokens of the other sessions live out their 15 minutes (docs/security.md). Resolves with how many
- * sessions were revoked. `nowMs` is epoch ms.
+ * valid: they just proved the password, and its refresh token rotates on every use anyway. Resolves
+ * with the ids of the sessions revoked, whose access tokens and sockets the caller ends
+ * (`revokeSockets`; REST refuses them from now on). `nowMs` is epoch ms.
  */
 export async function changePassword(
   db: Db,
@@ -37,11 +37,11 @@ export async function changePassword(
   newPassword: string,
   params: Argon2Params,
   nowMs = Date.now(),
-): Promise<number> {
+): Promise<string[]> {
   await requirePassword(db, user.id, oldPassword)
   const [, revoked] = await db.batch([
     db.update(users).set({ passwordHash: hashPassword(newPassword, params) }).where(eq(users.id, user.id)),
     ...revokeSessionsStatements(db, user.id, nowMs, user.sessionId),
   ])
-  return changedRows(revoked)
+  return revoked.map((s) => s.id)
 }

@@ -8,6 +8,8 @@ import { AppError } from '../errors'
 export const TOKEN_ISSUER = 'edge-chat'
 export const TOKEN_AUDIENCE = 'edge-chat-api'
 const ALGORITHM = 'HS256'
+/** How far past `exp` a token still verifies: clock skew between the edge machines. */
+export const CLOCK_TOLERANCE_SECONDS = 5
 
 /** The claims we read once jose has checked signature, issuer, audience and times; `sub` is the user id (we sign it as a decimal string). */
 const AccessClaimsSchema = v.object({
@@ -67,7 +69,7 @@ export async function verifyAccessToken(key: Uint8Array, token: string): Promise
       issuer: TOKEN_ISSUER,
       audience: TOKEN_AUDIENCE,
       requiredClaims: ['exp', 'iat', 'sub'],
-      clockTolerance: 5,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
     })
     const claims = v.safeParse(AccessClaimsSchema, payload)
     if (!claims.success) throw new AppError('invalid_token', 'The access token is not valid.')

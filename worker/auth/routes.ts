@@ -27,6 +27,7 @@ import { authenticate, getAccount, getMe, registerUser, searchUsers } from './ac
 import { canonicalEmail } from './identifiers'
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './cookies'
 import { createSession, findSessionOfToken, revokeSession, rotateRefreshToken } from './refresh-tokens'
+import { revokeSockets } from './revocation'
 import { listSessions, revokeAllSessions, revokeUserSession } from './sessions'
 import { issueTokens } from './tokens'
 
@@ -72,8 +73,11 @@ authRoutes.post(PATHS.refresh, async (c) => {
 })
 
 authRoutes.post(PATHS.logout, async (c) => {
-  const sessionId = await findLogoutSession(c.var.db, readRefreshCookie(c), c.req.header('Authorization'), c.var.config.jwtKey)
-  if (sessionId) await revokeSession(c.var.db, sessionId)
+  const session = await findLogoutSession(c.var.db, readRefreshCookie(c), c.req.header('Authorization'), c.var.config.jwtKey)
+  if (session) {
+    await revokeSession(c.var.db, session.sessionId)
+    await revokeSockets(c.env, c.var.db, session.userId, [session.sessionId])
+  }
   clearRefreshCookie(c)
   return c.json({ success: true, msg: 'Signed out.' })
 })
@@ -83,7 +87,8 @@ authRoutes.get(PATHS.sessions, async (c) => {
 })
 
 authRoutes.delete(PATHS.sessions, async (c) => {
-  await revokeAllSessions(c.var.db, c.var.user.id)
+  const revoked = await revokeAllSessions(c.var.db, c.var.user.id)
+  await revokeSockets(c.env, c.var.db, c.var.user.id, revoked)
   clearRefreshCookie(c)
   return c.json({ success: true, msg: 'Signed out everywhere.' })
 })
@@ -91,6 +96,7 @@ authRoutes.delete(PATHS.sessions, async (c) => {
 authRoutes.delete('/sessions/:id/', async (c) => {
   const sessionId = parseInput(SessionIdSchema, c.req.param('id'), { root: 'id' })
   await revokeUserSession(c.var.db, c.var.user.id, sessionId)
+  await revokeSockets(c.env, c.var.db, c.var.user.id, [sessionId])
   return c.json({ success: true, msg: 'Session revoked.' })
 })
 
@@ -127,7 +133,8 @@ authRoutes.post(PATHS.mePassword, async (c) => {
   const { old_password, new_password } = parseInput(ChangePasswordRequestSchema, await readBody(c))
   await accountLimit(c)
   const revoked = await changePassword(c.var.db, c.var.user, old_password, new_password, c.var.config.passwordHashParams)
-  return c.json<ChangePasswordResponse>({ success: true, msg: 'Password changed.', revoked_sessions: revoked })
+  await revokeSockets(c.env, c.var.db, c.var.user.id, revoked)
+  return c.json<ChangePasswordResponse>({ success: true, msg: 'Password changed.', revoked_sessions: revoked.length })
 })
 
 authRoutes.get(PATHS.meExport, async (c) => {
@@ -145,15 +152,16 @@ async function findLogoutSession(
   cookie: string | undefined,
   authorization: string | undefined,
   jwtKey: Uint8Array,
-): Promise<string | null> {
+): Promise<{ sessionId: string; userId: number } | null> {
   if (cookie) {
     const found = await findSessionOfToken(db, cookie)
-    if (found) return found.sessionId
+    if (found) return found
   }
   try {
     const bearer = readBearerToken(authorization)
     if (!bearer) return null
-    return (await verifyAccessToken(jwtKey, bearer)).sessionId
+    const user = await verifyAccessToken(jwtKey, bearer)
+    return { sessionId: user.sessionId, userId: user.id }
   } catch {
     return null
   }

@@ -25,7 +25,7 @@ export async function listSessions(db: Db, userId: number, currentSessionId: str
   }))
 }
 
-/** Revokes one of the user's own sessions; someone else's id is answered like a missing one. */
+/** Revokes one of the user's own sessions; someone else's id is answered like a missing one. The caller closes its sockets (`revokeSockets`). */
 export async function revokeUserSession(db: Db, userId: number, sessionId: string): Promise<void> {
   const row = await db
     .select({ id: sessions.id })
@@ -36,22 +36,24 @@ export async function revokeUserSession(db: Db, userId: number, sessionId: strin
   await revokeSession(db, row.id)
 }
 
-/** "Sign out everywhere": every session and refresh token of the user, in one transaction. */
-export async function revokeAllSessions(db: Db, userId: number, nowMs = Date.now()): Promise<void> {
-  await db.batch(revokeSessionsStatements(db, userId, nowMs))
+/** "Sign out everywhere": every session and refresh token of the user, in one transaction. Resolves with the ids of the sessions revoked. */
+export async function revokeAllSessions(db: Db, userId: number, nowMs = Date.now()): Promise<string[]> {
+  const [revoked] = await db.batch(revokeSessionsStatements(db, userId, nowMs))
+  return revoked.map((s) => s.id)
 }
 
 /**
  * The two statements that revoke every live session of `userId` and its refresh tokens, for a batch
  * (one transaction); `keepSessionId` names one to leave alone (a password change keeps the caller's).
- * The first statement's changed rows are the sessions revoked.
+ * The first statement resolves with the ids of the sessions revoked (their sockets are the caller's to close).
  */
 export function revokeSessionsStatements(db: Db, userId: number, nowMs: number, keepSessionId: string | null = null) {
   return [
     db
       .update(sessions)
       .set({ revokedAtMs: nowMs })
-      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAtMs), keepSessionId === null ? undefined : ne(sessions.id, keepSessionId))),
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAtMs), keepSessionId === null ? undefined : ne(sessions.id, keepSessionId)))
+      .returning({ id: sessions.id }),
     db
       .update(refreshTokens)
       .set({ revokedAtMs: nowMs })

@@ -12,6 +12,8 @@ const MemberSchema = v.object({
   username: v.string(),
   /** When the access token that opened (or last renewed) the socket expires. */
   tokenExpiresAtMs: PositiveInt,
+  /** The session (`sid`) of that token, so a revocation finds its sockets; absent on sockets opened before it was recorded. */
+  sessionId: v.optional(v.string()),
 })
 export type Member = v.InferOutput<typeof MemberSchema>
 

@@ -39,7 +39,7 @@ export async function forwardUpgrade(
   const headers = new Headers(request.headers)
   headers.delete(MEMBER_HEADER)
   for (const [name, value] of Object.entries(extraHeaders)) headers.set(name, value)
-  headers.set(MEMBER_HEADER, encodeMember({ userId: user.id, username: user.username, tokenExpiresAtMs: user.expiresAt * 1000 }))
+  headers.set(MEMBER_HEADER, encodeMember({ userId: user.id, username: user.username, tokenExpiresAtMs: user.expiresAt * 1000, sessionId: user.sessionId }))
   const res = await stub.fetch(new Request(url, { method: 'GET', headers }))
   // A stub's response has immutable headers; the app's header middleware must be able to add its own.
   const reply = new Response(res.body, { status: res.status, headers: res.headers, webSocket: res.webSocket })

@@ -39,6 +39,7 @@ const HUMAN: Partial<Record<ClientErrorCode, string>> = {
   missing_token: 'Your session has ended. Please sign in again.',
   invalid_token: 'Your session has ended. Please sign in again.',
   token_expired: 'Your session has ended. Please sign in again.',
+  session_revoked: 'Your session has ended. Please sign in again.',
   forbidden: "You don't have permission to do that.",
   not_member: "You're not a member of this chat.",
   not_found: "That doesn't exist (any more).",

@@ -53,6 +53,22 @@ describe('request (api/http.ts)', () => {
     await expect(request('GET', '/chat/list/', { auth: false })).rejects.toMatchObject({ code: 'network' })
   })
 
+  it('ends the session when a request meets session_revoked and the refresh is refused', async () => {
+    const seen: string[] = []
+    vi.stubGlobal('fetch', async (path: string) => {
+      seen.push(path)
+      if (path === '/refresh/' && seen.length === 1) return json(200, { access_token: 'token-1', token_type: 'Bearer', expires_in: 900, user: { userid: 1, username: 'ann', email: 'a@x' } } satisfies RefreshResponse)
+      if (path === '/refresh/') return json(401, { error: { code: 'invalid_token', message: 'x' } })
+      return json(401, { error: { code: 'session_revoked', message: 'x' } })
+    })
+    let ended = 0
+    const stop = onSessionEnd(() => ended++)
+    await expect(request('GET', '/chat/list/')).rejects.toMatchObject({ status: 401 })
+    stop()
+    expect(seen).toEqual(['/refresh/', '/chat/list/', '/refresh/'])
+    expect(ended).toBe(1)
+  })
+
   it('ends the session when the refresh cookie is refused', async () => {
     vi.stubGlobal('fetch', async () => json(401, { error: { code: 'invalid_token', message: 'x' } }))
     let ended = 0

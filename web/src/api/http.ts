@@ -25,7 +25,9 @@ const REFRESH_EARLY_MS = 60_000
  * covers the time a request or upgrade takes to arrive, and modest clock drift since the refresh.
  */
 export const TOKEN_EXPIRY_MARGIN_MS = 30_000
-const RETRYABLE_AUTH: ReadonlySet<ErrorCode | 'network'> = new Set(['token_expired', 'invalid_token', 'missing_token'])
+// session_revoked too: the refresh then ends the session (its cookie was revoked with it), or, when
+// this browser signed in again meanwhile, gets a token of the new session.
+const RETRYABLE_AUTH: ReadonlySet<ErrorCode | 'network'> = new Set(['token_expired', 'invalid_token', 'missing_token', 'session_revoked'])
 
 /**
  * Keeps a token from /login/ or /refresh/. `expiresInSeconds` is the server's relative lifetime,

@@ -48,7 +48,7 @@ const PONG_TIMEOUT_MS = 10_000
  * (`auth` and `ping` are sent by this class).
  *
  * It never upgrades with a token it knows to be stale: one within TOKEN_EXPIRY_MARGIN_MS of its
- * expiry (wall clock, so a slept laptop counts), or one the server may have refused (4001/4002, or a
+ * expiry (wall clock, so a slept laptop counts), or one the server may have refused (4001/4002/4006, or a
  * close before `ready`: a 401 upgrade shows to the browser only as 1006). It refreshes first.
  */
 export class LiveSocket<In extends { type: string }, Out extends object> {
@@ -221,7 +221,8 @@ export class LiveSocket<In extends { type: string }, Out extends object> {
       this.options.onStatus('closed', code)
       return
     }
-    const isTokenRefused = code === CLOSE_CODES.tokenExpired || code === CLOSE_CODES.invalidToken
+    // 4006 (session revoked) as 4001: the refresh that follows is refused too, which signs the user out.
+    const isTokenRefused = code === CLOSE_CODES.tokenExpired || code === CLOSE_CODES.invalidToken || code === CLOSE_CODES.sessionRevoked
     if (isTokenRefused || (!wasReady && !this.hasRefreshedSinceReady)) this.suspectToken = usedToken
     if (isTokenRefused && wasReady) {
       this.options.onStatus('reconnecting', code)

@@ -191,6 +191,19 @@ describe('RoomSocket', () => {
     room.stop()
   })
 
+  it('refreshes once when its session was revoked (4006), and stops for good when that refresh is refused', async () => {
+    const { room, auth, statuses } = makeRoom()
+    await openRoom({ room })
+    auth.failWith = 'signed-out'
+    latest().serverClose(4006)
+    await flush()
+    vi.advanceTimersByTime(60_000)
+    await flush()
+    expect(auth.refreshes).toBe(1)
+    expect(FakeSocket.all, 'no upgrade with the revoked token').toHaveLength(1)
+    expect(statuses.at(-1)).toBe('closed')
+  })
+
   it.each([
     ['the user is no longer a member', 4003],
     ['the chat was deleted', 4004],

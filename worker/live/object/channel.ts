@@ -4,6 +4,7 @@ import type { ErrorCode } from '../../../protocol/errors'
 import { MAX_TOKEN_CHARS } from '../../../protocol/frames'
 import { CLOSE_CODES } from '../../../protocol/socket'
 import { verifyAccessToken } from '../../auth/access-tokens'
+import { isSessionRevoked, recordRevokedSessions } from '../../auth/revoked-sessions'
 import { loadConfig } from '../../config'
 import type { Env } from '../../env'
 import { AppError } from '../../errors'
@@ -71,6 +72,26 @@ function sendError(ws: WebSocket, code: ErrorCode, message: string, field?: stri
 }
 
 /**
+ * Sessions of the hub's user were revoked (worker/auth/revocation.ts): they are recorded until
+ * `untilMs` (epoch ms), so upgrades and `auth` frames carrying them are refused, and the channels of
+ * those sessions close with 4006 `sessionRevoked` (one whose attachment names no session too: it was
+ * opened before sessions were recorded, and a live session reconnects after one refresh). Returns how
+ * many were closed.
+ */
+export function closeSessionChannels(ctx: DurableObjectState, sessionIds: readonly string[], untilMs: number, nowMs: number): number {
+  recordRevokedSessions(ctx.storage.kv, sessionIds, untilMs, nowMs)
+  const revoked = new Set(sessionIds)
+  let closed = 0
+  for (const ws of openChannels(ctx)) {
+    const sessionId = readMember(ws)?.sessionId
+    if (sessionId !== undefined && !revoked.has(sessionId)) continue
+    closeSocket(ws, CLOSE_CODES.sessionRevoked, 'This session was signed out.')
+    closed++
+  }
+  return closed
+}
+
+/**
  * One client frame: `ping` spelled other than CHANNEL_PING_FRAME (the runtime answers that one) and
  * `auth`. A bad frame gets an error frame and the channel stays open, as on the room socket.
  */
@@ -95,7 +116,8 @@ export async function onChannelFrame(ctx: DurableObjectState, env: Env, ws: WebS
     const { jwtKey } = await loadConfig(env)
     const user = await verifyAccessToken(jwtKey, frame.token).catch(() => null)
     if (!user || user.id !== member.userId) return closeSocket(ws, CLOSE_CODES.invalidToken, 'The token is not valid for this socket.')
-    const renewed = { ...member, username: user.username, tokenExpiresAtMs: user.expiresAt * 1000 }
+    if (isSessionRevoked(ctx.storage.kv, user.sessionId, Date.now())) return closeSocket(ws, CLOSE_CODES.sessionRevoked, 'This session was signed out.')
+    const renewed = { ...member, username: user.username, tokenExpiresAtMs: user.expiresAt * 1000, sessionId: user.sessionId }
     writeAttachment(ws, { member: renewed, ...times })
     sendChannelFrame(ws, { type: 'auth_ok', token_expires_at: new Date(renewed.tokenExpiresAtMs).toISOString() })
   } catch (err) {

@@ -7,8 +7,12 @@ import { errorFields, log } from '../../log'
 import { isMetering, meterObject } from '../../metering/meter'
 import { decodeMember, MEMBER_HEADER } from '../../rooms/member'
 import { closeSocket } from '../../rooms/object/fan-out'
-import { acceptChannel, onChannelFrame, openChannels, sweep, SWEEP_INTERVAL_MS, sweepNoLaterThan } from './channel'
+import { isSessionRevoked } from '../../auth/revoked-sessions'
+import { acceptChannel, closeSessionChannels, onChannelFrame, openChannels, sweep, SWEEP_INTERVAL_MS, sweepNoLaterThan } from './channel'
 import { announceOnline, presenceMayHaveChanged, reconcilePresence, recordUser, sendPresenceSnapshot } from './presence'
+
+/** Set once the account was deleted (`closeChannels`); user ids are never reused. */
+const ACCOUNT_DELETED_KEY = 'account_deleted'
 
 /**
  * One Durable Object per user, reached by `USER_HUB.getByName(String(userId))`: it holds that
@@ -31,6 +35,10 @@ export class UserHub extends DurableObject<Env> {
       return errorResponse('invalid_request', 'Expected a WebSocket upgrade from the worker.')
     }
     const nowMs = Date.now()
+    // No D1 read here (issue #16): the hub was told of the account's deletion and of revoked sessions.
+    if (this.ctx.storage.kv.get<boolean>(ACCOUNT_DELETED_KEY) === true || isSessionRevoked(this.ctx.storage.kv, member.sessionId, nowMs)) {
+      return errorResponse('session_revoked', 'This session was signed out; sign in again.')
+    }
     recordUser(this.ctx, member.userId)
     const { client, server } = acceptChannel(this.ctx, member, nowMs)
     await announceOnline(this.ctx, this.env)
@@ -58,14 +66,27 @@ export class UserHub extends DurableObject<Env> {
   }
 
   /**
-   * The account was deleted (DELETE /me/): every open channel closes with 4005 `accountDeleted`, and
-   * presence is re-decided (offline). Returns how many were open.
+   * The account was deleted (DELETE /me/): every open channel closes with 4005 `accountDeleted`,
+   * presence is re-decided (offline), and every later upgrade is refused with 401 `session_revoked`
+   * (the account's access tokens outlive it by up to 15 minutes). Returns how many were open.
    */
   async closeChannels(): Promise<number> {
+    this.ctx.storage.kv.put(ACCOUNT_DELETED_KEY, true)
     const channels = openChannels(this.ctx)
     for (const ws of channels) closeSocket(ws, CLOSE_CODES.accountDeleted, 'This account was deleted.')
     presenceMayHaveChanged(this.ctx, this.env)
     return channels.length
+  }
+
+  /**
+   * Sessions of this user were revoked (sign-out, a session ended, a password change): their channels
+   * close with 4006 `sessionRevoked`, and upgrades and `auth` frames carrying them are refused until
+   * `untilMs` (epoch ms: when their last access token has expired). Returns how many were closed.
+   */
+  async closeSessions(sessionIds: string[], untilMs: number): Promise<number> {
+    const closed = closeSessionChannels(this.ctx, sessionIds, untilMs, Date.now())
+    if (closed > 0) presenceMayHaveChanged(this.ctx, this.env)
+    return closed
   }
 
   /**

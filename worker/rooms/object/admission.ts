@@ -1,6 +1,8 @@
 import { DELETED_USER_NAME } from '../../../protocol/http'
 import { CLOSE_CODES, type AuthFrame } from '../../../protocol/socket'
 import { verifyAccessToken } from '../../auth/access-tokens'
+import { isSessionRevoked } from '../../auth/revoked-sessions'
+import { errorResponse } from '../../errors'
 import { memberTag, type Member } from '../member'
 import { closeNow, closeWhenSettled, sendFrame, toLegacyFrame } from './fan-out'
 import { entryFrame, loadEntriesAfter } from './log/entries'
@@ -20,7 +22,8 @@ const REPLAY_PAGE = 200
 
 /**
  * Accepts a socket whose token the worker verified; null when the user is not a member (the caller
- * answers 403 `not_member`). The room is the authority (`room.members`, loaded by `ensureMembers`
+ * answers 403 `not_member`), 401 `session_revoked` when the token's session was revoked lately
+ * (`closeSessions`). The room is the authority (`room.members`, loaded by `ensureMembers`
  * first). The membership check and the accept are one synchronous step, and `removeMember` runs in
  * the exclusive section: a removal either comes first (refused here) or closes the accepted socket,
  * whatever the order the two arrive in.
@@ -32,8 +35,15 @@ const REPLAY_PAGE = 200
  */
 export async function acceptSocket(room: Room, member: Member, since: number | null, legacy: boolean): Promise<Response | null> {
   const { 0: client, 1: server } = new WebSocketPair()
+  // Checked in the same synchronous step as the accept, so `closeSessions` either comes first
+  // (refused here) or finds the socket to close.
+  let isRevoked = false
   const accept = (): SocketEntry | null => {
     if (!room.members?.has(member.userId)) return null
+    if (isSessionRevoked(room.ctx.storage.kv, member.sessionId, Date.now())) {
+      isRevoked = true
+      return null
+    }
     room.ctx.acceptWebSocket(server, legacy ? [memberTag(member.userId), LEGACY_TAG] : [memberTag(member.userId)])
     const socket = addSocket(server, member, legacy, Date.now())
     if (!legacy) {
@@ -56,6 +66,7 @@ export async function acceptSocket(room: Room, member: Member, since: number | n
           if (socket) await replayUnlocked(room, server, socket, since)
           return socket !== null
         })
+  if (isRevoked) return errorResponse('session_revoked', 'This session was signed out; sign in again.')
   if (!accepted) return null
   await expireNoLaterThan(room.ctx, member.tokenExpiresAtMs)
   return new Response(null, { status: 101, webSocket: client })
@@ -85,14 +96,20 @@ export function onResume(room: Room, ws: WebSocket, socket: SocketEntry, since: 
   return room.exclusive(() => replayUnlocked(room, ws, socket, since))
 }
 
-/** Renews the socket's token; a token that fails or names someone else closes the socket with 4002. */
+/**
+ * Renews the socket's token; a token that fails or names someone else closes the socket with 4002,
+ * one of a revoked session with 4006.
+ */
 export async function onAuth(room: Pick<Room, 'ctx' | 'jwtKey'>, ws: WebSocket, socket: SocketEntry, frame: AuthFrame): Promise<void> {
   const user = await verifyAccessToken(room.jwtKey, frame.token).catch(() => null)
   if (!user || user.id !== socket.member.userId) {
     return closeWhenSettled(ws, socket, CLOSE_CODES.invalidToken, 'The token is not valid for this socket.')
   }
+  if (isSessionRevoked(room.ctx.storage.kv, user.sessionId, Date.now())) {
+    return closeNow(ws, socket, CLOSE_CODES.sessionRevoked, 'This session was signed out.')
+  }
   const tokenExpiresAtMs = user.expiresAt * 1000
-  renewMember(ws, socket, { ...socket.member, username: user.username, tokenExpiresAtMs })
+  renewMember(ws, socket, { ...socket.member, username: user.username, tokenExpiresAtMs, sessionId: user.sessionId })
   if (!socket.legacy) sendFrame(ws, { type: 'auth_ok', token_expires_at: new Date(tokenExpiresAtMs).toISOString() })
   await expireNoLaterThan(room.ctx, tokenExpiresAtMs)
 }

@@ -80,7 +80,7 @@ describe('ChatRoom hibernation', () => {
       }
       const members = state.getWebSockets().map((ws) => readMember(ws))
       expect(members.map((m) => m?.userId).sort()).toEqual([a.id, b.id].sort())
-      expect(members.find((m) => m?.userId === a.id)).toEqual({ userId: a.id, username: a.username, tokenExpiresAtMs: expect.any(Number) })
+      expect(members.find((m) => m?.userId === a.id)).toEqual({ userId: a.id, username: a.username, tokenExpiresAtMs: expect.any(Number), sessionId: expect.any(String) })
       const [oldSocket] = state.getWebSockets(String(a.id))
       expect(state.getTags(oldSocket!)).toEqual([String(a.id)])
 

@@ -20,6 +20,7 @@ import { isResealPending, resealAfterWake, resealAll, resealBatch, resealOnAlarm
 import type { Sender } from './log/seal'
 import { lastSeq, migrateLog, openLog, type LogDb } from './log/store'
 import { registerNotifier } from './notify'
+import { closeSessions } from './revocation'
 import { ensureMembers } from './members'
 import { setReceipts } from './receipts'
 import { createExclusive, openRoom, type Room } from './room'
@@ -206,6 +207,16 @@ export class ChatRoom extends DurableObject<Env> {
    */
   async forgetUser(userId: number): Promise<number> {
     return forgetMember(await this.room(), userId)
+  }
+
+  /**
+   * Sessions of `userId` were revoked (sign-out, a session ended, a password change): their sockets
+   * close with 4006 `sessionRevoked`, and upgrades and `auth` frames carrying them are refused until
+   * `untilMs` (epoch ms: when their last access token has expired). Needs no open room (no D1 read,
+   * no data key). Idempotent. Returns how many sockets were closed.
+   */
+  async closeSessions(userId: number, sessionIds: string[], untilMs: number): Promise<number> {
+    return closeSessions(this.ctx, userId, sessionIds, untilMs, Date.now())
   }
 
   /**

@@ -82,7 +82,7 @@ export function accountSuite(openDb: OpenDb) {
       const db = openDb()
       const [me, other] = [await newUser(db), await newUser(db)]
       const phone = await createSession(db, me.id, 'phone')
-      expect(await changePassword(db, me, me.password, 'a-new-password', CHEAP_HASH)).toBe(1)
+      expect(await changePassword(db, me, me.password, 'a-new-password', CHEAP_HASH)).toEqual([phone.sessionId])
       expect(await codeOf(rotateRefreshToken(db, phone.token, undefined))).toBe('invalid_token')
       await expect(rotateRefreshToken(db, me.refreshToken, undefined)).resolves.toMatchObject({ sessionId: me.sessionId })
       await expect(rotateRefreshToken(db, other.refreshToken, undefined)).resolves.toMatchObject({ sessionId: other.sessionId })

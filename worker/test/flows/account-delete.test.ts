@@ -86,7 +86,7 @@ describe('DELETE /me/', () => {
     expect(await errorCode(login)).toBe('invalid_credentials')
     const me = await api('/me/', authed(user.accessToken))
     expect(me.status).toBe(401)
-    expect(await errorCode(me)).toBe('invalid_token')
+    expect(await errorCode(me)).toBe('session_revoked')
   })
 
   it('erases email, username and password hash from the row, which stays as a tombstone', async () => {
@@ -295,7 +295,7 @@ describe('DELETE /me/', () => {
       api('/chat/private/', authed(leaver.accessToken, json({ user_id: other.id }))),
       api(`/chat/${group}/add/`, authed(leaver.accessToken, json({}))),
     ]
-    for (const res of await Promise.all(attempts)) expect(res.status).toBe(404)
+    for (const res of await Promise.all(attempts)) expect(await errorCode(res)).toBe('session_revoked')
     expect(await env.DB.prepare('SELECT count(*) AS n FROM chat_members WHERE user_id = ?').bind(leaver.id).first('n')).toBe(0)
     const add = await api(`/chat/${group}/add/`, authed(other.accessToken, json({ user_id: leaver.id })))
     expect(add.status).toBe(404)

@@ -126,6 +126,6 @@ describe('GET /me/export/', () => {
     expect(del.status).toBe(200)
     const res = await api('/me/export/', authed(me.accessToken))
     expect(res.status).toBe(401)
-    expect(await errorCode(res)).toBe('invalid_token')
+    expect(await errorCode(res)).toBe('session_revoked')
   })
 })

@@ -237,8 +237,9 @@ describe('/sessions/', () => {
 
     const all = await api('/sessions/', authed(user.accessToken, { method: 'DELETE' }))
     expect(all.status).toBe(200)
-    const afterAll = (await (await api('/sessions/', authed(user.accessToken))).json()) as SessionsResponse
-    expect(afterAll.sessions).toEqual([])
+    // Every session is revoked, the caller's too: its access token is refused at once.
+    expect(await errorCode(await api('/sessions/', authed(user.accessToken)))).toBe('session_revoked')
+    expect((await refresh(user.cookie)).status).toBe(401)
   })
 
   it("answers 404 for another user's session id", async () => {

@@ -60,6 +60,8 @@ async function expireFamily(cookie: string): Promise<void> {
 
 async function listedSessions(user: TestUser): Promise<SessionsResponse['sessions']> {
   const res = await api('/sessions/', authed(user.accessToken))
+  // The user's one login was revoked: its own access token is refused at once (issue #14).
+  if (res.status === 401 && (await errorCode(res)) === 'session_revoked') return []
   expect(res.status).toBe(200)
   return ((await res.json()) as SessionsResponse).sessions
 }

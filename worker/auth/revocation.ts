@@ -1,0 +1,72 @@
+import { and, eq } from 'drizzle-orm'
+import { ACCESS_TOKEN_TTL_SECONDS } from '../../protocol/http'
+import type { Db } from '../db/client'
+import { chatMembers, sessions, users } from '../db/schema'
+import type { AuthUser, Env } from '../env'
+import { AppError } from '../errors'
+import { errorFields, log } from '../log'
+import { CLOCK_TOLERANCE_SECONDS } from './access-tokens'
+
+// Revocation that takes effect at once (issue #14): REST checks the token's session in D1 on every
+// request; sockets never ask D1 (issue #16), so their rooms and hub are told when sessions end.
+
+/**
+ * How long rooms and hubs refuse a revoked session's id: the longest an access token issued just
+ * before the revocation still verifies (its TTL plus the verifier's clock tolerance). No token of the
+ * session can be issued afterwards, since its refresh tokens are revoked with it.
+ */
+export const REVOKED_SESSION_TTL_MS = (ACCESS_TOKEN_TTL_SECONDS + CLOCK_TOLERANCE_SECONDS) * 1000
+
+/**
+ * For `requireUser`: resolves when the access token's session exists, is the token user's, is not
+ * revoked, and the user is not deleted; else throws 401 `session_revoked`. One D1 read by primary
+ * keys (sessions.id joined to users.id). The session's own expiry is not checked: the token's `exp`
+ * is at most ACCESS_TOKEN_TTL_SECONDS after the session last refreshed.
+ */
+export async function requireLiveSession(db: Db, user: AuthUser): Promise<void> {
+  const row = await db
+    .select({ revokedAtMs: sessions.revokedAtMs, deletedAtMs: users.deletedAtMs })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.id, user.sessionId), eq(sessions.userId, user.id)))
+    .get()
+  if (!row || row.revokedAtMs !== null || row.deletedAtMs !== null) {
+    throw new AppError('session_revoked', 'This session was signed out; sign in again.')
+  }
+}
+
+/** Tries each room or hub call this many times before logging it as failed. */
+const ATTEMPTS = 2
+
+/**
+ * After `sessionIds` of `userId` were revoked in D1 (sign-out, a session ended, a password change):
+ * their hub and every room of their chats (from D1) close those sessions' sockets with 4006
+ * `sessionRevoked` and refuse upgrades and `auth` frames carrying them for REVOKED_SESSION_TTL_MS
+ * from `nowMs` (epoch ms). All calls are idempotent and run in parallel, like `closeDeletedAccount`;
+ * one that keeps failing is logged (`revocation_failed`, ids only) and the tokens of that session
+ * work on that room until they expire (docs/security.md).
+ */
+export async function revokeSockets(env: Env, db: Db, userId: number, sessionIds: readonly string[], nowMs = Date.now()): Promise<void> {
+  if (sessionIds.length === 0) return
+  const ids = [...sessionIds]
+  const untilMs = nowMs + REVOKED_SESSION_TTL_MS
+  const rows = await db.select({ chatId: chatMembers.chatId }).from(chatMembers).where(eq(chatMembers.userId, userId)).all()
+  const calls = [
+    { chatId: null, run: () => env.USER_HUB.getByName(String(userId)).closeSessions(ids, untilMs) },
+    ...rows.map(({ chatId }) => ({ chatId, run: () => env.CHAT_ROOM.getByName(String(chatId)).closeSessions(userId, ids, untilMs) })),
+  ]
+  await Promise.all(
+    calls.map(async ({ chatId, run }) => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await run()
+          return
+        } catch (err) {
+          if (attempt < ATTEMPTS) continue
+          log.error('revocation_failed', { user_id: userId, chat_id: chatId, ...errorFields(err) })
+          return
+        }
+      }
+    }),
+  )
+}

@@ -1,0 +1,174 @@
+import { env } from 'cloudflare:workers'
+import { runInDurableObject } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import type { ErrorCode } from '../../../protocol/errors'
+import type { LoginResponse } from '../../../protocol/http'
+import { CLOSE_CODES, SUBPROTOCOL } from '../../../protocol/socket'
+import { isSessionRevoked, recordRevokedSessions } from '../../auth/revoked-sessions'
+import { openChannel, upgradeChannel } from '../channel'
+import { addToGroup, api, authed, closeCode, createGroup, errorCode, json, openSocket, refreshCookie, signUp, socketPath, upgrade, ORIGIN, type TestUser } from '../helpers'
+
+// Issue #14: a revoked session's access token and sockets stop at once, not when the token expires.
+
+/** A second login of `user` (the "stolen device"): its access token, cookie and session id. */
+async function secondLogin(user: TestUser): Promise<{ token: string; cookie: string; sessionId: string }> {
+  const res = await api('/login/', json({ Email: user.email, Password: user.password }))
+  expect(res.status).toBe(200)
+  const token = ((await res.json()) as LoginResponse).access_token
+  return { token, cookie: refreshCookie(res)!, sessionId: sessionIdOf(token) }
+}
+
+function sessionIdOf(token: string): string {
+  const payload = token.split('.')[1]!.replaceAll('-', '+').replaceAll('_', '/')
+  return (JSON.parse(atob(payload)) as { sid: string }).sid
+}
+
+function upgradeRoom(chatId: number, token: string): Promise<Response> {
+  return upgrade(socketPath(chatId, token), { Origin: ORIGIN, 'Sec-WebSocket-Protocol': SUBPROTOCOL })
+}
+
+/** Status and code of a refused upgrade (101: accepted; the socket is closed at once). */
+async function upgradeOutcome(res: Response): Promise<number | ErrorCode> {
+  if (res.status === 101) {
+    res.webSocket!.accept()
+    res.webSocket!.close(1000)
+    return 101
+  }
+  return errorCode(res)
+}
+
+interface Action {
+  name: string
+  /** What the signed-in session (`user.accessToken`) does to end the other one. */
+  act(user: TestUser, other: { sessionId: string; cookie: string }): Promise<Response>
+  /** The close code of the other session's open sockets. */
+  closes: number
+  /** What a new room upgrade with the other session's token gets. */
+  roomUpgrade: ErrorCode
+  /** Whether the acting session keeps working. */
+  keepsActor: boolean
+}
+
+const actions: Action[] = [
+  {
+    name: 'a password change',
+    act: (user) => api('/me/password/', authed(user.accessToken, json({ old_password: user.password, new_password: 'the-new-password' }))),
+    closes: CLOSE_CODES.sessionRevoked,
+    roomUpgrade: 'session_revoked',
+    keepsActor: true,
+  },
+  {
+    name: 'an account deletion',
+    act: (user) => api('/me/', authed(user.accessToken, { ...json({ password: user.password }), method: 'DELETE' })),
+    closes: CLOSE_CODES.accountDeleted,
+    // The room forgot the member (`forgetUser`).
+    roomUpgrade: 'not_member',
+    keepsActor: false,
+  },
+  {
+    name: 'a session revoke',
+    act: (user, other) => api(`/sessions/${other.sessionId}/`, authed(user.accessToken, { method: 'DELETE' })),
+    closes: CLOSE_CODES.sessionRevoked,
+    roomUpgrade: 'session_revoked',
+    keepsActor: true,
+  },
+  {
+    name: "the other session's sign-out",
+    act: (_user, other) => api('/logout/', { method: 'POST', headers: { Cookie: other.cookie, Origin: ORIGIN } }),
+    closes: CLOSE_CODES.sessionRevoked,
+    roomUpgrade: 'session_revoked',
+    keepsActor: true,
+  },
+  {
+    name: 'a sign-out everywhere',
+    act: (user) => api('/sessions/', authed(user.accessToken, { method: 'DELETE' })),
+    closes: CLOSE_CODES.sessionRevoked,
+    roomUpgrade: 'session_revoked',
+    keepsActor: false,
+  },
+]
+
+describe('revoking a session', () => {
+  it.each(actions)('after $name, the other session is refused on REST, its sockets close and new upgrades are refused', async (action) => {
+    const owner = await signUp('owner')
+    const user = await signUp('victim')
+    const chatId = await createGroup(owner)
+    await addToGroup(chatId, owner, user)
+    const stolen = await secondLogin(user)
+    const [stolenChannel, stolenRoom, ownChannel, ownRoom] = await Promise.all([
+      openChannel(stolen.token),
+      openSocket(chatId, stolen.token),
+      openChannel(user.accessToken),
+      openSocket(chatId, user.accessToken),
+    ])
+    await stolenRoom.waitFor((f) => f.type === 'ready')
+    await ownRoom.waitFor((f) => f.type === 'ready')
+
+    expect((await action.act(user, stolen)).status).toBe(200)
+
+    // The action's response comes after the rooms and the hub were told: the closes are under way.
+    expect(await closeCode(stolenChannel), 'open live channel').toBe(action.closes)
+    expect(await closeCode(stolenRoom), 'open room socket').toBe(action.closes)
+    for (const path of ['/chat/list/', '/sessions/']) {
+      const rest = await api(path, authed(stolen.token))
+      expect(rest.status, `GET ${path}`).toBe(401)
+      expect(await errorCode(rest), `GET ${path}`).toBe('session_revoked')
+    }
+    expect(await upgradeOutcome(await upgradeChannel(stolen.token)), 'new live upgrade').toBe('session_revoked')
+    expect(await upgradeOutcome(await upgradeRoom(chatId, stolen.token)), 'new room upgrade').toBe(action.roomUpgrade)
+
+    if (action.keepsActor) {
+      expect((await api('/chat/list/', authed(user.accessToken))).status).toBe(200)
+      await ownChannel.sync()
+      const pongs = ownRoom.frames.filter((f) => f.type === 'pong').length
+      ownRoom.send({ type: 'ping' })
+      await ownRoom.waitFor(() => ownRoom.frames.filter((f) => f.type === 'pong').length > pongs)
+      expect(await upgradeOutcome(await upgradeChannel(user.accessToken))).toBe(101)
+      expect(await upgradeOutcome(await upgradeRoom(chatId, user.accessToken))).toBe(101)
+    } else {
+      expect(await errorCode(await api('/chat/list/', authed(user.accessToken)))).toBe('session_revoked')
+      expect(await closeCode(ownChannel)).toBe(action.closes)
+      expect(await closeCode(ownRoom)).toBe(action.closes)
+    }
+    ownChannel.ws.close(1000)
+    ownRoom.ws.close(1000)
+  })
+
+  it.each([
+    ['room socket', 'room'],
+    ['live channel', 'channel'],
+  ] as const)("closes a %s renewed with a revoked session's token with 4006", async (_name, kind) => {
+    const owner = await signUp('owner')
+    const user = await signUp('renewer')
+    const chatId = await createGroup(owner)
+    await addToGroup(chatId, owner, user)
+    const stolen = await secondLogin(user)
+    const res = await api(`/sessions/${stolen.sessionId}/`, authed(user.accessToken, { method: 'DELETE' }))
+    expect(res.status).toBe(200)
+    const socket = kind === 'room' ? await openSocket(chatId, user.accessToken) : await openChannel(user.accessToken)
+    if (kind === 'room') await (socket as Awaited<ReturnType<typeof openSocket>>).waitFor((f) => f.type === 'ready')
+    socket.ws.send(JSON.stringify({ type: 'auth', token: stolen.token }))
+    expect(await closeCode(socket)).toBe(CLOSE_CODES.sessionRevoked)
+  })
+})
+
+describe('recordRevokedSessions', () => {
+  it('refuses a session until its time, then forgets it at the next record', async () => {
+    const user = await signUp('kv')
+    await runInDurableObject(env.USER_HUB.getByName(String(user.id)), (_hub, state) => {
+      const kv = state.storage.kv
+      recordRevokedSessions(kv, ['early', 'late'], 1_000, 0)
+      recordRevokedSessions(kv, ['late'], 2_000, 500)
+      const cases: [string, string | undefined, number, boolean][] = [
+        ['a revoked session before its time', 'early', 999, true],
+        ['a revoked session at its time', 'early', 1_000, false],
+        ['a session revoked twice keeps the later time', 'late', 1_500, true],
+        ['a session never revoked', 'other', 0, false],
+        ['a socket without a session', undefined, 0, false],
+      ]
+      for (const [name, id, nowMs, revoked] of cases) expect(isSessionRevoked(kv, id, nowMs), name).toBe(revoked)
+      recordRevokedSessions(kv, ['next'], 3_000, 1_500)
+      expect([...kv.list({ prefix: 'revoked_session:' })].map(([key]) => key).sort()).toEqual(['revoked_session:late', 'revoked_session:next'])
+    })
+  })
+})
