@@ -10,6 +10,7 @@ import { decodeMember, MEMBER_HEADER, memberTag, type Member } from '../member'
 import { dbForEnv } from '../../db/for-env'
 import { isMetering, meterObject } from '../../metering/meter'
 import { readReceiptsOn } from '../roster'
+import { isSessionRevoked } from '../../auth/revoked-sessions'
 import { acceptSocket, admitMember, closeExpired, forgetMember, removeMember } from './admission'
 import { destroyRoom, isDestroyed } from './destroy'
 import { closeSocket } from './fan-out'
@@ -25,7 +26,7 @@ import { ensureMembers } from './members'
 import { setReceipts } from './receipts'
 import { createExclusive, openRoom, type Room } from './room'
 import { shardAttach, shardFrame, shardSync, type AttachReply, type LogSlice, type ShardForwardedFrame, type ShardFrameReply } from './shard-calls'
-import { planShards, raiseShardCount, registerShards, routeToShard } from './shards'
+import { closeSessionsOnShards, planShards, raiseShardCount, registerShards, routeToShard } from './shards'
 import { socketEntry } from './sockets'
 import { recordSystem } from './system-messages'
 
@@ -99,6 +100,10 @@ export class ChatRoom extends DurableObject<Env> {
     if (room instanceof AppError) return errorResponse(room.code, room.message)
     if (!(await ensureMembers(room, this.env))) return errorResponse('not_found', 'No such chat.')
     // A sharded group: the worker takes a member's upgrade on to their fan-out shard (`shards.ts`).
+    // A revoked session is refused here first: the shard's attach names the user, not the session.
+    if (isSessionRevoked(this.ctx.storage.kv, member.sessionId, Date.now())) {
+      return errorResponse('session_revoked', 'This session was signed out; sign in again.')
+    }
     const routed = routeToShard(room, member.userId, legacy)
     if (routed) return routed
     const accepted = await acceptSocket(room, member, since.output.since ?? null, legacy)
@@ -216,7 +221,9 @@ export class ChatRoom extends DurableObject<Env> {
    * no data key). Idempotent. Returns how many sockets were closed.
    */
   async closeSessions(userId: number, sessionIds: string[], untilMs: number): Promise<number> {
-    return closeSessions(this.ctx, userId, sessionIds, untilMs, Date.now())
+    const here = closeSessions(this.ctx, userId, sessionIds, untilMs, Date.now())
+    // A sharded group's sockets are on its shards, which keep their own list for `auth` frames.
+    return here + (await closeSessionsOnShards(this.ctx, userId, sessionIds, untilMs))
   }
 
   /**

@@ -144,6 +144,19 @@ export async function closeOnShards(ctx: DurableObjectState, userId: number, cod
 }
 
 /**
+ * Sessions of `userId` were revoked: every shard closes their sockets with 4006 and refuses `auth`
+ * frames of them until `untilMs` (`revocation.ts`, run on each shard's own storage). Returns how
+ * many sockets were closed.
+ */
+export async function closeSessionsOnShards(ctx: DurableObjectState, userId: number, sessionIds: string[], untilMs: number): Promise<number> {
+  const count = shardCount(ctx)
+  if (count === 0) return 0
+  const l = links.get(ctx)!
+  const closed = await Promise.all(Array.from({ length: count }, (_, index) => stubOf(ctx, l, index).closeSessions(userId, sessionIds, untilMs)))
+  return closed.reduce((a, b) => a + b, 0)
+}
+
+/**
  * The chat was deleted (`destroy.ts`): the count is dropped first, so no batch still in the
  * exclusive chain feeds a shard again, then every shard closes its sockets with 4004 and erases its
  * storage. Returns how many sockets were closed.

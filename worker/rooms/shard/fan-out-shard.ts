@@ -7,6 +7,7 @@ import { errorResponse } from '../../errors'
 import { decodeMember, MEMBER_HEADER } from '../member'
 import { closeExpired } from '../object/admission'
 import { broadcastTo, closeSocket } from '../object/fan-out'
+import { closeSessions } from '../object/revocation'
 import { socketEntry } from '../object/sockets'
 import { attachSocket, closeMember, destroyShard } from './admission'
 import { handleShardFrame } from './frames'
@@ -72,6 +73,11 @@ export class FanOutShard extends DurableObject<Env> {
   /** Room RPC: closes `userId`'s sockets with `code` (4003, 4005) and refuses their pending attaches. Returns how many closed. */
   async closeMember(userId: number, code: number, reason: string): Promise<number> {
     return closeMember(this.shard, userId, code, reason)
+  }
+
+  /** Room RPC: sessions of `userId` were revoked; their sockets close with 4006 (`object/revocation.ts`). Returns how many closed. */
+  async closeSessions(userId: number, sessionIds: string[], untilMs: number): Promise<number> {
+    return closeSessions(this.ctx, userId, sessionIds, untilMs, Date.now())
   }
 
   /**

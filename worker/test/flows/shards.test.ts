@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:workers'
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { CLOSE_CODES, type AckFrame, type MessageFrame, type MessageUpdatedFrame, type ReadyFrame, type ServerFrame } from '../../../protocol/socket'
+import { CLOSE_CODES, SUBPROTOCOL, type AckFrame, type MessageFrame, type MessageUpdatedFrame, type ReadyFrame, type ServerFrame } from '../../../protocol/socket'
 import type { SocketAttachment } from '../../rooms/member'
 import { forgetShards } from '../../rooms/object/shards'
 import { forgetSocket } from '../../rooms/object/sockets'
@@ -15,6 +15,7 @@ import {
   errorCode,
   json,
   lastSeqOf,
+  ORIGIN,
   openSocket,
   sendMessage,
   signUp,
@@ -262,6 +263,28 @@ describe('a sharded group', { timeout: 60_000 }, () => {
       expect(left).toEqual({ sockets: 0, keys: 0 })
     }
     expect(await roomOf(chatId).shardAttach(users[1]!.id, null, 0)).toBeNull()
+  })
+
+  it('closes a revoked session\'s shard socket with 4006 and refuses its upgrade and auth frames; the other session stays', async () => {
+    const { chatId, users } = await shardedGroup(4)
+    const member = users[1]!
+    // A second login of the member (the "stolen device") opens its socket on the member's shard.
+    const login = await api('/login/', json({ Email: member.email, Password: member.password }))
+    const stolen = ((await login.json()) as { access_token: string }).access_token
+    const stolenSession = (JSON.parse(atob(stolen.split('.')[1]!.replaceAll('-', '+').replaceAll('_', '/'))) as { sid: string }).sid
+    const [kept, gone] = await Promise.all([openReady(chatId, member), openReady(chatId, { ...member, accessToken: stolen })])
+    expect(await socketsOn(chatId, shardOf(member.id, SHARDS))).toBe(2)
+    const res = await api(`/sessions/${stolenSession}/`, authed(member.accessToken, { method: 'DELETE' }))
+    expect(res.status).toBe(200)
+    expect(await closeCode(gone, WAIT_MS)).toBe(CLOSE_CODES.sessionRevoked)
+    const again = await upgrade(socketPath(chatId, stolen), { Origin: ORIGIN, 'Sec-WebSocket-Protocol': SUBPROTOCOL })
+    expect([again.status, await errorCode(again)]).toEqual([401, 'session_revoked'])
+    // The shard keeps the list too: an auth frame with the revoked session's token closes the socket.
+    kept.send({ type: 'auth', token: stolen })
+    expect(await closeCode(kept, WAIT_MS)).toBe(CLOSE_CODES.sessionRevoked)
+    const fresh = await openReady(chatId, member)
+    await sendMessage(chatId, users[0]!, 'after')
+    await fresh.waitFor((f) => f.type === 'message' && f.message === 'after', WAIT_MS)
   })
 
   it('admits by the room\'s member set: a non-member is refused before any shard, and an attach after a removal is refused', async () => {
