@@ -1,4 +1,4 @@
-import { asc, gt } from 'drizzle-orm'
+import { and, asc, gt, isNull } from 'drizzle-orm'
 import type { RewrapResponse } from '../../protocol/key-rotation'
 import { countKeysUnder, rewrapChatKeys } from '../crypto/chat-keys'
 import type { Keyring } from '../crypto/keys'
@@ -58,7 +58,10 @@ export async function rewrapStep(db: Db, rooms: ResealGate, keyring: Keyring, in
  * stuck and passed, and so is one whose call failed.
  */
 async function resealRooms(db: Db, rooms: ResealGate, afterChatId: number, batch: number, rows: number): Promise<RewrapResponse['rooms']> {
-  const ids = (await db.select({ id: chats.id }).from(chats).where(gt(chats.id, afterChatId)).orderBy(asc(chats.id)).limit(batch + 1)).map((r) => r.id)
+  // Deleted chats are passed: their data key was destroyed on purpose and their room erased, so they
+  // hold nothing to re-seal (a room asked anyway answers nothing left, see ChatRoom.resealMessages).
+  const live = and(gt(chats.id, afterChatId), isNull(chats.deletedAtMs))
+  const ids = (await db.select({ id: chats.id }).from(chats).where(live).orderBy(asc(chats.id)).limit(batch + 1)).map((r) => r.id)
   const page = ids.slice(0, batch)
   const results = await Promise.allSettled(page.map((id) => rooms.getByName(String(id)).resealMessages(rows)))
   const step: RewrapResponse['rooms'] = { visited: page.length, resealed: 0, still_old: 0, stuck: [], failed: [], next_after: afterChatId, done: false }

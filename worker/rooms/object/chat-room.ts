@@ -247,6 +247,8 @@ export class ChatRoom extends DurableObject<Env> {
    * (`log/reseal.ts`); the key rotation walk (`worker/keys/rewrap.ts`) calls it until `remaining` is 0.
    */
   async resealMessages(limit: number): Promise<ResealBatch> {
+    // A deleted chat's room was erased with its key: nothing is left to re-seal, and no key opens it.
+    if (isDestroyed(this.db)) return { resealed: 0, unreadable: 0, remaining: 0 }
     return resealBatch(await this.room(), limit)
   }
 

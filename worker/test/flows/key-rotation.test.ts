@@ -72,7 +72,7 @@ describe('POST /admin/keys/rewrap/', () => {
     expect(res.status).toBe(405)
   })
 
-  it('rotates every chat: keys re-wrapped, old rows re-sealed, resumable after an interruption; then v1 is removable and all history reads', async () => {
+  it('rotates every chat: keys re-wrapped, old rows re-sealed, resumable after an interruption, deleted groups passed; then v1 is removable and all history reads', async () => {
     const owner = await signUp('rotate')
     // A chat from before per-chat keys (rows under v1 and v2), one whose key is under v1 with old
     // rows, and a current one; several rows each so that rows=2 takes more than one visit.
@@ -89,6 +89,10 @@ describe('POST /admin/keys/rewrap/', () => {
     await sendMessage(mixed, owner, 'mixed 3, under its data key')
     await wrapKeyUnder(mixed, 1)
     await sendMessage(current, owner, 'current 1')
+    // A deleted group: its key was destroyed on purpose, so the walk passes it (neither failed nor stuck).
+    const gone = await createGroup(owner)
+    await sendMessage(gone, owner, 'gone 1')
+    expect((await api(`/chat/${gone}/`, authed(owner.accessToken, { method: 'DELETE' }))).status).toBe(200)
     const chats = [old, mixed, current]
     const before = await Promise.all(chats.map((chatId) => historyWith(chatId, env.MESSAGE_KEYS)))
     expect(memberMessages(before.flat()).map((m) => m.message)).not.toContain(null)
