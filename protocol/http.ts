@@ -249,6 +249,8 @@ export interface CreateGroupResponse {
 export interface LastMessageBody {
   sender: string
   sender_id: number
+  /** Set when the sender's account was deleted: `sender` is the DELETED_USER_NAME label, not a name. */
+  sender_deleted?: true
   message: string | null
   created_at: string
   seq: number

@@ -113,5 +113,5 @@ export function isoOrNull(ms: number | null): string | null {
 }
 
 function toPreview(m: MessageBody) {
-  return { sender: m.sender, sender_id: m.sender_id, message: m.message, created_at: m.created_at, seq: m.seq }
+  return { sender: m.sender, sender_id: m.sender_id, ...(m.sender_deleted ? { sender_deleted: true as const } : {}), message: m.message, created_at: m.created_at, seq: m.seq }
 }

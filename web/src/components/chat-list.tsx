@@ -36,7 +36,8 @@ export function ChatList({ activeChatId }: { activeChatId?: number }) {
 
 function ChatRow({ chat, isActive }: { chat: ChatListItem; isActive: boolean }) {
   const last = chat.last_message
-  const who = last ? (last.sender_id === user.value?.userid ? 'You' : chat.is_group ? <UserText text={last.sender} /> : null) : null
+  const sender = last?.sender_deleted ? <em class="deleted-user">{last.sender}</em> : last && <UserText text={last.sender} />
+  const who = last ? (last.sender_id === user.value?.userid ? 'You' : chat.is_group ? sender : null) : null
   const preview = last ? (last.message === null ? 'Message unavailable' : <UserText text={last.message} />) : chat.is_group ? 'No messages yet' : 'Say hello'
   const unread = chat.unread_count
   return (

@@ -68,7 +68,14 @@ export function notePreview(message: MessageBody, isRead: boolean): void {
         ? c
         : {
             ...c,
-            last_message: { sender: message.sender, sender_id: message.sender_id, message: message.message, created_at: message.created_at, seq: message.seq },
+            last_message: {
+              sender: message.sender,
+              sender_id: message.sender_id,
+              ...(message.sender_deleted ? { sender_deleted: true as const } : {}),
+              message: message.message,
+              created_at: message.created_at,
+              seq: message.seq,
+            },
             last_activity_at: message.created_at,
             unread_count: isRead ? 0 : c.unread_count + 1,
           },

@@ -162,6 +162,9 @@ describe('DELETE /me/', () => {
     const { messages } = await history(group, owner)
     expect(memberMessages(messages).map((m) => [m.sender, m.message])).toEqual([[DELETED_USER_NAME, 'in the group']])
     expect(await roleOf(group, leaver.id)).toBeNull()
+    // The chat list's preview marks the label as one too, never as a name someone could hold.
+    const list = (await (await api('/chat/list/', authed(owner.accessToken))).json()) as ChatListResponse
+    expect(list.chats.find((c) => c.chat_id === group)!.last_message).toMatchObject({ sender: DELETED_USER_NAME, sender_deleted: true, message: 'in the group' })
   })
 
   it('shows "Deleted user" in the system messages naming them, as actor and as subject, and leaves the others\' names', async () => {
