@@ -84,8 +84,19 @@ export async function revokeSession(db: Db, sessionId: string, nowMs = Date.now(
 }
 
 const invalid = () => new AppError('invalid_token', 'The refresh token is not valid; sign in again.')
-const reused = () =>
-  new AppError('invalid_token', 'This refresh token was already used; the login has been ended. Sign in again.')
+/**
+ * A refresh token presented again after its successor was used: the login (session `sessionId` of
+ * `userId`) was revoked in D1 by {@link rotateRefreshToken}; the caller closes its sockets
+ * (`revokeSockets`). Answered as invalid_token (401).
+ */
+export class RefreshTokenReused extends AppError {
+  constructor(
+    readonly userId: number,
+    readonly sessionId: string,
+  ) {
+    super('invalid_token', 'This refresh token was already used; the login has been ended. Sign in again.')
+  }
+}
 
 /**
  * How long a replaced token may be presented once more, counted from its successor's issue, if that
@@ -158,7 +169,7 @@ async function findPresentedToken(db: Db, presented: string): Promise<PresentedT
 
 /**
  * Exchanges a refresh token for a new one (rotation), by the rule of {@link judgePresentation}:
- * resolves with the new token, or throws invalid_token (refused, reuse: the login is then revoked) or
+ * resolves with the new token, or throws invalid_token (refused; reuse: {@link RefreshTokenReused}, the login is then revoked) or
  * token_expired. `nowMs` is epoch ms. Two concurrent exchanges of one token are decided by the
  * conditional writes of {@link exchange}: the loser decides again from what the winner wrote, so it
  * is treated like a lost answer (both succeed, the later token is the current one).
@@ -176,7 +187,7 @@ export async function rotateRefreshToken(
     if (verdict === 'expired') throw new AppError('token_expired', 'The login has expired; sign in again.')
     if (verdict === 'reuse') {
       await revokeSession(db, found.session.id, nowMs)
-      throw reused()
+      throw new RefreshTokenReused(found.token.userId, found.session.id)
     }
     const issued = await exchange(db, found, verdict === 'grace' ? found.successor!.id : null, userAgent, nowMs)
     if (issued) return { ...issued, userId: found.token.userId }

@@ -26,7 +26,7 @@ import { setReadReceipts } from '../rooms/receipts'
 import { authenticate, getAccount, getMe, registerUser, searchUsers } from './accounts'
 import { canonicalEmail } from './identifiers'
 import { clearRefreshCookie, readRefreshCookie, setRefreshCookie } from './cookies'
-import { createSession, findSessionOfToken, revokeSession, rotateRefreshToken } from './refresh-tokens'
+import { createSession, findSessionOfToken, RefreshTokenReused, revokeSession, rotateRefreshToken } from './refresh-tokens'
 import { revokeSockets } from './revocation'
 import { listSessions, revokeAllSessions, revokeUserSession } from './sessions'
 import { issueTokens } from './tokens'
@@ -68,6 +68,8 @@ authRoutes.post(PATHS.refresh, async (c) => {
     return c.json<RefreshResponse>(tokens)
   } catch (err) {
     if (err instanceof AppError) clearRefreshCookie(c)
+    // A stolen refresh token shows itself: the login is revoked, and its open sockets close now (4006).
+    if (err instanceof RefreshTokenReused) await revokeSockets(c.env, c.var.db, err.userId, [err.sessionId])
     throw err
   }
 })

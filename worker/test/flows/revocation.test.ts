@@ -150,6 +150,26 @@ describe('revoking a session', () => {
     socket.ws.send(JSON.stringify({ type: 'auth', token: stolen.token }))
     expect(await closeCode(socket)).toBe(CLOSE_CODES.sessionRevoked)
   })
+
+  it('closes the sockets of a login whose refresh token was reused (a stolen cookie shows itself), and keeps the others', async () => {
+    const owner = await signUp('owner')
+    const user = await signUp('reused')
+    const chatId = await createGroup(owner)
+    await addToGroup(chatId, owner, user)
+    const other = await secondLogin(user)
+    const [room, channel, kept] = await Promise.all([openSocket(chatId, user.accessToken), openChannel(user.accessToken), openSocket(chatId, other.token)])
+    await Promise.all([room.waitFor((f) => f.type === 'ready'), kept.waitFor((f) => f.type === 'ready')])
+    const refresh = (cookie: string) => api('/refresh/', { method: 'POST', headers: { Cookie: cookie } })
+    // The thief rotates the stolen cookie, and rotates again: the user's browser still holds the first.
+    const first = await refresh(user.cookie)
+    expect(first.status).toBe(200)
+    expect((await refresh(refreshCookie(first)!)).status).toBe(200)
+    const reuse = await refresh(user.cookie)
+    expect([reuse.status, await errorCode(reuse)]).toEqual([401, 'invalid_token'])
+    expect(await Promise.all([closeCode(room), closeCode(channel)])).toEqual([CLOSE_CODES.sessionRevoked, CLOSE_CODES.sessionRevoked])
+    kept.send({ type: 'ping' })
+    await kept.waitFor((f) => f.type === 'pong')
+  })
 })
 
 describe('recordRevokedSessions', () => {
