@@ -1,10 +1,11 @@
-import { eq } from 'drizzle-orm'
+import { and, eq, isNull } from 'drizzle-orm'
 import { DELETED_USER_NAME } from '../../protocol/http'
 import { bytesToHex } from '../crypto/encoding'
 import { randomBytes } from '../crypto/random'
 import type { Db } from '../db/client'
 import { users } from '../db/schema'
 import type { Env } from '../env'
+import { AppError } from '../errors'
 import { errorFields, log } from '../log'
 import { eraseGroup } from '../chats/delete'
 import { leaveAllChats, type HandOver } from '../chats/hand-over'
@@ -52,15 +53,20 @@ export async function deleteAccount(db: Db, userId: number, password: string, no
   await requirePassword(db, userId, password)
   const { username } = (await db.select({ username: users.username }).from(users).where(eq(users.id, userId)).get())!
   const retired = await retiredKey(username)
-  const [memberships, handedOver, deleted] = await db.batch([
+  const [memberships, handedOver, deleted, ...rest] = await db.batch([
     ...leaveAllChats(db, userId, nowMs),
     ...revokeSessionsStatements(db, userId, nowMs),
     retireUsernameStatement(db, retired, nowMs),
     db
       .update(users)
       .set({ ...tombstone(), passwordHash: '', deletedAtMs: nowMs, online: false, lastSeenAtMs: null })
-      .where(eq(users.id, userId)),
+      .where(and(eq(users.id, userId), isNull(users.deletedAtMs)))
+      .returning({ id: users.id }),
   ])
+  // Two deletions of one account at once (two tabs) both pass the password check; the batches run
+  // one after the other, and every statement is idempotent on a deleted account, so the second
+  // changes nothing but must not answer 200: it is told its session is gone, as it now is.
+  if ((rest.at(-1) as { id: number }[]).length === 0) throw new AppError('session_revoked', 'This account was deleted.')
   const deletedGroupIds = deleted.map((c) => c.id)
   const leftChatIds = memberships.map((m) => m.chatId).filter((id) => !deletedGroupIds.includes(id))
   return { userId, leftChatIds, deletedGroupIds, handedOver }

@@ -130,6 +130,19 @@ describe('DELETE /me/ racing', { timeout: 60_000 }, () => {
   })
 })
 
+describe('DELETE /me/ twice at once', { timeout: 60_000 }, () => {
+  it('answers 200 once and 401 session_revoked to the other tab, whichever runs first', async () => {
+    for (let round = 0; round < 4; round++) {
+      const user = await signUp(`twice${round}`)
+      const login = await api('/login/', json({ Email: user.email, Password: user.password }))
+      const otherTab = { ...user, accessToken: ((await login.json()) as { access_token: string }).access_token }
+      const answers = await Promise.all([deleteMe(user), deleteMe(otherTab)])
+      const outcomes = await Promise.all(answers.map(async (res) => (res.status === 200 ? 200 : `${res.status} ${await errorCode(res)}`)))
+      expect(outcomes.sort()).toEqual([200, '401 session_revoked'].sort())
+    }
+  })
+})
+
 describe('DELETE /me/ handing a group over', () => {
   it('appends ownership_transferred from "Deleted user" to the new owner, flagged as a label', async () => {
     const [owner, admin, member] = await Promise.all([signUp('owner'), signUp('admin'), signUp('member')])
