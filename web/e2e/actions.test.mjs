@@ -50,6 +50,12 @@ const message = (page, text) => page.locator('.message-list .message', { has: pa
 const composerHolds = (page, value) => page.waitForFunction((v) => document.getElementById('composer-input')?.value === v, value)
 
 async function openActions(page, text) {
+  // A menu an earlier step left open covers its neighbours' buttons (seen in CI): close it first.
+  const open = page.getByRole('menu')
+  if ((await open.count()) > 0) {
+    await open.first().press('Escape')
+    await open.first().waitFor({ state: 'detached' })
+  }
   const item = message(page, text)
   await item.hover()
   await item.getByRole('button', { name: /^Actions for/ }).click()

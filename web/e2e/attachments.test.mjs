@@ -105,9 +105,10 @@ describe('attachments in the browser', () => {
     // Bob's download of the image is held until the preview's box has been measured.
     let release
     const held = new Promise((resolve) => (release = resolve))
-    let isRequested = false
+    let markRequested
+    const requested = new Promise((resolve) => (markRequested = resolve))
     await bobPage.route(/\/chat\/\d+\/attachments\/[^/]+\/$/, async (route) => {
-      isRequested = true
+      markRequested()
       await held
       await route.continue()
     })
@@ -120,7 +121,8 @@ describe('attachments in the browser', () => {
 
     const preview = bobPage.getByRole('button', { name: /^Open sunset\.png, image 400 by 300/ })
     await preview.waitFor()
-    assert.ok(isRequested, 'the preview asked for the image')
+    // The box is drawn before the preview's fetch starts (an effect after render): wait for the request.
+    await Promise.race([requested, new Promise((_, reject) => setTimeout(() => reject(new Error('the preview never asked for the image')), 20_000))])
     assert.equal(await preview.locator('img').count(), 0, 'the image has not loaded yet')
     const before = await preview.boundingBox()
     // 400 x 300 scaled into 280 x 280: 280 x 210 (utils/image-box.ts).
