@@ -7,6 +7,7 @@ import { users } from '../db/schema'
 import type { Env } from '../env'
 import { AppError } from '../errors'
 import { errorFields, log } from '../log'
+import { withRetries } from '../retry'
 import { eraseGroup } from '../chats/delete'
 import { leaveAllChats, type HandOver } from '../chats/hand-over'
 import { recordEvent, subjectOf } from '../chats/system-events'
@@ -101,15 +102,10 @@ export async function closeDeletedAccount(env: Env, db: Db, deleted: DeletedAcco
   ]
   await Promise.all(
     calls.map(async ({ chatId, run }) => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await run()
-          break
-        } catch (err) {
-          if (attempt < CLEANUP_ATTEMPTS) continue
-          log.error('account_cleanup_failed', { user_id: userId, chat_id: chatId, ...errorFields(err) })
-          return
-        }
+      const err = await withRetries(run, CLEANUP_ATTEMPTS)
+      if (err !== null) {
+        log.error('account_cleanup_failed', { user_id: userId, chat_id: chatId, ...errorFields(err) })
+        return
       }
       // After forgetUser, so the line follows every rename of the old name.
       if (chatId !== null && deleted.leftChatIds.includes(chatId)) await announce(chatId)

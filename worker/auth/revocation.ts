@@ -5,6 +5,7 @@ import { chatMembers, sessions, users } from '../db/schema'
 import type { AuthUser, Env } from '../env'
 import { AppError } from '../errors'
 import { errorFields, log } from '../log'
+import { withRetries } from '../retry'
 import { CLOCK_TOLERANCE_SECONDS } from './access-tokens'
 
 // Revocation that takes effect at once (issue #14): REST checks the token's session in D1 on every
@@ -57,16 +58,8 @@ export async function revokeSockets(env: Env, db: Db, userId: number, sessionIds
   ]
   await Promise.all(
     calls.map(async ({ chatId, run }) => {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          await run()
-          return
-        } catch (err) {
-          if (attempt < ATTEMPTS) continue
-          log.error('revocation_failed', { user_id: userId, chat_id: chatId, ...errorFields(err) })
-          return
-        }
-      }
+      const err = await withRetries(run, ATTEMPTS)
+      if (err !== null) log.error('revocation_failed', { user_id: userId, chat_id: chatId, ...errorFields(err) })
     }),
   )
 }
