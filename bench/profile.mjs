@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// node bench/profile.mjs [--members 100] [--seconds 4] [--out DIR]
+// node bench/profile.mjs [--members 100] [--rooms 1] [--seconds 4] [--out DIR]
 // CPU profile of the app's room under fan-out saturation: starts the app (snapshot, own process
-// group), fills one room with N member sockets, drives it at saturation and samples the worker's JS
+// group), fills R rooms (default 1) with N member sockets each, drives them at saturation (the
+// senders per room of the bench's fan-out or, with --rooms > 1, many-rooms scenario) and samples the worker's JS
 // thread through wrangler dev's inspector (127.0.0.1:9229, Chrome DevTools protocol). Writes the
 // self/inclusive time per function to profile.md and the raw .cpuprofile (open it in DevTools).
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs'
@@ -17,6 +18,7 @@ import { appTarget } from './lib/targets.mjs'
 const { values: args } = parseArgs({
   options: {
     members: { type: 'string', default: '100' },
+    rooms: { type: 'string', default: '1' },
     seconds: { type: 'string', default: '4' },
     out: { type: 'string', default: path.join(import.meta.dirname, 'results') },
     port: { type: 'string', default: '8790' },
@@ -24,6 +26,7 @@ const { values: args } = parseArgs({
 })
 const INSPECTOR = 'http://127.0.0.1:9229'
 const members = Number(args.members)
+const roomCount = Number(args.rooms)
 
 process.on('exit', killAllNow)
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => process.exit(130))
@@ -95,8 +98,9 @@ async function main() {
       await api.register(`prof${tag}u${i}`.slice(0, 32), email, `prof-password-${tag}`)
       return api.login(email, `prof-password-${tag}`)
     })
-    const room = await appTarget(app, users).createRoom()
-    const sockets = await room.openSockets(members)
+    const target = appTarget(app, users)
+    const rooms = []
+    for (let r = 0; r < roomCount; r++) rooms.push(await (await target.createRoom()).openSockets(members))
     const targets = await (await fetch(`${INSPECTOR}/json`, { signal: AbortSignal.timeout(5000) })).json()
     if (!targets.length) throw new Error('no inspector target on 127.0.0.1:9229')
     const socket = new WebSocket(targets[0].webSocketDebuggerUrl)
@@ -105,16 +109,16 @@ async function main() {
     await call('Profiler.enable')
     await call('Profiler.setSamplingInterval', { interval: 100 })
     await call('Profiler.start')
-    const senders = Math.min(members, 100, Math.max(4, Math.ceil(8000 / members)))
-    const load = await runLoad([{ sockets, senders: sockets.slice(0, senders) }], { warmupMs: 500, measureMs: Number(args.seconds) * 1000, server: app })
+    const senders = roomCount > 1 ? Math.ceil(100 / roomCount) : Math.min(members, 100, Math.max(4, Math.ceil(8000 / members)))
+    const load = await runLoad(rooms.map((sockets) => ({ sockets, senders: sockets.slice(0, senders) })), { warmupMs: 500, measureMs: Number(args.seconds) * 1000, server: app })
     const { profile } = await call('Profiler.stop')
     socket.close()
     const summary = summarize(profile)
     writeFileSync(path.join(args.out, 'profile.cpuprofile'), JSON.stringify(profile))
     const md = [
-      `# CPU profile of the room: ${members} member sockets, ${senders} senders at saturation`,
+      `# CPU profile of the room: ${roomCount} x ${members} member sockets, ${senders} senders per room at saturation`,
       '',
-      `${new Date().toISOString()}; ${load.stored_msgs_per_s} msg/s stored, ${load.deliveries_per_s} deliveries/s, server CPU ${load.server_cpu_utilization} cores, ${summary.total} samples of the worker's JS thread (\`node bench/profile.mjs --members ${members}\`).`,
+      `${new Date().toISOString()}; ${load.stored_msgs_per_s} msg/s stored, ${load.deliveries_per_s} deliveries/s, server CPU ${load.server_cpu_utilization} cores, ${summary.total} samples of the worker's JS thread (\`node bench/profile.mjs --members ${members} --rooms ${roomCount}\`).`,
       '',
       '## Self time',
       '| share | function |',
