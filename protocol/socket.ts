@@ -94,6 +94,15 @@ export interface MessageFrame extends MessageBody {
   type: 'message'
 }
 /**
+ * `edge-chat.v2` only: two or more messages of one commit, in place of that many consecutive
+ * `message` frames. `messages` is in seq order, each item exactly what its `message` frame would
+ * carry minus `type`. A commit of one message is still sent as a `message` frame.
+ */
+export interface MessagesFrame {
+  type: 'messages'
+  messages: MessageBody[]
+}
+/**
  * A change entry (an edit, a deletion, a reaction added or taken back) was stored at `seq`:
  * `message` is the changed message's full current state (its own seq is `message.seq`). Sent to
  * every connected member, the author of the change too: that is its confirmation.
@@ -148,6 +157,7 @@ export interface ErrorFrame {
 export type ServerFrame =
   | ReadyFrame
   | MessageFrame
+  | MessagesFrame
   | MessageUpdatedFrame
   | AckFrame
   | ResumedFrame
@@ -163,6 +173,20 @@ export type ServerFrame =
  * no subprotocol is a client of the seed's API and gets only `LegacyMessageFrame`s.
  */
 export const SUBPROTOCOL = 'edge-chat.v1'
+
+/**
+ * `edge-chat.v1` plus the `messages` frame (MessagesFrame): a room sends a commit of several messages
+ * as one frame per socket instead of one per message (issue #16: a socket send per frame was a third
+ * of a busy room's CPU). Offered before v1 by a client that handles `messages`; the server selects
+ * the client's most preferred name it speaks (RFC 6455 §4.1).
+ */
+export const SUBPROTOCOL_V2 = 'edge-chat.v2'
+
+/** What a room client offers, most preferred first: a v2 client still reaches a v1-only server. */
+export const ROOM_SUBPROTOCOLS = [SUBPROTOCOL_V2, SUBPROTOCOL] as const
+
+/** A subprotocol a room socket can speak. */
+export type RoomSubprotocol = (typeof ROOM_SUBPROTOCOLS)[number]
 
 /**
  * What a socket without a subprotocol receives: a stored message in the seed's shape, the seed's
