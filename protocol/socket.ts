@@ -94,9 +94,11 @@ export interface MessageFrame extends MessageBody {
   type: 'message'
 }
 /**
- * `edge-chat.v2` only: two or more messages of one commit, in place of that many consecutive
- * `message` frames. `messages` is in seq order, each item exactly what its `message` frame would
- * carry minus `type`. A commit of one message is still sent as a `message` frame.
+ * `edge-chat.v2` only: two or more consecutive messages, in place of that many `message` frames:
+ * those stored by one commit, or a run of messages in a replay page (a change entry between them
+ * still comes as its own `message_updated`). `messages` is in seq order, each item exactly what its
+ * `message` frame would carry minus `type`. A lone message is still sent as a `message` frame; the
+ * sender's acks follow the frame holding their messages.
  */
 export interface MessagesFrame {
   type: 'messages'
