@@ -27,6 +27,8 @@ function stringConstant(file, name) {
 
 /** The socket subprotocol the app's clients ask for (Sec-WebSocket-Protocol). */
 export const SUBPROTOCOL = stringConstant('socket.ts', 'SUBPROTOCOL')
+/** The same plus `messages` frames (a commit's messages in one frame); offered first, as the web client does. */
+export const SUBPROTOCOL_V2 = stringConstant('socket.ts', 'SUBPROTOCOL_V2')
 
 /** Paths from protocol/http.ts PATHS (checked against the source at start-up). */
 export const PATHS = {

@@ -2,18 +2,20 @@
 // Frames are read with string searches instead of JSON.parse on the hot path: at saturation the
 // client receives tens of thousands of frames per second and must not become the bottleneck.
 import WebSocket from 'ws'
-import { SUBPROTOCOL } from './protocol.mjs'
+import { SUBPROTOCOL, SUBPROTOCOL_V2 } from './protocol.mjs'
 import { withDeadline } from './stats.mjs'
 
 /**
- * Opens a socket and resolves once the server's 'ready' frame arrives. It asks for the app's
- * subprotocol, as the web client does (the baseline selects it too, so both pay the same handshake).
- * `onFrame(kind, clientId, text)` is then called for every frame: kind is 'message', 'ack',
- * 'resumed', 'error' or 'other'.
+ * Opens a socket and resolves once the server's 'ready' frame arrives. It offers the app's
+ * subprotocols as the web client does, `edge-chat.v2` first (the server picks v2; the baseline and
+ * the live channel pick v1, so every target pays the same handshake). `protocols: []` offers none.
+ * `onFrame(kind, clientId, text)` is then called for every frame, and once per message of a
+ * `messages` frame (kind 'message', that message's client_id, the whole frame's text), so deliveries
+ * and latencies stay per message: kind is 'message', 'ack', 'resumed', 'error' or 'other'.
  */
-export function openSocket(url, { origin, protocol = SUBPROTOCOL, timeoutMs = 10000, onFrame = () => {} } = {}) {
+export function openSocket(url, { origin, protocols = [SUBPROTOCOL_V2, SUBPROTOCOL], timeoutMs = 10000, onFrame = () => {} } = {}) {
   const startedAt = performance.now()
-  const ws = new WebSocket(url, protocol ? [protocol] : [], { headers: origin ? { Origin: origin } : {}, skipUTF8Validation: true, perMessageDeflate: false })
+  const ws = new WebSocket(url, protocols, { headers: origin ? { Origin: origin } : {}, skipUTF8Validation: true, perMessageDeflate: false })
   const socket = { ws, onFrame, readyAt: 0, readyFrame: null, closed: null }
   const ready = new Promise((resolve, reject) => {
     ws.on('unexpected-response', (_req, res) => {
@@ -37,6 +39,10 @@ export function openSocket(url, { origin, protocol = SUBPROTOCOL, timeoutMs = 10
           return
         }
       }
+      if (text.startsWith(MESSAGES_PREFIX)) {
+        for (const clientId of clientIds(text)) socket.onFrame('message', clientId, text)
+        return
+      }
       const [kind, clientId] = classify(text)
       socket.onFrame(kind, clientId, text)
     })
@@ -48,6 +54,24 @@ export function openSocket(url, { origin, protocol = SUBPROTOCOL, timeoutMs = 10
 }
 
 const KINDS = ['message', 'ack', 'resumed', 'error']
+// The room writes a `messages` frame with exactly this prefix (worker/rooms/object/log/commit.ts),
+// and JSON.stringify puts `type` first in a replay's (admission.ts).
+const MESSAGES_PREFIX = '{"type":"messages",'
+const CLIENT_ID_KEY = '"client_id":'
+
+/**
+ * The client_id of each message of a `messages` frame, in order (null for none). Each message body
+ * has exactly one `"client_id":` key (a reply preview has none), and inside strings JSON escapes the
+ * quotes, so the key's occurrences are the messages.
+ */
+function clientIds(text) {
+  const ids = []
+  for (let at = text.indexOf(CLIENT_ID_KEY); at >= 0; at = text.indexOf(CLIENT_ID_KEY, at + 1)) {
+    const from = at + CLIENT_ID_KEY.length
+    ids.push(text[from] === '"' ? text.slice(from + 1, text.indexOf('"', from + 1)) : null)
+  }
+  return ids
+}
 
 function classify(text) {
   let kind = 'other'

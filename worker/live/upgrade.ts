@@ -14,8 +14,9 @@ import { chooseSubprotocol } from '../rooms/subprotocol'
  * it is verified (the request log's `user_id`).
  */
 export async function admitToChannel(env: Env, config: Config, request: Request, onVerified: (user: AuthUser) => void = () => {}): Promise<Response> {
-  // The same offer rules as a room socket, except that no offer is refused too: the channel has no seed client.
-  if (chooseSubprotocol(request.headers.get('Sec-WebSocket-Protocol')) === null) {
+  // The same offer rules as a room socket, but v1 only (no `messages` frame here), and no offer is
+  // refused too: the channel has no seed client.
+  if (chooseSubprotocol(request.headers.get('Sec-WebSocket-Protocol'), [SUBPROTOCOL]) === null) {
     throw new AppError('invalid_request', `Offer the WebSocket subprotocol "${SUBPROTOCOL}".`)
   }
   const { user } = await verifySocketRequest(config, request)

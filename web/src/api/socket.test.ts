@@ -21,7 +21,10 @@ class FakeSocket implements SocketLike {
   onmessage: SocketLike['onmessage'] = null
   onclose: SocketLike['onclose'] = null
   onerror: SocketLike['onerror'] = null
-  constructor(url: string) {
+  constructor(
+    url: string,
+    readonly protocols?: string[],
+  ) {
     this.url = new URL(url, 'http://x')
     this.token = this.url.searchParams.get('token')
     this.createdAtMs = Date.now()
@@ -94,7 +97,7 @@ function makeRoom(overrides: Partial<RoomSocketOptions> = {}, auth: Auth = makeA
     getSinceSeq: () => state.since,
     onFrame: (f) => frames.push(f),
     onStatus: (s, code) => statuses.push(code === undefined ? s : `${s}:${code}`),
-    createSocket: (url) => new FakeSocket(url),
+    createSocket: (url, protocols) => new FakeSocket(url, protocols),
     getToken: () => auth.getToken(),
     refreshToken: () => auth.refreshToken(),
     isOnline: () => state.online,
@@ -142,6 +145,17 @@ describe('RoomSocket', () => {
     expect(ws.url.searchParams.get('since')).toBe('12')
     ws.ready(12)
     expect(statuses).toEqual(['connecting', 'open'])
+    room.stop()
+  })
+
+  it('offers edge-chat.v2 before edge-chat.v1, and hands on a messages frame whole', async () => {
+    const { room, frames } = makeRoom()
+    await openRoom({ room })
+    expect(latest().protocols).toEqual(['edge-chat.v2', 'edge-chat.v1'])
+    const body = (seq: number) => ({ id: `m${seq}`, seq, chat_id: 7, sender: 'ann', sender_id: 2, message: `m ${seq}`, created_at: '', client_id: null, kind: 'message' as const, event: null, reply_to: null, edited_at: null, deleted: false, reactions: [], attachments: [] })
+    const batch: ServerFrame = { type: 'messages', messages: [body(1), body(2)] }
+    latest().onmessage?.({ data: JSON.stringify(batch) })
+    expect(frames.at(-1)).toEqual(batch)
     room.stop()
   })
 

@@ -1,4 +1,4 @@
-import { CLOSE_CODES, PATHS, SUBPROTOCOL, type ClientFrame, type ServerFrame } from '../../../protocol'
+import { CLOSE_CODES, PATHS, ROOM_SUBPROTOCOLS, type ClientFrame, type ServerFrame } from '../../../protocol'
 import { browserSocketOptions, runInBrowser } from './browser-socket'
 import { LiveSocket, type LiveSocketOptions } from './live-socket'
 
@@ -19,8 +19,9 @@ export class RoomSocket extends LiveSocket<ServerFrame, ClientFrame> {
     super({
       ...options,
       url: (token) => `${PATHS.chatSocket(chatId)}?${new URLSearchParams({ token, since: String(getSinceSeq()) })}`,
-      // Asking for edge-chat.v1 gets our frames; a socket without it is treated as the seed's client.
-      protocols: [SUBPROTOCOL],
+      // Asking for edge-chat.v2 (or v1) gets our frames; a socket without either is treated as the
+      // seed's client. v2 first: the room then sends a commit of several messages as one `messages` frame.
+      protocols: [...ROOM_SUBPROTOCOLS],
       finalCloseCodes: [CLOSE_CODES.notMember, CLOSE_CODES.chatDeleted, CLOSE_CODES.accountDeleted],
     })
   }

@@ -1,5 +1,5 @@
-import { signal } from '@preact/signals'
-import { CLOSE_CODES, isBlank, type AttachmentBody, type ClientFrame, type ServerFrame } from '../../../protocol'
+import { batch, signal } from '@preact/signals'
+import { CLOSE_CODES, isBlank, type AttachmentBody, type ClientFrame, type MessageBody, type ServerFrame } from '../../../protocol'
 import { fetchHistory, listMembers } from '../api/chats'
 import { ApiError, describeError } from '../api/errors'
 import { connectRoom, type ConnectionStatus, type RoomConnection } from '../api/socket'
@@ -152,15 +152,10 @@ export function requestMemberNames(readerIds: readonly number[]): void {
 
 function handleFrame(frame: ServerFrame): void {
   switch (frame.type) {
-    case 'message': {
-      if (frame.chat_id !== roomChatId.value) return
-      messages.value = mergeStored(messages.value, [fromBody(frame)])
-      if (frame.client_id) clearAckTimer(frame.client_id)
-      if (frame.sender === typingName.value) typingName.value = null
-      notePreview(frame, isVisible())
-      markRead()
-      return
-    }
+    case 'message':
+      return applyStored([frame])
+    case 'messages':
+      return applyStored(frame.messages)
     case 'message_updated':
       if (frame.message.chat_id !== roomChatId.value) return
       cursorSeq = Math.max(cursorSeq, frame.seq)
@@ -198,6 +193,25 @@ function handleFrame(frame: ServerFrame): void {
 }
 
 const isVisible = () => document.visibilityState === 'visible'
+
+/**
+ * Stored messages, from one `message` frame or one `messages` frame (`edge-chat.v2`: a commit's
+ * messages in seq order): each is applied as a `message` frame always was, in one batch of signal
+ * updates, so a frame of ten messages renders once.
+ */
+function applyStored(bodies: readonly MessageBody[]): void {
+  const mine = bodies.filter((m) => m.chat_id === roomChatId.value)
+  if (mine.length === 0) return
+  batch(() => {
+    messages.value = mergeStored(messages.value, mine.map(fromBody))
+    for (const m of mine) {
+      if (m.client_id) clearAckTimer(m.client_id)
+      if (m.sender === typingName.value) typingName.value = null
+      notePreview(m, isVisible())
+    }
+    markRead()
+  })
+}
 
 function markRead(): void {
   const chatId = roomChatId.value

@@ -1,17 +1,18 @@
 import { DELETED_USER_NAME } from '../../../protocol/http'
+import type { MessageBody } from '../../../protocol/http'
 import { CLOSE_CODES, type AuthFrame } from '../../../protocol/socket'
 import { verifyAccessToken } from '../../auth/access-tokens'
 import { isSessionRevoked } from '../../auth/revoked-sessions'
 import { errorResponse } from '../../errors'
 import { memberTag, type Member } from '../member'
 import { closeNow, closeWhenSettled, sendFrame, toLegacyFrame } from './fan-out'
-import { entryFrame, loadEntriesAfter } from './log/entries'
+import { entryFrame, loadEntriesAfter, type LoadedEntry } from './log/entries'
 import { anonymizeSender, recordRemoval, startMembership } from './log/store'
 import { readsFor } from './receipts'
 import type { Room } from './room'
 import { closeOnShards } from './shards'
 import { renameInSystemMessages } from './system-messages'
-import { addSocket, LEGACY_TAG, renewMember, socketEntry, type SocketEntry } from './sockets'
+import { addSocket, kindTags, renewMember, socketEntry, type SocketEntry, type SocketKind } from './sockets'
 
 // Who is in the room and until when: memberships starting and ending (`admit`, `removeMember`),
 // accepting a socket the worker admitted (with replay from `since`), renewing its token, and the
@@ -31,9 +32,11 @@ const REPLAY_PAGE = 200
  * is either in the replay or broadcast after it, never both and never neither. Without `since` no
  * section is needed: a batch advances `lastSeq` and lists the sockets for its broadcast in one
  * synchronous step, so the ready frame's `last_seq` is either before the batch (and the socket gets
- * its broadcast) or after it. A `legacy` socket (no subprotocol) gets no ready or resumed frame.
+ * its broadcast) or after it. A `legacy` socket (no subprotocol) gets no ready or resumed frame; a
+ * `batched` one (`edge-chat.v2`) gets the same frames as v1, except that messages may come as `messages`.
  */
-export async function acceptSocket(room: Room, member: Member, since: number | null, legacy: boolean): Promise<Response | null> {
+export async function acceptSocket(room: Room, member: Member, since: number | null, kind: SocketKind): Promise<Response | null> {
+  const legacy = kind === 'legacy'
   const { 0: client, 1: server } = new WebSocketPair()
   // Checked in the same synchronous step as the accept, so `closeSessions` either comes first
   // (refused here) or finds the socket to close.
@@ -44,8 +47,8 @@ export async function acceptSocket(room: Room, member: Member, since: number | n
       isRevoked = true
       return null
     }
-    room.ctx.acceptWebSocket(server, legacy ? [memberTag(member.userId), LEGACY_TAG] : [memberTag(member.userId)])
-    const socket = addSocket(server, member, legacy, Date.now())
+    room.ctx.acceptWebSocket(server, [memberTag(member.userId), ...kindTags(kind)])
+    const socket = addSocket(server, member, kind, Date.now())
     if (!legacy) {
       sendFrame(server, {
         type: 'ready',
@@ -74,21 +77,44 @@ export async function acceptSocket(room: Room, member: Member, since: number | n
 
 /**
  * Sends every log entry with seq > since, in seq order, then `resumed`: a message entry as a
- * `message` frame, a change entry as `message_updated` with its message's current state. A legacy
- * socket gets only members' messages, in the seed's shape. Call it inside `room.exclusive` so no
- * entry is stored (and broadcast) halfway through the replay.
+ * `message` frame, a change entry as `message_updated` with its message's current state. A batched
+ * socket (`edge-chat.v2`) gets each run of 2+ consecutive message entries of a page as one `messages`
+ * frame instead. A legacy socket gets only members' messages, in the seed's shape. Call it inside
+ * `room.exclusive` so no entry is stored (and broadcast) halfway through the replay.
  */
 async function replayUnlocked(room: Room, ws: WebSocket, socket: SocketEntry, since: number): Promise<void> {
   let cursor: number | null = since
   while (cursor !== null) {
     const { entries, next } = await loadEntriesAfter(room, cursor, REPLAY_PAGE)
-    for (const entry of entries) {
-      if (!socket.legacy) sendFrame(ws, entryFrame(entry))
-      else if (entry.targetSeq === null && entry.message.kind === 'message') sendFrame(ws, toLegacyFrame(entry.message))
+    if (socket.batched) replayBatched(ws, entries)
+    else {
+      for (const entry of entries) {
+        if (!socket.legacy) sendFrame(ws, entryFrame(entry))
+        else if (entry.targetSeq === null && entry.message.kind === 'message') sendFrame(ws, toLegacyFrame(entry.message))
+      }
     }
     cursor = next
   }
   if (!socket.legacy) sendFrame(ws, { type: 'resumed', last_seq: room.lastSeq })
+}
+
+/** One replay page to a v2 socket: runs of messages as `messages` frames, a change entry between them on its own. */
+function replayBatched(ws: WebSocket, entries: LoadedEntry[]): void {
+  let run: MessageBody[] = []
+  const flush = () => {
+    if (run.length === 1) sendFrame(ws, { type: 'message', ...run[0]! })
+    else if (run.length > 1) sendFrame(ws, { type: 'messages', messages: run })
+    run = []
+  }
+  for (const entry of entries) {
+    if (entry.targetSeq === null) {
+      run.push(entry.message)
+      continue
+    }
+    flush()
+    sendFrame(ws, entryFrame(entry))
+  }
+  flush()
 }
 
 /** The `resume` frame: a replay on an open socket. */

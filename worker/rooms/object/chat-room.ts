@@ -3,7 +3,7 @@ import * as v from 'valibot'
 import type { ErrorBody } from '../../../protocol/errors'
 import type { HistoryResponse, MessageBody, SendResponse, SystemEvent } from '../../../protocol/http'
 import { SocketQuerySchema } from '../../../protocol/requests'
-import { CLOSE_CODES, SUBPROTOCOL } from '../../../protocol/socket'
+import { CLOSE_CODES } from '../../../protocol/socket'
 import type { Env } from '../../env'
 import { AppError, errorResponse } from '../../errors'
 import { decodeMember, MEMBER_HEADER, memberTag, type Member } from '../member'
@@ -27,7 +27,7 @@ import { setReceipts } from './receipts'
 import { createExclusive, openRoom, type Room } from './room'
 import { shardAttach, shardFrame, shardSync, type AttachReply, type LogSlice, type ShardForwardedFrame, type ShardFrameReply } from './shard-calls'
 import { closeSessionsOnShards, planShards, raiseShardCount, registerShards, routeToShard } from './shards'
-import { socketEntry } from './sockets'
+import { socketEntry, socketKindOf } from './sockets'
 import { recordSystem } from './system-messages'
 
 export type { AttachReply, ChatSummary, LogSlice, ResealBatch, ShardForwardedFrame, ShardFrameReply }
@@ -90,7 +90,7 @@ export class ChatRoom extends DurableObject<Env> {
     const since = v.safeParse(SocketQuerySchema, { since: query.get('since') ?? undefined })
     if (!since.success) return errorResponse('invalid_request', '"since" must be a non-negative integer.')
     // The worker chose the protocol from Sec-WebSocket-Protocol (`rooms/subprotocol.ts`) and selects it in the 101.
-    const legacy = query.get('subprotocol') !== SUBPROTOCOL
+    const kind = socketKindOf(query.get('subprotocol'))
     // A chat that does not exist (or was deleted) has no data key, so the room cannot open: that is
     // the caller's 404, not a server failure.
     const room = await this.room().catch((err: unknown) => {
@@ -104,9 +104,9 @@ export class ChatRoom extends DurableObject<Env> {
     if (isSessionRevoked(this.ctx.storage.kv, member.sessionId, Date.now())) {
       return errorResponse('session_revoked', 'This session was signed out; sign in again.')
     }
-    const routed = routeToShard(room, member.userId, legacy)
+    const routed = routeToShard(room, member.userId, kind === 'legacy')
     if (routed) return routed
-    const accepted = await acceptSocket(room, member, since.output.since ?? null, legacy)
+    const accepted = await acceptSocket(room, member, since.output.since ?? null, kind)
     return accepted ?? errorResponse('not_member', 'You are not a member of this chat.')
   }
 

@@ -1,28 +1,44 @@
 import type { MessageBody } from '../../../protocol/http'
 import type { LegacyMessageFrame, ServerFrame } from '../../../protocol/socket'
 import { notifyShards } from './shards'
-import { LEGACY_TAG, type SocketEntry } from './sockets'
+import { BATCH_TAG, LEGACY_TAG, type SocketEntry } from './sockets'
 
-/** The room's open sockets by protocol: `current` speaks `edge-chat.v1`, `legacy` the seed's frames. */
+/**
+ * The room's open sockets by protocol. `current` is every socket speaking our frames (`edge-chat.v1`
+ * and v2 alike: anything but a stored message's broadcast goes to all of them the same way);
+ * `batched` (v2) and `unbatched` (v1) split it for a commit's messages (`log/commit.ts`); `legacy`
+ * gets the seed's frames.
+ */
 export interface SocketLists {
   current: WebSocket[]
+  batched: WebSocket[]
+  unbatched: WebSocket[]
   legacy: WebSocket[]
 }
 
 /**
- * Lists the sockets once per batch: `getWebSockets` builds every socket object per call. With no
- * legacy socket (the usual case) this costs one extra listing of zero sockets and no filtering.
+ * Lists the sockets once per batch: `getWebSockets` builds every socket object per call. One listing
+ * per tag; a tag nobody has costs a listing of zero sockets, and a room whose sockets all speak one
+ * protocol (the usual case) does no filtering.
  */
 export function listSockets(ctx: DurableObjectState): SocketLists {
   const all = ctx.getWebSockets()
   const legacy = ctx.getWebSockets(LEGACY_TAG)
-  if (legacy.length === 0) return { current: all, legacy }
-  const isLegacy = new Set(legacy)
-  return { current: all.filter((ws) => !isLegacy.has(ws)), legacy }
+  const batched = ctx.getWebSockets(BATCH_TAG)
+  const current = legacy.length === 0 ? all : without(all, legacy)
+  if (batched.length === 0) return { current, batched, unbatched: current, legacy }
+  // `batched` is a subset of `current`, each socket once: equal lengths mean equal lists.
+  const unbatched = batched.length === current.length ? [] : without(current, batched)
+  return { current, batched, unbatched, legacy }
+}
+
+function without(sockets: WebSocket[], left: WebSocket[]): WebSocket[] {
+  const out = new Set(left)
+  return sockets.filter((ws) => !out.has(ws))
 }
 
 /**
- * Sends one already-serialized unsequenced frame (a typing notice) to every `edge-chat.v1` socket:
+ * Sends one already-serialized unsequenced frame (a typing notice) to every `edge-chat.v1` and v2 socket:
  * one JSON.stringify per frame, not per member; a sharded group's other sockets get it through one
  * call per shard. Stored entries reach the shards with their seq instead (`shards.ts` feedShards).
  */

@@ -69,7 +69,7 @@ export async function planShards(room: Room): Promise<number> {
 
 /**
  * Where a new socket of `userId` goes: null = this room (unsharded, or a legacy socket: shards
- * speak only `edge-chat.v1`); otherwise the worker is told which shard takes it (a 307 naming it in
+ * speak only `edge-chat.v1` and v2); otherwise the worker is told which shard takes it (a 307 naming it in
  * SHARD_HEADER), or refused 403 `not_member` here, so only members are sent on. The shard asks the
  * room once more when it attaches (`shardAttach`), which settles a removal in between.
  */

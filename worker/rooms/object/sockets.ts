@@ -1,4 +1,4 @@
-import { FRAME_BURST, FRAMES_PER_SECOND } from '../../../protocol/socket'
+import { FRAME_BURST, FRAMES_PER_SECOND, SUBPROTOCOL, SUBPROTOCOL_V2 } from '../../../protocol/socket'
 import { readMember, writeMember, type Member } from '../member'
 
 // Per-socket state inside the room: who the socket is (attachment + cache), which protocol it
@@ -12,12 +12,35 @@ import { readMember, writeMember, type Member } from '../member'
  */
 export const LEGACY_TAG = 'legacy'
 
+/**
+ * The tag of a socket that speaks `edge-chat.v2`: a commit of several messages reaches it as one
+ * `messages` frame (`log/commit.ts`). A tag for the same reasons as LEGACY_TAG.
+ */
+export const BATCH_TAG = 'batch'
+
+/** How the room speaks to a socket: the seed's frames, `edge-chat.v1`, or v1 plus `messages` (v2). */
+export type SocketKind = 'legacy' | 'current' | 'batched'
+
+/** The kind of a socket from the subprotocol the worker chose for it (`rooms/subprotocol.ts`); none = the seed's client. */
+export function socketKindOf(subprotocol: string | null): SocketKind {
+  if (subprotocol === SUBPROTOCOL_V2) return 'batched'
+  return subprotocol === SUBPROTOCOL ? 'current' : 'legacy'
+}
+
+/** The tags a socket of `kind` is accepted with, besides its member's. */
+export function kindTags(kind: SocketKind): string[] {
+  if (kind === 'legacy') return [LEGACY_TAG]
+  return kind === 'batched' ? [BATCH_TAG] : []
+}
+
 /** What the room needs on every frame of a socket. */
 export interface SocketEntry {
   member: Member
   flood: FloodBucket
   /** Tagged LEGACY_TAG: gets only message frames (no ready, ack, error, typing, pong...). */
   legacy: boolean
+  /** Tagged BATCH_TAG (`edge-chat.v2`): a replay page goes out as one `messages` frame. */
+  batched: boolean
   /** Frames of this socket still being handled (a send waits for its batch's commit and ack). */
   inFlight: number
   /** A close the server decided; it is sent once `inFlight` reaches 0 (`fan-out.ts`). */
@@ -51,13 +74,17 @@ export function socketEntry(ctx: DurableObjectState, ws: WebSocket, nowMs: numbe
   if (cached) return cached
   const member = readMember(ws)
   if (!member) return null
-  return addEntry(ws, member, ctx.getTags(ws).includes(LEGACY_TAG), nowMs)
+  const tags = ctx.getTags(ws)
+  return addEntry(ws, member, tags.includes(LEGACY_TAG) ? 'legacy' : tags.includes(BATCH_TAG) ? 'batched' : 'current', nowMs)
 }
 
-/** A socket just accepted: who it is goes into its attachment (kept across hibernation) and memory. */
-export function addSocket(ws: WebSocket, member: Member, legacy: boolean, nowMs: number): SocketEntry {
+/**
+ * A socket just accepted (with `kindTags(kind)`): who it is goes into its attachment (kept across
+ * hibernation) and memory.
+ */
+export function addSocket(ws: WebSocket, member: Member, kind: SocketKind, nowMs: number): SocketEntry {
   writeMember(ws, member)
-  return addEntry(ws, member, legacy, nowMs)
+  return addEntry(ws, member, kind, nowMs)
 }
 
 /** A renewal: the attachment and the cached copy change together. */
@@ -66,8 +93,8 @@ export function renewMember(ws: WebSocket, socket: SocketEntry, member: Member):
   socket.member = member
 }
 
-function addEntry(ws: WebSocket, member: Member, legacy: boolean, nowMs: number): SocketEntry {
-  const entry: SocketEntry = { member, flood: fullBucket(nowMs), legacy, inFlight: 0, closing: null }
+function addEntry(ws: WebSocket, member: Member, kind: SocketKind, nowMs: number): SocketEntry {
+  const entry: SocketEntry = { member, flood: fullBucket(nowMs), legacy: kind === 'legacy', batched: kind === 'batched', inFlight: 0, closing: null }
   entries.set(ws, entry)
   return entry
 }

@@ -27,7 +27,8 @@ export async function attachSocket(shard: Shard, member: Member, since: number |
       const others = shard.ctx.getWebSockets()
       const { 0: client, 1: server } = new WebSocketPair()
       shard.ctx.acceptWebSocket(server, [memberTag(member.userId)])
-      addSocket(server, member, false, Date.now())
+      // A v2 socket here is tagged like a v1 one: a shard sends per-entry `message` frames, valid v2.
+      addSocket(server, member, 'current', Date.now())
       sendFrame(server, {
         type: 'ready',
         chat_id: identity(shard).chatId,

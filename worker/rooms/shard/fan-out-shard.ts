@@ -1,14 +1,14 @@
 import { DurableObject } from 'cloudflare:workers'
 import * as v from 'valibot'
 import { SocketQuerySchema } from '../../../protocol/requests'
-import { CLOSE_CODES, SUBPROTOCOL } from '../../../protocol/socket'
+import { CLOSE_CODES, ROOM_SUBPROTOCOLS } from '../../../protocol/socket'
 import type { Env } from '../../env'
 import { errorResponse } from '../../errors'
 import { decodeMember, MEMBER_HEADER } from '../member'
 import { closeExpired } from '../object/admission'
 import { broadcastTo, closeSocket } from '../object/fan-out'
 import { closeSessions } from '../object/revocation'
-import { socketEntry } from '../object/sockets'
+import { socketEntry, socketKindOf } from '../object/sockets'
 import { attachSocket, closeMember, destroyShard } from './admission'
 import { handleShardFrame } from './frames'
 import type { ShardEntry } from './plan'
@@ -38,7 +38,7 @@ export class FanOutShard extends DurableObject<Env> {
     const since = v.safeParse(SocketQuerySchema, { since: query.get('since') ?? undefined })
     if (!since.success) return errorResponse('invalid_request', '"since" must be a non-negative integer.')
     // The room keeps the seed's sockets itself (`object/shards.ts` routeSocket); one here is a routing bug.
-    if (query.get('subprotocol') !== SUBPROTOCOL) return errorResponse('invalid_request', `A shard speaks only ${SUBPROTOCOL}.`)
+    if (socketKindOf(query.get('subprotocol')) === 'legacy') return errorResponse('invalid_request', `A shard speaks only ${ROOM_SUBPROTOCOLS.join(' and ')}.`)
     identity(this.shard)
     return attachSocket(this.shard, member, since.output.since ?? null)
   }

@@ -43,9 +43,9 @@ describe('GET /ws/me/', () => {
     expect(await errorCode(res)).toBe('invalid_request')
   })
 
-  it('selects edge-chat.v1 and starts with ready', async () => {
+  it.each([['edge-chat.v1'], ['edge-chat.v2, edge-chat.v1']])('selects edge-chat.v1 for an offer of %s and starts with ready', async (offer) => {
     const user = await signUp('ready')
-    const res = await upgradeChannel(user.accessToken)
+    const res = await upgradeChannel(user.accessToken, { 'Sec-WebSocket-Protocol': offer })
     expect(res.status).toBe(101)
     expect(res.headers.get('Sec-WebSocket-Protocol')).toBe('edge-chat.v1')
     const ws = res.webSocket!

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { MessageBody } from '../../../protocol/http'
-import { MAX_FRAME_BYTES, SUBPROTOCOL, type MessageFrame } from '../../../protocol/socket'
+import { MAX_FRAME_BYTES, SUBPROTOCOL, SUBPROTOCOL_V2, type MessageFrame } from '../../../protocol/socket'
 import { addToGroup, closeCode, createGroup, errorCode, lastSeqOf, openSocket, ORIGIN, recordSocket, signUp, socketPath, upgrade, type TestUser } from '../helpers'
 
 // Issue #9 item 8: `edge-chat.v1` is asked for with Sec-WebSocket-Protocol; a socket that asks for
@@ -20,6 +20,10 @@ describe('GET /ws/chat/<id>/ Sec-WebSocket-Protocol', () => {
     { offer: null, status: 101, selected: null, firstFrame: null },
     { offer: SUBPROTOCOL, status: 101, selected: SUBPROTOCOL, firstFrame: 'ready' },
     { offer: `foo, ${SUBPROTOCOL}`, status: 101, selected: SUBPROTOCOL, firstFrame: 'ready' },
+    { offer: SUBPROTOCOL_V2, status: 101, selected: SUBPROTOCOL_V2, firstFrame: 'ready' },
+    { offer: `${SUBPROTOCOL_V2}, ${SUBPROTOCOL}`, status: 101, selected: SUBPROTOCOL_V2, firstFrame: 'ready' },
+    { offer: `${SUBPROTOCOL}, ${SUBPROTOCOL_V2}`, status: 101, selected: SUBPROTOCOL, firstFrame: 'ready' },
+    { offer: `edge-chat.v3, ${SUBPROTOCOL_V2}`, status: 101, selected: SUBPROTOCOL_V2, firstFrame: 'ready' },
     { offer: 'foo', status: 400, selected: null, firstFrame: null },
     { offer: 'foo, bar', status: 400, selected: null, firstFrame: null },
     { offer: '', status: 101, selected: null, firstFrame: null },

@@ -1,5 +1,4 @@
 import type { AttachmentBody, MessageBody, SendResponse } from '../../../../protocol/http'
-import type { MessageFrame } from '../../../../protocol/socket'
 import { AppError } from '../../../errors'
 import { meterBatch } from '../../../metering/meter'
 import { claimForSend, releaseForSend, withAttachments } from '../attachments'
@@ -164,7 +163,11 @@ async function sealAll(room: Room, drafts: Draft[]): Promise<StoredMessage[]> {
   return stored
 }
 
-/** Seq order, one transaction, then broadcast and ack each message in seq order. */
+/**
+ * Seq order, one transaction, then broadcast and ack in seq order: the batch's one `messages` frame to
+ * the v2 sockets first, then each message's `message` frame to the v1 sockets followed by its ack, so
+ * every ack follows the frame holding its message on every protocol.
+ */
 async function commitBatch(room: Room, batch: PendingSend[]): Promise<void> {
   let drafts = draftsOf(batch)
   let stored = await sealAll(room, drafts)
@@ -188,21 +191,28 @@ async function commitBatch(room: Room, batch: PendingSend[]): Promise<void> {
   // but holding costs per frame per socket; waiting here costs once per batch, and the sends that
   // arrive meanwhile form the next batch (one commit in flight, as in a database's group commit).
   await room.ctx.storage.sync()
-  const entries = drafts.map(({ first, resends }, i) => {
+  const entries = drafts.map(({ first }, i) => {
     const message = toBody(room.chatId, stored[i]!, first.text)
     if (previews && first.replyTo !== null) message.reply_to = previews.get(first.replyTo) ?? null
     message.attachments = first.attachments
-    const frame: MessageFrame = { type: 'message', ...message }
-    const payload = JSON.stringify(frame)
-    broadcastTo(sockets.current, payload)
+    // Each body is serialized once; its `message` frame and the batch's `messages` frame reuse the text.
+    const body = JSON.stringify(message)
+    return { message, body, seq: message.seq, frame: messageFrameOf(body) }
+  })
+  // `edge-chat.v2` sockets: the whole batch as one frame, one send per socket instead of one per message.
+  if (sockets.batched.length > 0 && entries.length > 0) {
+    broadcastTo(sockets.batched, entries.length === 1 ? entries[0]!.frame : messagesFrameOf(entries.map((e) => e.body)))
+  }
+  drafts.forEach(({ first, resends }, i) => {
+    const { message, frame } = entries[i]!
+    broadcastTo(sockets.unbatched, frame)
     // The seed's clients get the message body alone, serialized once for all of them.
     if (sockets.legacy.length > 0) broadcastTo(sockets.legacy, JSON.stringify(toLegacyFrame(message)))
     answer(first, message, false)
     for (const pending of resends) answer(pending, message, true)
-    return { seq: message.seq, frame: payload }
   })
   // A sharded group's other sockets: one call per shard for the whole batch, before any ack's awaiter runs.
-  feedShards(room.ctx, entries)
+  feedShards(room.ctx, entries.map(({ seq, frame }) => ({ seq, frame })))
   if (drafts.length > 0) messagesStored(room)
   await Promise.all(resent)
 }
@@ -252,6 +262,16 @@ function answerStoredResends(room: Room, drafts: Draft[]): { fresh: Draft[]; ans
     )
   }
   return { fresh, answered }
+}
+
+/** `{"type":"message",...body}` from a MessageBody's JSON, the same text JSON.stringify of the frame gives. */
+function messageFrameOf(body: string): string {
+  return `{"type":"message",${body.slice(1)}`
+}
+
+/** A MessagesFrame from its bodies' JSON, in seq order, without serializing them again. */
+function messagesFrameOf(bodies: string[]): string {
+  return `{"type":"messages","messages":[${bodies.join(',')}]}`
 }
 
 function answer(pending: PendingSend, message: MessageBody, duplicate: boolean): void {

@@ -1,0 +1,167 @@
+import { env } from 'cloudflare:workers'
+import { runInDurableObject } from 'cloudflare:test'
+import { describe, expect, it } from 'vitest'
+import type { LegacyMessageFrame, MessageFrame, MessagesFrame, ServerFrame } from '../../../protocol/socket'
+import { SUBPROTOCOL, SUBPROTOCOL_V2 } from '../../../protocol/socket'
+import type { ChatRoom } from '../../rooms/object/chat-room'
+import { forgetSocket } from '../../rooms/object/sockets'
+import { shardOf } from '../../rooms/shard/plan'
+import { addToGroup, createGroup, lastSeqOf, openSocket, ORIGIN, recordSocket, sendMessage, signUp, socketPath, upgrade, type TestSocket, type TestUser } from '../helpers'
+
+// Issue #16: an `edge-chat.v2` socket gets a commit of several messages as one `messages` frame;
+// v1 and the seed's sockets in the same room still get one frame per message.
+
+const SHARDS = 4
+// Waits end as soon as the frame arrives; the deadline only bounds a failure on a busy machine.
+const WAIT_MS = 20_000
+const BURST = 20
+
+function roomOf(chatId: number) {
+  return env.CHAT_ROOM.getByName(String(chatId))
+}
+
+/** Hands the frames to the live room in one synchronous burst: the first commits alone, the rest pile up behind it as a batch. */
+async function burst(chatId: number, userId: number, frames: object[]): Promise<void> {
+  await runInDurableObject(roomOf(chatId), async (instance: ChatRoom, state) => {
+    const [ws] = state.getWebSockets(String(userId))
+    await Promise.all(frames.map((f) => instance.webSocketMessage(ws!, JSON.stringify(f))))
+  })
+}
+
+const sends = (count: number, prefix = 'm') => Array.from({ length: count }, (_, i) => ({ type: 'send', client_id: `${prefix}${i}`, text: `${prefix} ${i}` }))
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
+
+/** Every log entry a socket received, one per message whether it came alone or in a `messages` frame: [kind, seq]. */
+function entriesOf(frames: ServerFrame[]): [string, number][] {
+  return frames.flatMap((f): [string, number][] => {
+    if (f.type === 'message') return [['message', f.seq]]
+    if (f.type === 'messages') return f.messages.map((m) => ['message', m.seq])
+    if (f.type === 'message_updated') return [['message_updated', f.seq]]
+    return []
+  })
+}
+
+const batchesOf = (frames: ServerFrame[]) => frames.filter((f): f is MessagesFrame => f.type === 'messages')
+const isReady = (f: ServerFrame) => f.type === 'ready'
+/** Resolves once the socket has an entry of `seq`, alone or inside a `messages` frame. */
+const hasSeq = (seq: number) => (f: ServerFrame) => entriesOf([f]).some(([, s]) => s === seq)
+
+async function openV2(chatId: number, user: TestUser, since?: number): Promise<TestSocket> {
+  const s = await openSocket(chatId, user.accessToken, { since, subprotocol: `${SUBPROTOCOL_V2}, ${SUBPROTOCOL}` })
+  await s.waitFor(isReady, WAIT_MS)
+  return s
+}
+
+async function groupOf(count: number): Promise<{ chatId: number; users: TestUser[]; base: number }> {
+  const users = await Promise.all(Array.from({ length: count }, () => signUp('batched')))
+  const chatId = await createGroup(users[0]!)
+  for (const user of users.slice(1)) await addToGroup(chatId, users[0]!, user)
+  return { chatId, users, base: await lastSeqOf(chatId) }
+}
+
+describe('edge-chat.v2 messages frames', { timeout: 60_000 }, () => {
+  it('selects edge-chat.v2 in the 101 when offered first', async () => {
+    const { chatId, users } = await groupOf(1)
+    const res = await upgrade(socketPath(chatId, users[0]!.accessToken), { Origin: ORIGIN, 'Sec-WebSocket-Protocol': `${SUBPROTOCOL_V2}, ${SUBPROTOCOL}` })
+    expect(res.status).toBe(101)
+    expect(res.headers.get('Sec-WebSocket-Protocol')).toBe(SUBPROTOCOL_V2)
+    const s = await recordSocket(res)
+    expect((await s.waitFor(isReady)).type).toBe('ready')
+  })
+
+  it('gives a v2 socket a batch as messages frames, and v1 and seed sockets the same messages one frame each, exactly once in seq order', async () => {
+    const { chatId, users, base } = await groupOf(4)
+    const [sender, v2User, v1User, legacyUser] = users as [TestUser, TestUser, TestUser, TestUser]
+    const from = await openV2(chatId, sender)
+    const v2 = await openV2(chatId, v2User)
+    const v1 = await openSocket(chatId, v1User.accessToken)
+    await v1.waitFor(isReady)
+    const legacy = await openSocket(chatId, legacyUser.accessToken, { subprotocol: null })
+    const last = base + BURST
+    await burst(chatId, sender.id, sends(BURST))
+    await Promise.all([v2, v1, from].map((s) => s.waitFor(hasSeq(last), WAIT_MS)))
+    await legacy.waitFor((f) => (f as unknown as LegacyMessageFrame).seq === last, WAIT_MS)
+
+    const all = range(base + 1, last).map((seq): [string, number] => ['message', seq])
+    expect(entriesOf(v2.frames)).toEqual(all)
+    expect(entriesOf(v1.frames)).toEqual(all)
+    expect((legacy.frames as unknown as LegacyMessageFrame[]).map((f) => f.seq)).toEqual(range(base + 1, last))
+    // The burst really was batched: at least one frame carried several messages, and none carried one.
+    const batches = batchesOf(v2.frames)
+    expect(batches.length).toBeGreaterThan(0)
+    for (const batch of batches) expect(batch.messages.length).toBeGreaterThanOrEqual(2)
+    expect(batchesOf(v1.frames)).toEqual([])
+    // Each item of a `messages` frame is exactly the v1 `message` frame minus its type.
+    const v1Bodies = v1.frames.filter((f): f is MessageFrame => f.type === 'message').map(({ type: _type, ...body }) => body)
+    const v2Bodies = v2.frames.flatMap((f) => (f.type === 'messages' ? f.messages : f.type === 'message' ? [(({ type: _type, ...body }) => body)(f)] : []))
+    expect(v2Bodies).toEqual(v1Bodies)
+  })
+
+  it('acks each send on a v2 socket once, in seq order, after the frame holding its message', async () => {
+    const { chatId, users, base } = await groupOf(2)
+    const from = await openV2(chatId, users[0]!)
+    await burst(chatId, users[0]!.id, sends(BURST))
+    await from.waitFor((f) => f.type === 'ack' && f.client_id === `m${BURST - 1}`, WAIT_MS)
+    const acks = from.frames.flatMap((f, index) => (f.type === 'ack' ? [{ ...f, index }] : []))
+    expect(acks.map((a) => [a.client_id, a.seq, a.duplicate])).toEqual(range(0, BURST - 1).map((i) => [`m${i}`, base + 1 + i, false]))
+    for (const ack of acks) expect(from.frames.findIndex(hasSeq(ack.seq))).toBeLessThan(ack.index)
+    expect(batchesOf(from.frames).length).toBeGreaterThan(0)
+  })
+
+  it('replays from `since` to a v2 socket as runs of messages frames around change entries, the same entries a v1 socket gets', async () => {
+    const { chatId, users, base } = await groupOf(2)
+    const [a, b] = users as [TestUser, TestUser]
+    for (const text of ['one', 'two', 'three']) await sendMessage(chatId, a, text)
+    const editor = await openSocket(chatId, a.accessToken)
+    editor.send({ type: 'edit', seq: base + 1, text: 'one, edited' })
+    await editor.waitFor((f) => f.type === 'message_updated' && f.seq === base + 4, WAIT_MS)
+    await sendMessage(chatId, a, 'five')
+    for (const text of ['six', 'seven']) await sendMessage(chatId, a, text)
+
+    const v2 = await openV2(chatId, b, base)
+    const v1 = await openSocket(chatId, b.accessToken, { since: base })
+    await Promise.all([v2, v1].map((s) => s.waitFor((f) => f.type === 'resumed', WAIT_MS)))
+    const expected: [string, number][] = [...range(base + 1, base + 3).map((seq): [string, number] => ['message', seq]), ['message_updated', base + 4], ...range(base + 5, base + 7).map((seq): [string, number] => ['message', seq])]
+    expect(entriesOf(v1.frames)).toEqual(expected)
+    expect(entriesOf(v2.frames)).toEqual(expected)
+    expect(v2.frames.map((f) => (f.type === 'messages' ? `messages:${f.messages.length}` : f.type))).toEqual(['ready', 'messages:3', 'message_updated', 'messages:3', 'resumed'])
+    // The replay carries each message's current state: the edit shows in the first one.
+    expect(batchesOf(v2.frames)[0]!.messages[0]!.message).toBe('one, edited')
+  })
+
+  it('keeps a socket v2 across the room dropping its memory (hibernation): a resume replays a messages frame', async () => {
+    const { chatId, users, base } = await groupOf(2)
+    const [a, b] = users as [TestUser, TestUser]
+    const v2 = await openV2(chatId, b)
+    for (const text of ['one', 'two']) await sendMessage(chatId, a, text)
+    await v2.waitFor(hasSeq(base + 2), WAIT_MS)
+    await runInDurableObject(roomOf(chatId), (_instance, state) => {
+      for (const ws of state.getWebSockets()) forgetSocket(ws)
+    })
+    const before = v2.frames.length
+    v2.send({ type: 'resume', since: base })
+    await v2.waitFor((f) => f.type === 'resumed', WAIT_MS)
+    expect(v2.frames.slice(before).map((f) => (f.type === 'messages' ? f.messages.map((m) => m.seq) : f.type))).toEqual([[base + 1, base + 2], 'resumed'])
+  })
+
+  it('admits a v2 socket on a sharded group\'s shard, which delivers every message once, in seq order', async () => {
+    const { chatId, users, base } = await groupOf(8)
+    expect(await roomOf(chatId).setShardCount(SHARDS)).toBe(SHARDS)
+    const sender = users[0]!
+    // A member on a shard other than the sender's.
+    const member = users.find((u) => shardOf(u.id, SHARDS) !== shardOf(sender.id, SHARDS))!
+    const res = await upgrade(socketPath(chatId, member.accessToken), { Origin: ORIGIN, 'Sec-WebSocket-Protocol': `${SUBPROTOCOL_V2}, ${SUBPROTOCOL}` })
+    expect(res.status).toBe(101)
+    expect(res.headers.get('Sec-WebSocket-Protocol')).toBe(SUBPROTOCOL_V2)
+    const v2 = await recordSocket(res)
+    await v2.waitFor(isReady, WAIT_MS)
+    const from = await openV2(chatId, sender)
+    const PER_SENDER = 8
+    for (let i = 0; i < PER_SENDER; i++) from.send({ type: 'send', client_id: `s${i}`, text: `s ${i}` })
+    const last = base + PER_SENDER
+    await v2.waitFor(hasSeq(last), WAIT_MS)
+    expect(entriesOf(v2.frames)).toEqual(range(base + 1, last).map((seq) => ['message', seq]))
+    // A socket in the room only: a shard holds it.
+    expect(await runInDurableObject(roomOf(chatId), (_instance, state) => state.getWebSockets().length)).toBe(0)
+  })
+})
