@@ -68,9 +68,13 @@ export async function runDevWorker({ config, port, persistTo, vars = [] }) {
   }
   worker.raw.on('error', (event) => console.error(`dev-worker: ${event?.reason ?? event?.message ?? 'error'}`))
   console.log(`dev-worker: ready on ${await worker.url} (no inspector)`)
-  await new Promise((resolve) => {
-    for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, resolve)
+  // wrangler (its pages module) and miniflare (its exit hook) answer SIGINT and SIGTERM with an
+  // immediate process.exit, which would skip dispose; ours replace theirs. Miniflare's 'exit' hook
+  // stays, so workerd is still killed if dispose runs out of time.
+  const signal = await new Promise((resolve) => {
+    for (const name of ['SIGINT', 'SIGTERM']) process.removeAllListeners(name).once(name, () => resolve(name))
   })
+  console.log(`dev-worker: ${signal}, stopping`)
   // A second signal, or a dispose that hangs, must still end the process.
   for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(1))
   setTimeout(() => {

@@ -32,6 +32,16 @@ const { values: args } = parseArgs({
     var: { type: 'string', multiple: true, default: [] },
   },
 })
+try {
+  varBindings(args.var)
+} catch (err) {
+  console.error(`start: ${err.message}`)
+  process.exit(2)
+}
+if (args['no-inspector'] && args['inspector-port']) {
+  console.error('start: --no-inspector and --inspector-port exclude each other')
+  process.exit(2)
+}
 
 // Miniflare fetches Request.cf from Cloudflare at start-up and on reload; offline that only costs
 // time and warnings, so use its placeholder. No telemetry from a developer's machine.
@@ -66,16 +76,6 @@ if (missing.length > 0) {
 if (!args['no-build']) run(bin('vite'), ['build', '--logLevel', 'warn'])
 
 const persist = args['persist-to'] ? ['--persist-to', args['persist-to']] : []
-try {
-  varBindings(args.var)
-} catch (err) {
-  console.error(`start: ${err.message}`)
-  process.exit(2)
-}
-if (args['no-inspector'] && args['inspector-port']) {
-  console.error('start: --no-inspector and --inspector-port exclude each other')
-  process.exit(2)
-}
 const vars = args.var.flatMap((pair) => ['--var', pair])
 const inspector = args['inspector-port'] ? ['--inspector-port', args['inspector-port']] : []
 run(bin('wrangler'), ['d1', 'migrations', 'apply', 'DB', '--local', ...persist])
