@@ -39,7 +39,7 @@ export function varBindings(pairs) {
 /**
  * Starts the worker of `config` (a wrangler.toml path, relative to the working directory) on
  * http://127.0.0.1:<port> without the inspector and keeps it running until SIGINT or SIGTERM, then
- * disposes it (workerd stopped, storage flushed) and exits 0. `persistTo`: the local state directory,
+ * disposes it (workerd stopped) and exits 0. `persistTo`: the local state directory,
  * as `--persist-to` (default: .wrangler/state beside the config); `vars`: `--var` pairs (see
  * varBindings). Secrets come from the .dev.vars beside the config, as with `wrangler dev`.
  * On a start-up failure it prints wrangler's reason and exits 1.
@@ -76,7 +76,7 @@ export async function runDevWorker({ config, port, persistTo, vars = [] }) {
   })
   console.log(`dev-worker: ${signal}, stopping`)
   // A second signal, or a dispose that hangs, must still end the process.
-  for (const signal of ['SIGINT', 'SIGTERM']) process.once(signal, () => process.exit(1))
+  for (const name of ['SIGINT', 'SIGTERM']) process.once(name, () => process.exit(1))
   setTimeout(() => {
     console.error(`dev-worker: dispose took over ${DISPOSE_DEADLINE_MS} ms`)
     process.exit(1)
