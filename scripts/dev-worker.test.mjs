@@ -39,7 +39,7 @@ function writeWorker() {
   const dir = mkdtempSync(path.join(scratch, 'worker-'))
   writeFileSync(
     path.join(dir, 'worker.js'),
-    'export default { fetch(request, env) { console.log("request", new URL(request.url).pathname); return Response.json({ greeting: env.GREETING, other: env.OTHER, secret: env.SECRET }) } }\n',
+    'export default { fetch(request, env) { console.log("request", new URL(request.url).pathname); return Response.json({ greeting: env.GREETING, other: env.OTHER, extra: env.EXTRA, secret: env.SECRET }) } }\n',
   )
   writeFileSync(path.join(dir, 'wrangler.toml'), 'name = "dev-worker-test"\nmain = "worker.js"\ncompatibility_date = "2026-04-20"\nsend_metrics = false\n\n[vars]\nGREETING = "from config"\nOTHER = "kept"\n')
   writeFileSync(path.join(dir, '.dev.vars'), 'SECRET="from dev vars"\n')
@@ -95,10 +95,11 @@ function workerdChildren(pid) {
 describe('node scripts/dev-worker.mjs', { timeout: 90000 }, () => {
   it('serves the worker with --var over [vars] and .dev.vars secrets, runs workerd without an inspector, and exits 0 on SIGTERM', async () => {
     const dir = writeWorker()
-    const server = launch(dir, await freePort(), ['--var', 'GREETING:from:var'])
+    // EXTRA is not in [vars], as ROOM_SHARD_MEMBERS and BENCH_METER are not in the app's.
+    const server = launch(dir, await freePort(), ['--var', 'GREETING:from:var', '--var', 'EXTRA:added'])
     const url = await server.ready
     const res = await fetch(new URL('/x', url))
-    expect(await res.json()).toEqual({ greeting: 'from:var', other: 'kept', secret: 'from dev vars' })
+    expect(await res.json()).toEqual({ greeting: 'from:var', other: 'kept', extra: 'added', secret: 'from dev vars' })
     const workerds = workerdChildren(server.child.pid)
     expect(workerds.length).toBeGreaterThan(0)
     expect(workerds.flat().filter((arg) => arg.startsWith('--inspector-addr'))).toEqual([])
