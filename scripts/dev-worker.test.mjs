@@ -9,8 +9,13 @@ import { varBindings } from './dev-worker.mjs'
 const runner = path.join(import.meta.dirname, 'dev-worker.mjs')
 const scratch = mkdtempSync(path.join(tmpdir(), 'edge-chat-dev-worker-test-'))
 const children = new Set()
+// A failed test leaves its launcher running: kill its whole process group, workerd included.
 afterAll(() => {
-  for (const child of children) child.kill('SIGKILL')
+  for (const child of children) {
+    try {
+      process.kill(-child.pid, 'SIGKILL')
+    } catch {}
+  }
   rmSync(scratch, { recursive: true, force: true })
 })
 
@@ -60,6 +65,7 @@ function launch(dir, port, extra = []) {
     cwd: dir,
     env: { ...process.env, WRANGLER_LOG: 'warn' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   })
   children.add(child)
   let output = ''
