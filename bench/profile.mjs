@@ -88,7 +88,8 @@ async function main() {
   rmSync(runDir, { recursive: true, force: true })
   mkdirSync(args.out, { recursive: true })
   const appRoot = snapshotApp(path.join(runDir, 'app'))
-  const app = startApp({ appRoot, port: args.port, persistDir: path.join(runDir, 'state'), logFile: path.join(runDir, 'app.log') })
+  // The one server the bench starts with wrangler dev's inspector: the profile is taken through it.
+  const app = startApp({ appRoot, port: args.port, persistDir: path.join(runDir, 'state'), logFile: path.join(runDir, 'app.log'), inspector: true })
   try {
     await waitHealthy(app, 90000)
     const api = new AppApi(app.url)

@@ -3,17 +3,21 @@
 // the web client built into dist/, local D1 with every migration applied, then `wrangler dev`
 // (worker + assets + Durable Objects in workerd).
 //
-//   node scripts/start.mjs [--port 8787] [--inspector-port 9229] [--persist-to DIR] [--no-build] [--var NAME:VALUE ...]
+//   node scripts/start.mjs [--port 8787] [--inspector-port 9229 | --no-inspector] [--persist-to DIR] [--no-build] [--var NAME:VALUE ...]
 //
 // --var overrides a [vars] entry for this run (wrangler dev's own flag), e.g.
 // --var ALLOWED_ORIGINS:http://localhost:5173 for a client served from another origin.
 // --inspector-port: wrangler dev's DevTools port (its default 9229); a second app on one machine
-// (the browser tests, the bench) needs its own, or wrangler refuses to start.
+// (the browser tests) needs its own, or wrangler refuses to start.
+// --no-inspector: run the worker without DevTools, as production does (scripts/dev-worker.mjs, through
+// wrangler's programmatic API; the CLI cannot detach its inspector, which costs CPU per console.log).
+// The bench uses it; no DevTools, no debugger, and nothing listens on an inspector port.
 import { spawn, spawnSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import { runDevWorker, varBindings } from './dev-worker.mjs'
 import { ensureNpmPackages } from './ensure-deps.mjs'
 
 const root = path.resolve(import.meta.dirname, '..')
@@ -22,11 +26,22 @@ const { values: args } = parseArgs({
   options: {
     port: { type: 'string', default: process.env.PORT ?? '8787' },
     'inspector-port': { type: 'string' },
+    'no-inspector': { type: 'boolean', default: false },
     'persist-to': { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     var: { type: 'string', multiple: true, default: [] },
   },
 })
+try {
+  varBindings(args.var)
+} catch (err) {
+  console.error(`start: ${err.message}`)
+  process.exit(2)
+}
+if (args['no-inspector'] && args['inspector-port']) {
+  console.error('start: --no-inspector and --inspector-port exclude each other')
+  process.exit(2)
+}
 
 // Miniflare fetches Request.cf from Cloudflare at start-up and on reload; offline that only costs
 // time and warnings, so use its placeholder. No telemetry from a developer's machine.
@@ -61,20 +76,21 @@ if (missing.length > 0) {
 if (!args['no-build']) run(bin('vite'), ['build', '--logLevel', 'warn'])
 
 const persist = args['persist-to'] ? ['--persist-to', args['persist-to']] : []
-for (const pair of args.var) {
-  if (!/^[A-Z][A-Z0-9_]*:/.test(pair)) {
-    console.error(`start: --var takes NAME:VALUE, got "${pair.split(':')[0]}"`)
-    process.exit(2)
-  }
-}
 const vars = args.var.flatMap((pair) => ['--var', pair])
 const inspector = args['inspector-port'] ? ['--inspector-port', args['inspector-port']] : []
 run(bin('wrangler'), ['d1', 'migrations', 'apply', 'DB', '--local', ...persist])
 
-const dev = spawn(
-  bin('wrangler'),
-  ['dev', '--port', args.port, '--ip', '127.0.0.1', '--show-interactive-dev-session=false', ...inspector, ...persist, ...vars],
-  { cwd: root, env, stdio: 'inherit' },
-)
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal))
-dev.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+if (args['no-inspector']) {
+  // In this process, so the server's process group and signals are this script's. Paths as wrangler
+  // resolves them above (cwd = root), so the worker opens the database the migrations were applied to.
+  const persistTo = args['persist-to'] ? path.resolve(root, args['persist-to']) : undefined
+  await runDevWorker({ config: path.join(root, 'wrangler.toml'), port: args.port, persistTo, vars: args.var })
+} else {
+  const dev = spawn(
+    bin('wrangler'),
+    ['dev', '--port', args.port, '--ip', '127.0.0.1', '--show-interactive-dev-session=false', ...inspector, ...persist, ...vars],
+    { cwd: root, env, stdio: 'inherit' },
+  )
+  for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => dev.kill(signal))
+  dev.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)))
+}

@@ -1,6 +1,9 @@
 // Starts and stops the servers the bench measures. Each runs in its own process group (detached),
-// so stopping kills wrangler, its second node process, both workerd processes and esbuild at once,
-// also when the bench fails or is interrupted.
+// so stopping kills the launcher's node process, both workerd processes and esbuild at once, also when
+// the bench fails or is interrupted. Both run through scripts/dev-worker.mjs (wrangler's
+// unstable_startWorker) without the DevTools inspector, as production runs: under the `wrangler dev`
+// CLI every console.log in the worker is relayed over the inspector at about 2.5 ms of CPU a line, and
+// the app logs a line per request while the baseline logs none (docs/performance.md).
 import { spawn } from 'node:child_process'
 import { copyFileSync, cpSync, mkdirSync, openSync, readFileSync, readdirSync, statSync, symlinkSync, utimesSync } from 'node:fs'
 import path from 'node:path'
@@ -51,26 +54,27 @@ export function snapshotApp(dir) {
   return dir
 }
 
-/** The app, started the README's way (scripts/start.mjs) from `appRoot` (the repo or a snapshot). */
-export function startApp({ appRoot = root, port, persistDir, logFile, build = true }) {
+/**
+ * The app, started the README's way (scripts/start.mjs) from `appRoot` (the repo or a snapshot), with
+ * --no-inspector. `inspector: true` keeps wrangler dev's DevTools inspector on 127.0.0.1:9229 instead,
+ * for bench/profile.mjs, which samples the worker through it.
+ */
+export function startApp({ appRoot = root, port, persistDir, logFile, build = true, inspector = false }) {
   const args = [path.join(appRoot, 'scripts', 'start.mjs'), '--port', String(port), '--persist-to', persistDir]
   if (!build) args.push('--no-build')
+  if (!inspector) args.push('--no-inspector')
   return launch('app', process.execPath, args, port, logFile, appRoot)
 }
 
-/** The bare broadcast baseline (bench/baseline). */
+/** The bare broadcast baseline (bench/baseline), through the app's own launcher (scripts/dev-worker.mjs). */
 export function startBaseline({ port, persistDir, logFile }) {
   const args = [
-    path.join(root, 'node_modules', 'wrangler', 'bin', 'wrangler.js'),
-    'dev',
+    path.join(root, 'scripts', 'dev-worker.mjs'),
     '-c',
     // BENCH_BASELINE_CONFIG swaps the config for experiments (e.g. adding the app's assets routing).
     process.env.BENCH_BASELINE_CONFIG ?? 'bench/baseline/wrangler.toml',
     '--port',
     String(port),
-    '--ip',
-    '127.0.0.1',
-    '--show-interactive-dev-session=false',
     '--persist-to',
     persistDir,
   ]
