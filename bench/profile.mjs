@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util'
 import WebSocket from 'ws'
 import { AppApi } from './lib/app-api.mjs'
 import { runLoad } from './lib/load.mjs'
+import { closeAll } from './lib/socket.mjs'
 import { killAllNow, snapshotApp, startApp, stopServer, waitHealthy } from './lib/servers.mjs'
 import { pool, withDeadline } from './lib/stats.mjs'
 import { appTarget } from './lib/targets.mjs'
@@ -19,6 +20,7 @@ const { values: args } = parseArgs({
   options: {
     members: { type: 'string', default: '100' },
     rooms: { type: 'string', default: '1' },
+    upgrades: { type: 'string' },
     seconds: { type: 'string', default: '4' },
     out: { type: 'string', default: path.join(import.meta.dirname, 'results') },
     port: { type: 'string', default: '8790' },
@@ -101,7 +103,9 @@ async function main() {
     })
     const target = appTarget(app, users)
     const rooms = []
-    for (let r = 0; r < roomCount; r++) rooms.push(await (await target.createRoom()).openSockets(members))
+    // --upgrades N: profile N socket upgrades into one fresh room (16 at a time, as the bench's row) instead of a load.
+    const upgradeRoom = args.upgrades ? await target.createRoom() : null
+    if (!upgradeRoom) for (let r = 0; r < roomCount; r++) rooms.push(await (await target.createRoom()).openSockets(members))
     const targets = await (await fetch(`${INSPECTOR}/json`, { signal: AbortSignal.timeout(5000) })).json()
     if (!targets.length) throw new Error('no inspector target on 127.0.0.1:9229')
     const socket = new WebSocket(targets[0].webSocketDebuggerUrl)
@@ -111,15 +115,23 @@ async function main() {
     await call('Profiler.setSamplingInterval', { interval: 100 })
     await call('Profiler.start')
     const senders = roomCount > 1 ? Math.ceil(100 / roomCount) : Math.min(members, 100, Math.max(4, Math.ceil(8000 / members)))
-    const load = await runLoad(rooms.map((sockets) => ({ sockets, senders: sockets.slice(0, senders) })), { warmupMs: 500, measureMs: Number(args.seconds) * 1000, server: app })
+    let load
+    if (upgradeRoom) {
+      const started = performance.now()
+      const opened = await upgradeRoom.openSockets(Number(args.upgrades), { concurrency: 16 })
+      load = { upgrades_per_s: Math.round(opened.length / ((performance.now() - started) / 1000)) }
+      await closeAll(opened)
+    } else {
+      load = await runLoad(rooms.map((sockets) => ({ sockets, senders: sockets.slice(0, senders) })), { warmupMs: 500, measureMs: Number(args.seconds) * 1000, server: app })
+    }
     const { profile } = await call('Profiler.stop')
     socket.close()
     const summary = summarize(profile)
     writeFileSync(path.join(args.out, 'profile.cpuprofile'), JSON.stringify(profile))
     const md = [
-      `# CPU profile of the room: ${roomCount} x ${members} member sockets, ${senders} senders per room at saturation`,
+      upgradeRoom ? `# CPU profile of ${args.upgrades} socket upgrades into one room, 16 at a time` : `# CPU profile of the room: ${roomCount} x ${members} member sockets, ${senders} senders per room at saturation`,
       '',
-      `${new Date().toISOString()}; ${load.stored_msgs_per_s} msg/s stored, ${load.deliveries_per_s} deliveries/s, server CPU ${load.server_cpu_utilization} cores, ${summary.total} samples of the worker's JS thread (\`node bench/profile.mjs --members ${members} --rooms ${roomCount}\`).`,
+      upgradeRoom ? `${new Date().toISOString()}; ${load.upgrades_per_s} upgrades/s under the profiler, ${summary.total} samples of the worker's JS thread (\`node bench/profile.mjs --upgrades ${args.upgrades}\`).` : `${new Date().toISOString()}; ${load.stored_msgs_per_s} msg/s stored, ${load.deliveries_per_s} deliveries/s, server CPU ${load.server_cpu_utilization} cores, ${summary.total} samples of the worker's JS thread (\`node bench/profile.mjs --members ${members} --rooms ${roomCount}\`).`,
       '',
       '## Self time',
       '| share | function |',
