@@ -1,3 +1,5 @@
+import type { MiddlewareHandler } from 'hono'
+import type { AppEnv } from './env'
 import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { secureHeaders } from 'hono/secure-headers'
@@ -26,6 +28,16 @@ import { roomRoutes } from './rooms/routes'
 
 export const app = createRouter()
 
+/**
+ * `middleware`, except for a WebSocket upgrade (`Upgrade: websocket`, RFC 6455 §4.1), which gets
+ * straight to its route: a socket upgrade reads no body and no D1 (the room admits it), a 101 carries
+ * no document for CSP or Server-Timing to apply to, and WebSockets do not use CORS (the upgrade checks
+ * Origin itself, `rooms/socket-upgrade.ts`). Each of these cost CPU on every connect (issue #16).
+ */
+function unlessUpgrade(middleware: MiddlewareHandler<AppEnv>): MiddlewareHandler<AppEnv> {
+  return (c, next) => (c.req.header('Upgrade')?.toLowerCase() === 'websocket' ? next() : middleware(c, next))
+}
+
 // Always our own id (a UUID), echoed in X-Request-Id: a client's id would be written to our logs as
 // given, letting a caller forge or collide with other requests' lines. limitLength 0 makes Hono's
 // middleware refuse every incoming one.
@@ -33,9 +45,9 @@ app.use(requestId({ limitLength: 0 }))
 app.use(logRequests)
 // Server-Timing: total time in the worker, read by the benchmark. In production workerd freezes the
 // clock during pure CPU work (a Spectre mitigation), so there it only reflects time spent on I/O.
-app.use(timing({ totalDescription: 'worker' }))
+app.use(unlessUpgrade(timing({ totalDescription: 'worker' })))
 app.use(
-  secureHeaders({
+  unlessUpgrade(secureHeaders({
     contentSecurityPolicy: {
       defaultSrc: ["'self'"],
       scriptSrc: ["'self'"],
@@ -52,7 +64,7 @@ app.use(
     referrerPolicy: 'same-origin',
     // A route that sets one of these headers keeps its own: attachment downloads have a stricter CSP.
     overwrite: false,
-  }),
+  })),
 )
 // Every request, pages included, so a bad value is noticed at once rather than at the first login.
 app.use(async function requireConfig(c, next) {
@@ -65,12 +77,14 @@ app.use(async function requireConfig(c, next) {
   }
   await next()
 })
-app.use(corsForAllowedOrigins)
-app.use(async function setDb(c, next) {
-  c.set('db', getDb(c.var.config.libsql, c.env))
-  await next()
-})
-app.use(identifierBackfill())
+app.use(unlessUpgrade(corsForAllowedOrigins))
+app.use(
+  unlessUpgrade(async function setDb(c, next) {
+    c.set('db', getDb(c.var.config.libsql, c.env))
+    await next()
+  }),
+)
+app.use(unlessUpgrade(identifierBackfill()))
 const jsonBodyLimit = bodyLimit({
   maxSize: MAX_BODY_BYTES,
   onError: () => {
@@ -78,9 +92,11 @@ const jsonBodyLimit = bodyLimit({
   },
 })
 // An upload's body is the file: it streams, under the attachment limit (worker/attachments/upload.ts).
-app.use(function limitBody(c, next) {
-  return isUploadPath(c.req.method, c.req.path) ? next() : jsonBodyLimit(c, next)
-})
+app.use(
+  unlessUpgrade(function limitBody(c, next) {
+    return isUploadPath(c.req.method, c.req.path) ? next() : jsonBodyLimit(c, next)
+  }),
+)
 
 app.route('/', healthRoutes)
 app.route('/', authRoutes)

@@ -108,3 +108,35 @@ describe('request log', () => {
     expect(logs.raw.join('\n')).not.toContain(given)
   })
 })
+
+// Socket upgrades skip the page middleware (app.ts `unlessUpgrade`: Server-Timing, security headers,
+// CORS, the D1 client, the body limit) to save CPU per connect, and keep the request id and log line.
+describe('socket upgrades and page middleware', () => {
+  afterEach(() => vi.restoreAllMocks())
+
+  const cases: [string, (user: BaseUser, chatId: number) => Promise<Response>, number, boolean][] = [
+    ['a room upgrade', (u, chatId) => upgrade(`/ws/chat/${chatId}/?token=${u.accessToken}`, { Origin: ORIGIN }), 101, false],
+    ['a live channel upgrade', (u) => upgrade(`/ws/me/?token=${u.accessToken}`, { Origin: ORIGIN, 'Sec-WebSocket-Protocol': SUBPROTOCOL }), 101, false],
+    ['a refused upgrade (bad token)', (_u, chatId) => upgrade(`/ws/chat/${chatId}/?token=not.a.token`, { Origin: ORIGIN }), 401, false],
+    ['a refused upgrade (foreign Origin)', (u, chatId) => upgrade(`/ws/chat/${chatId}/?token=${u.accessToken}`, { Origin: 'https://evil.test' }), 403, false],
+    ['a plain GET of the socket path (no Upgrade header)', (u, chatId) => api(`/ws/chat/${chatId}/?token=${u.accessToken}`), 400, true],
+    ['a page request', () => api('/health'), 200, true],
+  ]
+
+  it.each(cases)('%s: request id and one log line; page headers only without Upgrade', async (_label, call, status, pageHeaders) => {
+    const user = await signUp('upgrader')
+    const chatId = await createGroup(user)
+    const logs = captureLogs()
+    const res = await call(user, chatId)
+    expect(res.status).toBe(status)
+    res.webSocket?.accept()
+    res.webSocket?.close(1000)
+    // A 101 goes out with the room's own headers (no X-Request-Id, as before); its log line has the id.
+    const lines = requestLines(logs.lines())
+    expect(lines).toEqual([expect.objectContaining({ request_id: expect.stringMatching(/^[0-9a-f-]{36}$/), status })])
+    if (status !== 101) expect(res.headers.get('X-Request-Id')).toBe(lines[0]!.request_id)
+    expect(res.headers.has('Server-Timing')).toBe(pageHeaders)
+    expect(res.headers.has('Content-Security-Policy')).toBe(pageHeaders)
+    if (status >= 400) expect(await res.json()).toEqual({ error: { code: expect.any(String), message: expect.any(String) } })
+  })
+})
