@@ -1,12 +1,11 @@
 import { DELETED_USER_NAME } from '../../../protocol/http'
-import type { MessageBody } from '../../../protocol/http'
 import { CLOSE_CODES, type AuthFrame } from '../../../protocol/socket'
 import { verifyAccessToken } from '../../auth/access-tokens'
 import { isSessionRevoked } from '../../auth/revoked-sessions'
 import { errorResponse } from '../../errors'
 import { memberTag, type Member } from '../member'
-import { closeNow, closeWhenSettled, sendFrame, toLegacyFrame } from './fan-out'
-import { entryFrame, loadEntriesAfter, type LoadedEntry } from './log/entries'
+import { closeNow, closeWhenSettled, sendEntries, sendFrame, toLegacyFrame } from './fan-out'
+import { entryFrame, loadEntriesAfter, serializeEntry } from './log/entries'
 import { anonymizeSender, recordRemoval, startMembership } from './log/store'
 import { readsFor } from './receipts'
 import type { Room } from './room'
@@ -86,7 +85,7 @@ async function replayUnlocked(room: Room, ws: WebSocket, socket: SocketEntry, si
   let cursor: number | null = since
   while (cursor !== null) {
     const { entries, next } = await loadEntriesAfter(room, cursor, REPLAY_PAGE)
-    if (socket.batched) replayBatched(ws, entries)
+    if (socket.batched) sendEntries({ batched: [ws], unbatched: [] }, entries.map(serializeEntry))
     else {
       for (const entry of entries) {
         if (!socket.legacy) sendFrame(ws, entryFrame(entry))
@@ -96,25 +95,6 @@ async function replayUnlocked(room: Room, ws: WebSocket, socket: SocketEntry, si
     cursor = next
   }
   if (!socket.legacy) sendFrame(ws, { type: 'resumed', last_seq: room.lastSeq })
-}
-
-/** One replay page to a v2 socket: runs of messages as `messages` frames, a change entry between them on its own. */
-function replayBatched(ws: WebSocket, entries: LoadedEntry[]): void {
-  let run: MessageBody[] = []
-  const flush = () => {
-    if (run.length === 1) sendFrame(ws, { type: 'message', ...run[0]! })
-    else if (run.length > 1) sendFrame(ws, { type: 'messages', messages: run })
-    run = []
-  }
-  for (const entry of entries) {
-    if (entry.targetSeq === null) {
-      run.push(entry.message)
-      continue
-    }
-    flush()
-    sendFrame(ws, entryFrame(entry))
-  }
-  flush()
 }
 
 /** The `resume` frame: a replay on an open socket. */

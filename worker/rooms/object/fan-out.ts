@@ -1,5 +1,6 @@
 import type { MessageBody } from '../../../protocol/http'
 import type { LegacyMessageFrame, ServerFrame } from '../../../protocol/socket'
+import type { ShardEntry } from '../shard/plan'
 import { notifyShards } from './shards'
 import { BATCH_TAG, LEGACY_TAG, type SocketEntry } from './sockets'
 
@@ -53,6 +54,59 @@ export function broadcastTo(sockets: WebSocket[], payload: string, except?: WebS
     if (ws === except) continue
     sendRaw(ws, payload)
   }
+}
+
+/** `{"type":"message",...body}` from a MessageBody's JSON, the same text JSON.stringify of the frame gives. */
+export function messageFrameOf(body: string): string {
+  return `{"type":"message",${body.slice(1)}`
+}
+
+/** A MessagesFrame from its bodies' JSON, in seq order, without serializing them again. */
+export function messagesFrameOf(bodies: string[]): string {
+  return `{"type":"messages","messages":[${bodies.join(',')}]}`
+}
+
+/** The frame an `edge-chat.v1` socket gets for a serialized log entry (`ShardEntry`). */
+export function entryPayload(entry: ShardEntry): string {
+  return entry.body === undefined ? entry.frame : messageFrameOf(entry.body)
+}
+
+/**
+ * The frames an `edge-chat.v2` socket gets for serialized log entries in seq order: each run of 2+
+ * consecutive message entries as one `messages` frame, a run of one as its `message` frame, and every
+ * other entry (a `message_updated`) as its own frame in its place. The one coalescing rule of a
+ * replay page (`admission.ts`) and of a shard's batches and fills (`shard/stream.ts`); the room's
+ * live commit is a run by construction (`log/commit.ts`).
+ */
+export function batchedPayloads(entries: readonly ShardEntry[]): string[] {
+  const payloads: string[] = []
+  let run: string[] = []
+  const flush = () => {
+    if (run.length === 1) payloads.push(messageFrameOf(run[0]!))
+    else if (run.length > 1) payloads.push(messagesFrameOf(run))
+    run = []
+  }
+  for (const entry of entries) {
+    if (entry.body !== undefined) {
+      run.push(entry.body)
+      continue
+    }
+    flush()
+    payloads.push(entry.frame)
+  }
+  flush()
+  return payloads
+}
+
+/**
+ * Serialized log entries (seq order) to listed sockets: v1 ones (`unbatched`) one frame per entry,
+ * v2 ones (`batched`) with runs of messages coalesced (`batchedPayloads`). Each frame is built once
+ * for all sockets of its kind.
+ */
+export function sendEntries(sockets: Pick<SocketLists, 'batched' | 'unbatched'>, entries: readonly ShardEntry[]): void {
+  if (entries.length === 0) return
+  if (sockets.batched.length > 0) for (const payload of batchedPayloads(entries)) broadcastTo(sockets.batched, payload)
+  if (sockets.unbatched.length > 0) for (const entry of entries) broadcastTo(sockets.unbatched, entryPayload(entry))
 }
 
 /** A message in the seed's shape, for sockets without a subprotocol. */

@@ -7,7 +7,7 @@ import type { ShardEntry } from '../shard/plan'
 import { onDelete, onEdit, onReact } from './actions'
 import { broadcastTo, listSockets } from './fan-out'
 import { publishFrame } from './frames'
-import { entryFrame, loadEntriesAfter } from './log/entries'
+import { loadEntriesAfter, serializeEntry } from './log/entries'
 import { ensureMembers } from './members'
 import type { ParsedFrame } from './parse-frame'
 import { onRead, readsFor } from './receipts'
@@ -49,7 +49,7 @@ export type ShardFrameReply =
 async function sliceAfter(room: Room, seq: number): Promise<LogSlice> {
   const lastSeq = room.lastSeq
   const { entries, next } = await loadEntriesAfter(room, seq, SHARD_PAGE)
-  return { entries: entries.map((e) => ({ seq: e.seq, frame: JSON.stringify(entryFrame(e)) })), lastSeq, next }
+  return { entries: entries.map(serializeEntry), lastSeq, next }
 }
 
 /**

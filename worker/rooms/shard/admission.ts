@@ -1,8 +1,8 @@
 import { errorResponse } from '../../errors'
 import { memberTag, type Member } from '../member'
 import { expireNoLaterThan } from '../object/admission'
-import { closeNow, sendFrame } from '../object/fan-out'
-import { addSocket, socketEntry } from '../object/sockets'
+import { closeNow, listSockets, sendFrame } from '../object/fan-out'
+import { addSocket, kindTags, socketEntry, type SocketKind } from '../object/sockets'
 import { type PendingAttach, deliveredSeq, identity, roomOf, type Shard } from './shard'
 import { drain } from './stream'
 
@@ -13,9 +13,11 @@ import { drain } from './stream'
  * Accepts a socket on this shard: asks the room (membership ended? the log after the lower of
  * `since` and D), then, in one exclusive step, accepts it, sends `ready`, delivers the log slice
  * (the socket from `since`, or from the ready frame's `last_seq` without it; the other sockets from
- * D) and `resumed`. Null when the room refused or the member was removed while it answered.
+ * D) and `resumed`. A v2 socket (`kind` 'batched') is tagged and registered as the room does
+ * (`BATCH_TAG`), so its batches and replays coalesce runs of messages. Answers 403 `not_member` when
+ * the room refused or the member was removed while it answered, 404 when the chat was deleted.
  */
-export async function attachSocket(shard: Shard, member: Member, since: number | null): Promise<Response> {
+export async function attachSocket(shard: Shard, member: Member, since: number | null, kind: Exclude<SocketKind, 'legacy'>): Promise<Response> {
   const pending: PendingAttach = { userId: member.userId, revoked: false }
   shard.attaching.add(pending)
   try {
@@ -24,11 +26,10 @@ export async function attachSocket(shard: Shard, member: Member, since: number |
       const reply = await roomOf(shard).shardAttach(member.userId, since, from)
       if (shard.destroyed) return errorResponse('not_found', 'The chat was deleted.')
       if (!reply || pending.revoked) return errorResponse('not_member', 'You are not a member of this chat.')
-      const others = shard.ctx.getWebSockets()
+      const others = listSockets(shard.ctx)
       const { 0: client, 1: server } = new WebSocketPair()
-      shard.ctx.acceptWebSocket(server, [memberTag(member.userId)])
-      // A v2 socket here is tagged like a v1 one: a shard sends per-entry `message` frames, valid v2.
-      addSocket(server, member, 'current', Date.now())
+      shard.ctx.acceptWebSocket(server, [memberTag(member.userId), ...kindTags(kind)])
+      const socket = addSocket(server, member, kind, Date.now())
       sendFrame(server, {
         type: 'ready',
         chat_id: identity(shard).chatId,
@@ -37,7 +38,7 @@ export async function attachSocket(shard: Shard, member: Member, since: number |
         token_expires_at: new Date(member.tokenExpiresAtMs).toISOString(),
         reads: reply.reads,
       })
-      const reached = await drain(shard, reply, from, others, { ws: server, after: since ?? reply.lastSeq })
+      const reached = await drain(shard, reply, from, others, { ws: server, after: since ?? reply.lastSeq, batched: socket.batched })
       if (since !== null) sendFrame(server, { type: 'resumed', last_seq: reached })
       await expireNoLaterThan(shard.ctx, member.tokenExpiresAtMs)
       return new Response(null, { status: 101, webSocket: client })

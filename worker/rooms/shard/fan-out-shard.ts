@@ -38,9 +38,10 @@ export class FanOutShard extends DurableObject<Env> {
     const since = v.safeParse(SocketQuerySchema, { since: query.get('since') ?? undefined })
     if (!since.success) return errorResponse('invalid_request', '"since" must be a non-negative integer.')
     // The room keeps the seed's sockets itself (`object/shards.ts` routeSocket); one here is a routing bug.
-    if (socketKindOf(query.get('subprotocol')) === 'legacy') return errorResponse('invalid_request', `A shard speaks only ${ROOM_SUBPROTOCOLS.join(' and ')}.`)
+    const kind = socketKindOf(query.get('subprotocol'))
+    if (kind === 'legacy') return errorResponse('invalid_request', `A shard speaks only ${ROOM_SUBPROTOCOLS.join(' and ')}.`)
     identity(this.shard)
-    return attachSocket(this.shard, member, since.output.since ?? null)
+    return attachSocket(this.shard, member, since.output.since ?? null, kind)
   }
 
   override async webSocketMessage(ws: WebSocket, data: string | ArrayBuffer): Promise<void> {

@@ -25,7 +25,7 @@ async function dispatchOnShard(shard: Shard, ws: WebSocket, socket: SocketEntry,
       return onAuth({ ctx: shard.ctx, jwtKey }, ws, socket, frame)
     }
     case 'resume': {
-      const reached = await resumeOnShard(shard, ws, frame.since)
+      const reached = await resumeOnShard(shard, ws, socket.batched, frame.since)
       return sendFrame(ws, { type: 'resumed', last_seq: reached })
     }
     default:

@@ -15,11 +15,15 @@ export const DEFAULT_SHARD_MEMBERS = 2000
 /** The most ROOM_SHARD_MEMBERS may say: the 32,768 WebSockets one object accepts (Durable Objects limits). */
 export const MAX_SHARD_MEMBERS = 32768
 
-/** One stored entry as the shards receive it: its seq and its frame, serialized once by the room. */
-export interface ShardEntry {
-  seq: number
-  frame: string
-}
+/**
+ * One stored log entry serialized once by the room, as the shards receive it (and a replay page is
+ * coalesced from, `object/fan-out.ts` batchedPayloads): a message (a member's or a system one) as its
+ * MessageBody JSON `body`, from which both its `message` frame and a `messages` frame are built
+ * without parsing; otherwise as its whole `frame`, which is never coalesced: a `message_updated`, or
+ * a system message fed alone (`system-messages.ts`). Only one of the two is sent, to keep the
+ * `deliver` RPC small.
+ */
+export type ShardEntry = { seq: number; body: string; frame?: undefined } | { seq: number; frame: string; body?: undefined }
 
 /** Shard `index` of chat `chatId` is the FanOutShard named `<chatId>:<index>`. */
 export function shardName(chatId: number, index: number): string {

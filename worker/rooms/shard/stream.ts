@@ -1,5 +1,5 @@
 import type { LogSlice } from '../object/chat-room'
-import { broadcastTo } from '../object/fan-out'
+import { listSockets, sendEntries, type SocketLists } from '../object/fan-out'
 import type { ShardEntry } from './plan'
 import { deliveredSeq, recordDelivered, roomOf, type Shard } from './shard'
 
@@ -12,15 +12,21 @@ import { deliveredSeq, recordDelivered, roomOf, type Shard } from './shard'
 export interface Joiner {
   ws: WebSocket
   after: number
+  /** The socket speaks `edge-chat.v2`: runs of messages reach it as `messages` frames. */
+  batched: boolean
 }
+
+/** The stream's sockets by protocol (`listSockets`; a shard holds no legacy socket). */
+export type StreamSockets = Pick<SocketLists, 'batched' | 'unbatched'>
 
 /**
  * Delivers `first` and the pages after it (`shardSync`) until the slice reaches the room's last seq:
- * entries after `from` (= D) to `others`, entries after `joiner.after` to the joiner. Returns the new
- * D. Runs inside `shard.exclusive`; the room read each page between two batches, so every batch
- * after the last page's `lastSeq` is still to come through `deliver` and nothing is sent twice.
+ * entries after `from` (= D) to `others`, entries after `joiner.after` to the joiner, v2 sockets with
+ * runs of messages coalesced as in the room's replay (`sendEntries`). Returns the new D. Runs inside
+ * `shard.exclusive`; the room read each page between two batches, so every batch after the last
+ * page's `lastSeq` is still to come through `deliver` and nothing is sent twice.
  */
-export async function drain(shard: Shard, first: LogSlice, from: number, others: WebSocket[], joiner: Joiner | null = null): Promise<number> {
+export async function drain(shard: Shard, first: LogSlice, from: number, others: StreamSockets, joiner: Joiner | null = null): Promise<number> {
   let slice = first
   let seq = from
   for (;;) {
@@ -30,25 +36,31 @@ export async function drain(shard: Shard, first: LogSlice, from: number, others:
       recordDelivered(shard, seq)
       await shard.ctx.storage.sync()
     }
-    for (const entry of slice.entries) {
-      if (entry.seq > from) broadcastTo(others, entry.frame)
-      if (joiner && entry.seq > joiner.after) broadcastTo([joiner.ws], entry.frame)
-    }
+    sendEntries(others, after(slice.entries, from))
+    if (joiner) sendEntries(joiner.batched ? { batched: [joiner.ws], unbatched: [] } : { batched: [], unbatched: [joiner.ws] }, after(slice.entries, joiner.after))
     if (slice.next === null) return seq
     slice = await roomOf(shard).shardSync(last)
   }
 }
 
+/** The entries (seq order) with seq > `seq`. */
+function after(entries: ShardEntry[], seq: number): ShardEntry[] {
+  const start = entries.findIndex((entry) => entry.seq > seq)
+  if (start === 0) return entries
+  return start === -1 ? [] : entries.slice(start)
+}
+
 /** Fills the stream from the room's log up to its last seq (a gap, or an ack ahead of its batch). */
 export async function fillGap(shard: Shard): Promise<number> {
   const from = deliveredSeq(shard)
-  return drain(shard, await roomOf(shard).shardSync(from), from, shard.ctx.getWebSockets())
+  return drain(shard, await roomOf(shard).shardSync(from), from, listSockets(shard.ctx))
 }
 
 /**
  * The room's `deliver` call: one committed batch, in seq order. Waits for the record of the new D to
  * be durable before sending (once per batch, as the room's commit does), so a shard woken from
- * hibernation never resends or skips.
+ * hibernation never resends or skips. A v1 socket gets a frame per entry; a v2 socket the batch's
+ * messages as one `messages` frame, like the room's own v2 sockets (`sendEntries`).
  */
 export function deliverBatch(shard: Shard, entries: ShardEntry[]): Promise<void> {
   return shard.exclusive(async () => {
@@ -62,8 +74,7 @@ export function deliverBatch(shard: Shard, entries: ShardEntry[]): Promise<void>
     }
     recordDelivered(shard, last.seq)
     await shard.ctx.storage.sync()
-    const sockets = shard.ctx.getWebSockets()
-    for (const entry of entries) if (entry.seq > from) broadcastTo(sockets, entry.frame)
+    sendEntries(listSockets(shard.ctx), after(entries, from))
   })
 }
 
@@ -78,10 +89,11 @@ export function catchUpTo(shard: Shard, seq: number): Promise<void> {
  * A `resume` frame on a shard socket: every entry after `since` to it, then `resumed`; entries the
  * stream had not reached yet go to the other sockets too, so the live batches after it repeat nothing.
  */
-export function resumeOnShard(shard: Shard, ws: WebSocket, since: number): Promise<number> {
+export function resumeOnShard(shard: Shard, ws: WebSocket, batched: boolean, since: number): Promise<number> {
   return shard.exclusive(async () => {
     const from = deliveredSeq(shard)
-    const others = shard.ctx.getWebSockets().filter((other) => other !== ws)
-    return drain(shard, await roomOf(shard).shardSync(Math.min(since, from)), from, others, { ws, after: since })
+    const { batched: v2, unbatched: v1 } = listSockets(shard.ctx)
+    const others = { batched: v2.filter((other) => other !== ws), unbatched: v1.filter((other) => other !== ws) }
+    return drain(shard, await roomOf(shard).shardSync(Math.min(since, from)), from, others, { ws, after: since, batched })
   })
 }

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest'
 import type { LegacyMessageFrame, MessageFrame, MessagesFrame, ServerFrame } from '../../../protocol/socket'
 import { SUBPROTOCOL, SUBPROTOCOL_V2 } from '../../../protocol/socket'
 import type { ChatRoom } from '../../rooms/object/chat-room'
-import { forgetSocket } from '../../rooms/object/sockets'
-import { shardOf } from '../../rooms/shard/plan'
+import { forgetShards } from '../../rooms/object/shards'
+import { BATCH_TAG, forgetSocket } from '../../rooms/object/sockets'
+import { shardName, shardOf } from '../../rooms/shard/plan'
 import { addToGroup, createGroup, lastSeqOf, openSocket, ORIGIN, recordSocket, sendMessage, signUp, socketPath, upgrade, type TestSocket, type TestUser } from '../helpers'
 
 // Issue #16: an `edge-chat.v2` socket gets a commit of several messages as one `messages` frame;
@@ -163,5 +164,120 @@ describe('edge-chat.v2 messages frames', { timeout: 60_000 }, () => {
     expect(entriesOf(v2.frames)).toEqual(range(base + 1, last).map((seq) => ['message', seq]))
     // A socket in the room only: a shard holds it.
     expect(await runInDurableObject(roomOf(chatId), (_instance, state) => state.getWebSockets().length)).toBe(0)
+  })
+})
+
+function shardStub(chatId: number, index: number) {
+  return env.FAN_OUT_SHARD.getByName(shardName(chatId, index))
+}
+
+/** A group of `count` members over SHARDS shards, and two members who share a shard (ids are sequential: every shard gets some). */
+async function shardedGroupOf(count: number): Promise<{ chatId: number; users: TestUser[]; base: number; pair: [TestUser, TestUser]; shard: number }> {
+  const group = await groupOf(count)
+  expect(await roomOf(group.chatId).setShardCount(SHARDS)).toBe(SHARDS)
+  const first = group.users[1]!
+  const shard = shardOf(first.id, SHARDS)
+  const second = group.users.find((u) => u !== first && shardOf(u.id, SHARDS) === shard)!
+  return { ...group, pair: [first, second], shard }
+}
+
+/** Hands `count` sends of `sender` to the room in one synchronous burst, as a shard forwards them: the first commits alone, the rest pile up behind it as a batch. */
+async function burstOnRoom(chatId: number, sender: TestUser, count: number, prefix: string): Promise<void> {
+  const replies = await runInDurableObject(roomOf(chatId), (instance: ChatRoom) =>
+    Promise.all(range(0, count - 1).map((i) => instance.send({ userId: sender.id, username: sender.username }, `${prefix} ${i}`, `${prefix}${i}`))),
+  )
+  for (const reply of replies) expect(reply).not.toHaveProperty('refused')
+}
+
+/** A socket's frames as `type` or `messages:<count>`: the shape of what it received. */
+const shapesOf = (frames: ServerFrame[]) => frames.map((f) => (f.type === 'messages' ? `messages:${f.messages.length}` : f.type))
+const messagesAt = (from: number, to: number) => range(from, to).map((seq): [string, number] => ['message', seq])
+
+describe('edge-chat.v2 on a sharded group', { timeout: 60_000 }, () => {
+  it('gives a v2 shard socket a burst as messages frames and a v1 socket on the same shard one frame per message, an edit in its place', async () => {
+    const { chatId, base, pair, shard } = await shardedGroupOf(8)
+    const [v2User, v1User] = pair
+    const v2 = await openV2(chatId, v2User)
+    const v1 = await openSocket(chatId, v1User.accessToken)
+    await v1.waitFor(isReady, WAIT_MS)
+    expect(await runInDurableObject(shardStub(chatId, shard), (_instance, state) => [state.getWebSockets().length, state.getWebSockets(BATCH_TAG).length])).toEqual([2, 1])
+
+    await burstOnRoom(chatId, v1User, BURST, 'a')
+    const edited = base + BURST + 1
+    await Promise.all([v2, v1].map((s) => s.waitFor(hasSeq(edited - 1), WAIT_MS)))
+    v1.send({ type: 'edit', seq: base + 1, text: 'a 0, edited' })
+    await Promise.all([v2, v1].map((s) => s.waitFor(hasSeq(edited), WAIT_MS)))
+    await burstOnRoom(chatId, v1User, BURST, 'b')
+    const last = edited + BURST
+    await Promise.all([v2, v1].map((s) => s.waitFor(hasSeq(last), WAIT_MS)))
+
+    const expected = [...messagesAt(base + 1, edited - 1), ['message_updated', edited], ...messagesAt(edited + 1, last)]
+    expect(entriesOf(v2.frames)).toEqual(expected)
+    expect(entriesOf(v1.frames)).toEqual(expected)
+    const batches = batchesOf(v2.frames)
+    expect(batches.length).toBeGreaterThan(0)
+    for (const batch of batches) expect(batch.messages.length).toBeGreaterThanOrEqual(2)
+    expect(batchesOf(v1.frames)).toEqual([])
+    // Each item of a `messages` frame is exactly the v1 `message` frame minus its type.
+    const v1Bodies = v1.frames.filter((f): f is MessageFrame => f.type === 'message').map(({ type: _type, ...body }) => body)
+    const v2Bodies = v2.frames.flatMap((f) => (f.type === 'messages' ? f.messages : f.type === 'message' ? [(({ type: _type, ...body }) => body)(f)] : []))
+    expect(v2Bodies).toEqual(v1Bodies)
+  })
+
+  it('replays to a v2 shard socket (attach with `since`, then a `resume` frame after the shard drops its memory) as runs of messages frames around a change, then live once', async () => {
+    const { chatId, users, base, pair, shard } = await shardedGroupOf(8)
+    const [author, reader] = [users[0]!, pair[0]]
+    for (const text of ['one', 'two', 'three']) await sendMessage(chatId, author, text)
+    const editor = await openSocket(chatId, author.accessToken)
+    editor.send({ type: 'edit', seq: base + 1, text: 'one, edited' })
+    await editor.waitFor(hasSeq(base + 4), WAIT_MS)
+    for (const text of ['five', 'six', 'seven']) await sendMessage(chatId, author, text)
+    const expected = [...messagesAt(base + 1, base + 3), ['message_updated', base + 4], ...messagesAt(base + 5, base + 7)]
+
+    const v2 = await openV2(chatId, reader, base)
+    const v1 = await openSocket(chatId, pair[1].accessToken, { since: base })
+    await Promise.all([v2, v1].map((s) => s.waitFor((f) => f.type === 'resumed', WAIT_MS)))
+    expect(shapesOf(v2.frames)).toEqual(['ready', 'messages:3', 'message_updated', 'messages:3', 'resumed'])
+    expect(entriesOf(v2.frames)).toEqual(expected)
+    expect(batchesOf(v2.frames)[0]!.messages[0]!.message).toBe('one, edited')
+    expect(entriesOf(v1.frames)).toEqual(expected)
+    expect(batchesOf(v1.frames)).toEqual([])
+
+    // The shard forgets its sockets as hibernation does: the v2 kind comes back from the socket's tag.
+    await runInDurableObject(shardStub(chatId, shard), (_instance, state) => {
+      for (const ws of state.getWebSockets()) forgetSocket(ws)
+    })
+    const before = v2.frames.length
+    v2.send({ type: 'resume', since: base + 4 })
+    await v2.waitFor((f) => f.type === 'resumed' && v2.frames.indexOf(f) >= before, WAIT_MS)
+    expect(shapesOf(v2.frames.slice(before))).toEqual(['messages:3', 'resumed'])
+    await sendMessage(chatId, author, 'eight')
+    await v2.waitFor(hasSeq(base + 8), WAIT_MS)
+    expect(entriesOf(v2.frames.slice(before))).toEqual(messagesAt(base + 5, base + 8))
+  })
+
+  it('fills a missed batch to a v2 shard socket as one messages frame and to a v1 socket one frame per message, each once', async () => {
+    const { chatId, users, base, pair } = await shardedGroupOf(8)
+    const author = users[0]!
+    const v2 = await openV2(chatId, pair[0])
+    const v1 = await openSocket(chatId, pair[1].accessToken)
+    await v1.waitFor(isReady, WAIT_MS)
+    await sendMessage(chatId, author, 'one')
+    await Promise.all([v2, v1].map((s) => s.waitFor(hasSeq(base + 1), WAIT_MS)))
+    // The room stops feeding its shards (as if every delivery failed) while two messages are stored...
+    await runInDurableObject(roomOf(chatId), (_instance, state) => {
+      state.storage.kv.delete('shard_count')
+      forgetShards(state)
+    })
+    await sendMessage(chatId, author, 'two')
+    await sendMessage(chatId, author, 'three')
+    // ...then feeds them again: the next batch finds the shard behind, which reads the log through it.
+    await roomOf(chatId).setShardCount(SHARDS)
+    await sendMessage(chatId, author, 'four')
+    await Promise.all([v2, v1].map((s) => s.waitFor(hasSeq(base + 4), WAIT_MS)))
+    expect(entriesOf(v2.frames)).toEqual(messagesAt(base + 1, base + 4))
+    expect(entriesOf(v1.frames)).toEqual(messagesAt(base + 1, base + 4))
+    expect(batchesOf(v2.frames).map((b) => b.messages.map((m) => m.seq))).toEqual([range(base + 2, base + 4)])
+    expect(batchesOf(v1.frames)).toEqual([])
   })
 })

@@ -2,7 +2,7 @@ import type { AttachmentBody, MessageBody, SendResponse } from '../../../../prot
 import { AppError } from '../../../errors'
 import { meterBatch } from '../../../metering/meter'
 import { claimForSend, releaseForSend, withAttachments } from '../attachments'
-import { broadcastTo, listSockets, sendFrame, toLegacyFrame } from '../fan-out'
+import { broadcastTo, listSockets, messageFrameOf, messagesFrameOf, sendFrame, toLegacyFrame } from '../fan-out'
 import { messagesStored } from '../notify'
 import type { Room } from '../room'
 import { feedShards } from '../shards'
@@ -211,8 +211,9 @@ async function commitBatch(room: Room, batch: PendingSend[]): Promise<void> {
     answer(first, message, false)
     for (const pending of resends) answer(pending, message, true)
   })
-  // A sharded group's other sockets: one call per shard for the whole batch, before any ack's awaiter runs.
-  feedShards(room.ctx, entries.map(({ seq, frame }) => ({ seq, frame })))
+  // A sharded group's other sockets: one call per shard for the whole batch, before any ack's awaiter
+  // runs. Bodies only: each shard builds the `message` and `messages` frames its sockets need from them.
+  feedShards(room.ctx, entries.map(({ seq, body }) => ({ seq, body })))
   if (drafts.length > 0) messagesStored(room)
   await Promise.all(resent)
 }
@@ -262,16 +263,6 @@ function answerStoredResends(room: Room, drafts: Draft[]): { fresh: Draft[]; ans
     )
   }
   return { fresh, answered }
-}
-
-/** `{"type":"message",...body}` from a MessageBody's JSON, the same text JSON.stringify of the frame gives. */
-function messageFrameOf(body: string): string {
-  return `{"type":"message",${body.slice(1)}`
-}
-
-/** A MessagesFrame from its bodies' JSON, in seq order, without serializing them again. */
-function messagesFrameOf(bodies: string[]): string {
-  return `{"type":"messages","messages":[${bodies.join(',')}]}`
 }
 
 function answer(pending: PendingSend, message: MessageBody, duplicate: boolean): void {

@@ -1,5 +1,6 @@
 import type { MessageBody } from '../../../../protocol/http'
 import type { MessageFrame, MessageUpdatedFrame } from '../../../../protocol/socket'
+import type { ShardEntry } from '../../shard/plan'
 import type { Room } from '../room'
 import { loadBodies } from './bodies'
 import { findMessages, listEntriesAfter } from './store'
@@ -34,4 +35,9 @@ export async function loadEntriesAfter(room: Room, since: number, limit: number)
 /** The frame an `edge-chat.v1` socket gets for the entry: `message`, or `message_updated` for a change. */
 export function entryFrame({ seq, targetSeq, message }: LoadedEntry): MessageFrame | MessageUpdatedFrame {
   return targetSeq === null ? { type: 'message', ...message } : { type: 'message_updated', seq, message }
+}
+
+/** The entry serialized once (`ShardEntry`): a message entry as its body's JSON, a change entry as its `message_updated` frame. */
+export function serializeEntry(entry: LoadedEntry): ShardEntry {
+  return entry.targetSeq === null ? { seq: entry.seq, body: JSON.stringify(entry.message) } : { seq: entry.seq, frame: JSON.stringify(entryFrame(entry)) }
 }
