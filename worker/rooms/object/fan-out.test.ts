@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { MessageBody } from '../../../protocol/http'
 import type { ServerFrame } from '../../../protocol/socket'
 import type { ShardEntry } from '../shard/plan'
-import { batchedPayloads, entryPayload } from './fan-out'
+import { batchedPayloads, entryPayload, MESSAGES_FRAME_MAX, MESSAGES_FRAME_MAX_CHARS } from './fan-out'
 
 function body(seq: number, kind: MessageBody['kind'] = 'message'): MessageBody {
   const base = { id: `id-${seq}`, seq, chat_id: 7, sender: 'ann', sender_id: 1, created_at: '2026-11-30T00:00:00.000Z', client_id: null, kind }
@@ -66,5 +66,25 @@ describe('batchedPayloads', () => {
     expect(v2).toEqual(v1)
     // The v1 frame built from a body is the text JSON.stringify of the whole frame gives.
     expect(entryPayload(entries[0]!)).toBe(JSON.stringify({ type: 'message', ...body(1) }))
+  })
+})
+
+describe('batchedPayloads bounds one messages frame', () => {
+  const long = (seq: number, chars: number): ShardEntry => ({ seq, body: JSON.stringify({ ...body(seq), message: 'x'.repeat(chars) }) })
+  // [run, frames expected as message counts]
+  const CASES: [string, ShardEntry[], number[]][] = [
+    ['MESSAGES_FRAME_MAX messages in one frame', entriesOf('m'.repeat(MESSAGES_FRAME_MAX)), [MESSAGES_FRAME_MAX]],
+    ['one more starts a second frame', entriesOf('m'.repeat(MESSAGES_FRAME_MAX + 1)), [MESSAGES_FRAME_MAX, 1]],
+    ['250 messages: 100, 100, 50', entriesOf('m'.repeat(250)), [100, 100, 50]],
+    ['long messages split by size', Array.from({ length: 6 }, (_, i) => long(i + 1, 100_000)), [2, 2, 2]],
+    ['one message over the size bound still goes, alone', [long(1, MESSAGES_FRAME_MAX_CHARS + 10), long(2, 10)], [1, 1]],
+  ]
+  it.each(CASES)('%s', (_label, entries, counts) => {
+    const payloads = batchedPayloads(entries)
+    const frames = payloads.map((p) => JSON.parse(p) as ServerFrame)
+    expect(frames.map((f) => (f.type === 'messages' ? f.messages.length : 1))).toEqual(counts)
+    // Every message once, in seq order, and no messages frame over the bound unless it holds one message.
+    expect(frames.flatMap((f) => (f.type === 'messages' ? f.messages.map((m) => m.seq) : f.type === 'message' ? [f.seq] : []))).toEqual(entries.map((e) => e.seq))
+    for (const [i, f] of frames.entries()) if (f.type === 'messages') expect(payloads[i]!.length).toBeLessThan(MESSAGES_FRAME_MAX_CHARS + 100)
   })
 })

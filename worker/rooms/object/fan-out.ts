@@ -72,8 +72,18 @@ export function entryPayload(entry: ShardEntry): string {
 }
 
 /**
+ * Bounds on one `messages` frame: a replay page (200 entries) of long messages would otherwise be one
+ * frame of megabytes (seen in review: 3.2 MB), which a phone must buffer whole before it can show the
+ * first message. Longer runs go as several frames, in order. Chars are UTF-16 units of the bodies' JSON
+ * (up to 3 bytes each in UTF-8).
+ */
+export const MESSAGES_FRAME_MAX = 100
+export const MESSAGES_FRAME_MAX_CHARS = 256 * 1024
+
+/**
  * The frames an `edge-chat.v2` socket gets for serialized log entries in seq order: each run of 2+
- * consecutive message entries as one `messages` frame, a run of one as its `message` frame, and every
+ * consecutive message entries as one `messages` frame (split at MESSAGES_FRAME_MAX messages or
+ * MESSAGES_FRAME_MAX_CHARS), a run of one as its `message` frame, and every
  * other entry (a `message_updated`) as its own frame in its place. The one coalescing rule of a
  * replay page (`admission.ts`) and of a shard's batches and fills (`shard/stream.ts`); the room's
  * live commit is a run by construction (`log/commit.ts`).
@@ -81,14 +91,18 @@ export function entryPayload(entry: ShardEntry): string {
 export function batchedPayloads(entries: readonly ShardEntry[]): string[] {
   const payloads: string[] = []
   let run: string[] = []
+  let runChars = 0
   const flush = () => {
     if (run.length === 1) payloads.push(messageFrameOf(run[0]!))
     else if (run.length > 1) payloads.push(messagesFrameOf(run))
     run = []
+    runChars = 0
   }
   for (const entry of entries) {
     if (entry.body !== undefined) {
+      if (run.length > 0 && (run.length >= MESSAGES_FRAME_MAX || runChars + entry.body.length > MESSAGES_FRAME_MAX_CHARS)) flush()
       run.push(entry.body)
+      runChars += entry.body.length
       continue
     }
     flush()

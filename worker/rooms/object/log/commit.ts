@@ -2,7 +2,7 @@ import type { AttachmentBody, MessageBody, SendResponse } from '../../../../prot
 import { AppError } from '../../../errors'
 import { meterBatch } from '../../../metering/meter'
 import { claimForSend, releaseForSend, withAttachments } from '../attachments'
-import { broadcastTo, listSockets, messageFrameOf, messagesFrameOf, sendFrame, toLegacyFrame } from '../fan-out'
+import { batchedPayloads, broadcastTo, listSockets, messageFrameOf, sendFrame, toLegacyFrame } from '../fan-out'
 import { messagesStored } from '../notify'
 import type { Room } from '../room'
 import { feedShards } from '../shards'
@@ -200,9 +200,7 @@ async function commitBatch(room: Room, batch: PendingSend[]): Promise<void> {
     return { message, body, seq: message.seq, frame: messageFrameOf(body) }
   })
   // `edge-chat.v2` sockets: the whole batch as one frame, one send per socket instead of one per message.
-  if (sockets.batched.length > 0 && entries.length > 0) {
-    broadcastTo(sockets.batched, entries.length === 1 ? entries[0]!.frame : messagesFrameOf(entries.map((e) => e.body)))
-  }
+  if (sockets.batched.length > 0) for (const payload of batchedPayloads(entries.map(({ seq, body }) => ({ seq, body })))) broadcastTo(sockets.batched, payload)
   drafts.forEach(({ first, resends }, i) => {
     const { message, frame } = entries[i]!
     broadcastTo(sockets.unbatched, frame)
