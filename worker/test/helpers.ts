@@ -1,10 +1,28 @@
 import { env, exports } from 'cloudflare:workers'
+import { runInDurableObject } from 'cloudflare:test'
 import { expect } from 'vitest'
 import type { ErrorBody, ErrorCode } from '../../protocol/errors'
 import type { HistoryResponse, LoginResponse, MessageBody, RegisterResponse } from '../../protocol/http'
 import { SUBPROTOCOL, type MessageFrame, type ServerFrame } from '../../protocol/socket'
+import type { ChatRoom } from '../rooms/object/chat-room'
 
 export const ORIGIN = 'http://chat.test'
+
+/** The chat's room (`ChatRoom` Durable Object), by the name the worker reaches it by. */
+export function roomOf(chatId: number) {
+  return env.CHAT_ROOM.getByName(String(chatId))
+}
+
+/**
+ * Hands `frames` from `userId`'s socket to the live room in one synchronous burst, so they reach its
+ * outbox together: the first commits alone, the rest pile up behind it as the next batch.
+ */
+export async function burstIntoRoom(chatId: number, userId: number, frames: object[]): Promise<void> {
+  await runInDurableObject(roomOf(chatId), async (instance: ChatRoom, state) => {
+    const [ws] = state.getWebSockets(String(userId))
+    await Promise.all(frames.map((f) => instance.webSocketMessage(ws!, JSON.stringify(f))))
+  })
+}
 
 /** Calls the worker exactly as a client would, through its fetch handler. */
 export function api(path: string, init?: RequestInit): Promise<Response> {

@@ -7,7 +7,7 @@ import type { ChatRoom } from '../../rooms/object/chat-room'
 import { forgetShards } from '../../rooms/object/shards'
 import { BATCH_TAG, forgetSocket } from '../../rooms/object/sockets'
 import { shardName, shardOf } from '../../rooms/shard/plan'
-import { addToGroup, createGroup, lastSeqOf, openSocket, ORIGIN, recordSocket, sendMessage, signUp, socketPath, upgrade, type TestSocket, type TestUser } from '../helpers'
+import { addToGroup, burstIntoRoom, createGroup, lastSeqOf, openSocket, ORIGIN, recordSocket, roomOf, sendMessage, signUp, socketPath, upgrade, type TestSocket, type TestUser } from '../helpers'
 
 // Issue #16: an `edge-chat.v2` socket gets a commit of several messages as one `messages` frame;
 // v1 and the seed's sockets in the same room still get one frame per message.
@@ -16,18 +16,6 @@ const SHARDS = 4
 // Waits end as soon as the frame arrives; the deadline only bounds a failure on a busy machine.
 const WAIT_MS = 20_000
 const BURST = 20
-
-function roomOf(chatId: number) {
-  return env.CHAT_ROOM.getByName(String(chatId))
-}
-
-/** Hands the frames to the live room in one synchronous burst: the first commits alone, the rest pile up behind it as a batch. */
-async function burst(chatId: number, userId: number, frames: object[]): Promise<void> {
-  await runInDurableObject(roomOf(chatId), async (instance: ChatRoom, state) => {
-    const [ws] = state.getWebSockets(String(userId))
-    await Promise.all(frames.map((f) => instance.webSocketMessage(ws!, JSON.stringify(f))))
-  })
-}
 
 const sends = (count: number, prefix = 'm') => Array.from({ length: count }, (_, i) => ({ type: 'send', client_id: `${prefix}${i}`, text: `${prefix} ${i}` }))
 const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i)
@@ -43,6 +31,21 @@ function entriesOf(frames: ServerFrame[]): [string, number][] {
 }
 
 const batchesOf = (frames: ServerFrame[]) => frames.filter((f): f is MessagesFrame => f.type === 'messages')
+
+/**
+ * The v2 socket's frames really were batched (at least one `messages` frame, none holding a single
+ * message), the v1 socket's never were, and each item of a `messages` frame is exactly the v1
+ * `message` frame minus its type.
+ */
+function expectBatchedLikeV1(v2Frames: ServerFrame[], v1Frames: ServerFrame[]): void {
+  const batches = batchesOf(v2Frames)
+  expect(batches.length).toBeGreaterThan(0)
+  for (const batch of batches) expect(batch.messages.length).toBeGreaterThanOrEqual(2)
+  expect(batchesOf(v1Frames)).toEqual([])
+  const v1Bodies = v1Frames.filter((f): f is MessageFrame => f.type === 'message').map(({ type: _type, ...body }) => body)
+  const v2Bodies = v2Frames.flatMap((f) => (f.type === 'messages' ? f.messages : f.type === 'message' ? [(({ type: _type, ...body }) => body)(f)] : []))
+  expect(v2Bodies).toEqual(v1Bodies)
+}
 const isReady = (f: ServerFrame) => f.type === 'ready'
 /** Resolves once the socket has an entry of `seq`, alone or inside a `messages` frame. */
 const hasSeq = (seq: number) => (f: ServerFrame) => entriesOf([f]).some(([, s]) => s === seq)
@@ -79,7 +82,7 @@ describe('edge-chat.v2 messages frames', { timeout: 60_000 }, () => {
     await v1.waitFor(isReady)
     const legacy = await openSocket(chatId, legacyUser.accessToken, { subprotocol: null })
     const last = base + BURST
-    await burst(chatId, sender.id, sends(BURST))
+    await burstIntoRoom(chatId, sender.id, sends(BURST))
     await Promise.all([v2, v1, from].map((s) => s.waitFor(hasSeq(last), WAIT_MS)))
     await legacy.waitFor((f) => (f as unknown as LegacyMessageFrame).seq === last, WAIT_MS)
 
@@ -87,21 +90,13 @@ describe('edge-chat.v2 messages frames', { timeout: 60_000 }, () => {
     expect(entriesOf(v2.frames)).toEqual(all)
     expect(entriesOf(v1.frames)).toEqual(all)
     expect((legacy.frames as unknown as LegacyMessageFrame[]).map((f) => f.seq)).toEqual(range(base + 1, last))
-    // The burst really was batched: at least one frame carried several messages, and none carried one.
-    const batches = batchesOf(v2.frames)
-    expect(batches.length).toBeGreaterThan(0)
-    for (const batch of batches) expect(batch.messages.length).toBeGreaterThanOrEqual(2)
-    expect(batchesOf(v1.frames)).toEqual([])
-    // Each item of a `messages` frame is exactly the v1 `message` frame minus its type.
-    const v1Bodies = v1.frames.filter((f): f is MessageFrame => f.type === 'message').map(({ type: _type, ...body }) => body)
-    const v2Bodies = v2.frames.flatMap((f) => (f.type === 'messages' ? f.messages : f.type === 'message' ? [(({ type: _type, ...body }) => body)(f)] : []))
-    expect(v2Bodies).toEqual(v1Bodies)
+    expectBatchedLikeV1(v2.frames, v1.frames)
   })
 
   it('acks each send on a v2 socket once, in seq order, after the frame holding its message', async () => {
     const { chatId, users, base } = await groupOf(2)
     const from = await openV2(chatId, users[0]!)
-    await burst(chatId, users[0]!.id, sends(BURST))
+    await burstIntoRoom(chatId, users[0]!.id, sends(BURST))
     await from.waitFor((f) => f.type === 'ack' && f.client_id === `m${BURST - 1}`, WAIT_MS)
     const acks = from.frames.flatMap((f, index) => (f.type === 'ack' ? [{ ...f, index }] : []))
     expect(acks.map((a) => [a.client_id, a.seq, a.duplicate])).toEqual(range(0, BURST - 1).map((i) => [`m${i}`, base + 1 + i, false]))
@@ -214,14 +209,7 @@ describe('edge-chat.v2 on a sharded group', { timeout: 60_000 }, () => {
     const expected = [...messagesAt(base + 1, edited - 1), ['message_updated', edited], ...messagesAt(edited + 1, last)]
     expect(entriesOf(v2.frames)).toEqual(expected)
     expect(entriesOf(v1.frames)).toEqual(expected)
-    const batches = batchesOf(v2.frames)
-    expect(batches.length).toBeGreaterThan(0)
-    for (const batch of batches) expect(batch.messages.length).toBeGreaterThanOrEqual(2)
-    expect(batchesOf(v1.frames)).toEqual([])
-    // Each item of a `messages` frame is exactly the v1 `message` frame minus its type.
-    const v1Bodies = v1.frames.filter((f): f is MessageFrame => f.type === 'message').map(({ type: _type, ...body }) => body)
-    const v2Bodies = v2.frames.flatMap((f) => (f.type === 'messages' ? f.messages : f.type === 'message' ? [(({ type: _type, ...body }) => body)(f)] : []))
-    expect(v2Bodies).toEqual(v1Bodies)
+    expectBatchedLikeV1(v2.frames, v1.frames)
   })
 
   it('replays to a v2 shard socket (attach with `since`, then a `resume` frame after the shard drops its memory) as runs of messages frames around a change, then live once', async () => {

@@ -1,22 +1,9 @@
-import { env } from 'cloudflare:workers'
 import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
 import type { AckFrame, MessageFrame } from '../../../../protocol/socket'
-import { addToGroup, createGroup, lastSeqOf, openSocket, sendMessage, signUp } from '../../../test/helpers'
+import { addToGroup, burstIntoRoom, createGroup, lastSeqOf, openSocket, roomOf, sendMessage, signUp } from '../../../test/helpers'
 import type { ChatRoom } from '../chat-room'
 import { lastSeq } from './store'
-
-function roomOf(chatId: number) {
-  return env.CHAT_ROOM.getByName(String(chatId))
-}
-
-/** Hands the frames to the live room in one synchronous burst, so they reach its outbox together. */
-async function burst(chatId: number, userId: number, frames: object[]): Promise<void> {
-  await runInDurableObject(roomOf(chatId), async (instance: ChatRoom, state) => {
-    const [ws] = state.getWebSockets(String(userId))
-    await Promise.all(frames.map((f) => instance.webSocketMessage(ws!, JSON.stringify(f))))
-  })
-}
 
 /** Two members with open sockets; `base` is the last seq after the setup (its system messages), the tests' seqs follow it. */
 async function twoMembers() {
@@ -38,7 +25,7 @@ const messagesOf = (frames: { type: string }[]) =>
 describe('publishMessage (group commit)', () => {
   it('stores sends that arrive together gap-free in arrival order, acks each once, a same-batch duplicate once', async () => {
     const { a, chatId, sa, sb, base } = await twoMembers()
-    await burst(chatId, a.id, [
+    await burstIntoRoom(chatId, a.id, [
       { type: 'send', client_id: 'c1', text: 'one' },
       { type: 'send', client_id: 'c2', text: 'two' },
       { type: 'send', client_id: 'c1', text: 'one again' },
@@ -71,12 +58,12 @@ describe('publishMessage (group commit)', () => {
 
   it('answers a resend of an earlier batch from storage and stores the rest of its batch without a gap', async () => {
     const { a, chatId, sa, sb, base } = await twoMembers()
-    await burst(chatId, a.id, [
+    await burstIntoRoom(chatId, a.id, [
       { type: 'send', client_id: 'old-1', text: 'first' },
       { type: 'send', client_id: 'old-2', text: 'second' },
     ])
     await sb.waitFor((f) => f.type === 'message' && f.seq === base + 2)
-    await burst(chatId, a.id, [
+    await burstIntoRoom(chatId, a.id, [
       { type: 'send', client_id: 'new-1', text: 'third' },
       { type: 'send', client_id: 'old-2', text: 'second, resent' },
       { type: 'send', client_id: 'new-2', text: 'fourth' },
@@ -137,7 +124,7 @@ describe('publishMessage (group commit)', () => {
   it('orders REST and socket sends into one gap-free sequence', async () => {
     const { a, b, chatId, sb, base } = await twoMembers()
     const rest = Promise.all([1, 2, 3].map((i) => sendMessage(chatId, b, `rest ${i}`)))
-    await burst(chatId, a.id, [1, 2, 3].map((i) => ({ type: 'send', client_id: `s${i}`, text: `socket ${i}` })))
+    await burstIntoRoom(chatId, a.id, [1, 2, 3].map((i) => ({ type: 'send', client_id: `s${i}`, text: `socket ${i}` })))
     await rest
     await sb.waitFor((f) => f.type === 'message' && f.seq === base + 6)
     const seqs = messagesOf(sb.frames).map(([seq]) => seq)
@@ -147,7 +134,7 @@ describe('publishMessage (group commit)', () => {
   it('gives a socket that connects during a batch every seq after its ready frame, once', async () => {
     const { a, b, chatId, sb, base } = await twoMembers()
     const last = base + 20
-    const sending = burst(chatId, a.id, Array.from({ length: 20 }, (_, i) => ({ type: 'send', client_id: `m${i}`, text: `m${i}` })))
+    const sending = burstIntoRoom(chatId, a.id, Array.from({ length: 20 }, (_, i) => ({ type: 'send', client_id: `m${i}`, text: `m${i}` })))
     const late = await openSocket(chatId, b.accessToken)
     await sending
     await sb.waitFor((f) => f.type === 'message' && f.seq === last)
