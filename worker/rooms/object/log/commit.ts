@@ -195,15 +195,15 @@ async function commitBatch(room: Room, batch: PendingSend[]): Promise<void> {
     const message = toBody(room.chatId, stored[i]!, first.text)
     if (previews && first.replyTo !== null) message.reply_to = previews.get(first.replyTo) ?? null
     message.attachments = first.attachments
-    // Each body is serialized once; its `message` frame and the batch's `messages` frame reuse the text.
-    const body = JSON.stringify(message)
-    return { message, body, seq: message.seq, frame: messageFrameOf(body) }
+    // Each body is serialized once; the `messages` frame, each `message` frame and the shards reuse the text.
+    return { message, seq: message.seq, body: JSON.stringify(message) }
   })
+  const logEntries = entries.map(({ seq, body }) => ({ seq, body }))
   // `edge-chat.v2` sockets: the whole batch as one frame, one send per socket instead of one per message.
-  if (sockets.batched.length > 0) for (const payload of batchedPayloads(entries.map(({ seq, body }) => ({ seq, body })))) broadcastTo(sockets.batched, payload)
+  if (sockets.batched.length > 0) for (const payload of batchedPayloads(logEntries)) broadcastTo(sockets.batched, payload)
   drafts.forEach(({ first, resends }, i) => {
-    const { message, frame } = entries[i]!
-    broadcastTo(sockets.unbatched, frame)
+    const { message, body } = entries[i]!
+    if (sockets.unbatched.length > 0) broadcastTo(sockets.unbatched, messageFrameOf(body))
     // The seed's clients get the message body alone, serialized once for all of them.
     if (sockets.legacy.length > 0) broadcastTo(sockets.legacy, JSON.stringify(toLegacyFrame(message)))
     answer(first, message, false)
@@ -211,7 +211,7 @@ async function commitBatch(room: Room, batch: PendingSend[]): Promise<void> {
   })
   // A sharded group's other sockets: one call per shard for the whole batch, before any ack's awaiter
   // runs. Bodies only: each shard builds the `message` and `messages` frames its sockets need from them.
-  feedShards(room.ctx, entries.map(({ seq, body }) => ({ seq, body })))
+  feedShards(room.ctx, logEntries)
   if (drafts.length > 0) messagesStored(room)
   await Promise.all(resent)
 }
