@@ -84,9 +84,10 @@ describe('publishMessage (group commit)', () => {
     expect(await roomOf(chatId).lastSeq()).toBe(base + 4)
   })
 
-  // Adaptive commit (issue #16): no waiting window. A send that finds no commit in flight is
-  // stored alone at once; sends that arrive during a commit form the next batch together.
-  it('commits a lone send at once and batches the sends that arrive while its commit is in flight', async () => {
+  // Adaptive commit (issue #16): no timed window. A send that finds no commit in flight starts one on
+  // the runtime's next turn, with the frames delivered before that turn; sends that arrive while a
+  // commit is in flight form the next batch together.
+  it('starts a commit on the next turn with the frames delivered before it, and batches those arriving during its confirmation', async () => {
     const { a, chatId, sb, base } = await twoMembers()
     const send = (id: string) => JSON.stringify({ type: 'send', client_id: id, text: id })
     const storedAtSync = await runInDurableObject(roomOf(chatId), async (instance: ChatRoom, state) => {
@@ -102,10 +103,11 @@ describe('publishMessage (group commit)', () => {
         return sync()
       }
       try {
-        const lone = instance.webSocketMessage(ws!, send('lone'))
-        // A frame the runtime delivers one macrotask later: a waiting window would put it in the lone send's batch.
+        const first = instance.webSocketMessage(ws!, send('first'))
+        // A frame the runtime delivers as the next event, queued before the commit's turn: it joins
+        // the first frame's batch (a commit started from the first frame's own jobs took it alone).
         await new Promise<void>((resolve) => setTimeout(resolve, 0))
-        await Promise.all([lone, instance.webSocketMessage(ws!, send('next-turn'))])
+        await Promise.all([first, instance.webSocketMessage(ws!, send('next-event'))])
         await during
       } finally {
         state.storage.sync = sync
@@ -113,12 +115,10 @@ describe('publishMessage (group commit)', () => {
       return seen
     })
     await sb.waitFor((f) => f.type === 'message' && f.seq === base + 4)
-    expect(messagesOf(sb.frames).map(([, , id]) => id)).toEqual(['lone', 'during-1', 'during-2', 'next-turn'])
-    // The lone send was confirmed alone; the two sends that arrived during its commit in one batch
-    // (seqs base+2 and base+3, with next-turn too if it also arrived before that batch began).
-    expect(storedAtSync[0]).toBe(base + 1)
-    expect(storedAtSync[1]).toBeGreaterThanOrEqual(base + 3)
-    expect(storedAtSync.at(-1)).toBe(base + 4)
+    expect(messagesOf(sb.frames).map(([, , id]) => id)).toEqual(['first', 'next-event', 'during-1', 'during-2'])
+    // One confirmation per batch: first + next-event (base+1, base+2), then the two that arrived
+    // during its confirmation together (base+3, base+4).
+    expect(storedAtSync).toEqual([base + 2, base + 4])
   })
 
   it('orders REST and socket sends into one gap-free sequence', async () => {

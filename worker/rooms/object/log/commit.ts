@@ -31,7 +31,8 @@ export interface PendingSend {
 
 /**
  * The one write path for socket and REST sends. Adaptive group commit: a send that finds no commit
- * in flight is committed at once, alone (no waiting window, so light load pays no batching delay);
+ * in flight starts one on the runtime's next turn, with every frame already delivered by then (no
+ * timed window: a lone message still goes out at once, so light load pays no batching delay);
  * sends that arrive while a batch is being sealed, stored or confirmed wait in the outbox and are
  * stored together as the next batch: one commit, one socket listing and one wait per batch instead
  * of per message, and batches grow exactly as fast as commits fall behind. Durability is unchanged:
@@ -53,10 +54,22 @@ export function publishMessage(
 function enqueue(room: Room, send: Omit<PendingSend, 'resolve' | 'reject'>): Promise<SendResponse> {
   return new Promise((resolve, reject) => {
     room.outbox.push({ ...send, resolve, reject })
-    // The first send of a batch books the batch's turn on the chain (at once when the chain is idle,
-    // else right after the commit in flight); later ones ride along with it.
-    if (room.outbox.length === 1) void room.exclusive(() => commitOutbox(room))
+    // The first send of a batch books the batch's turn on the chain (when the chain is idle, on the
+    // next turn; else right after the commit in flight); later ones ride along with it.
+    if (room.outbox.length === 1) void room.exclusive(() => nextTurn().then(() => commitOutbox(room)))
   })
+}
+
+/**
+ * Resolves on the runtime's next turn (a zero-delay timer, HTML's timer task: it runs after the
+ * events already queued). The runtime delivers each socket frame as its own event, with its promise
+ * jobs run before the next one; a commit started from those jobs took its first frame alone and left
+ * the frames right behind it, delivered in the same read from the network, for a commit of their
+ * own. Measured (issue #16, 10 rooms x 20 at saturation): batches 1.35 -> 2.4 messages, stored msg/s
+ * about 1,250 -> 2,400 (the load's ceiling), server CPU per message 917 -> 490 µs.
+ */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0))
 }
 
 /**
