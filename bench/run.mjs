@@ -218,8 +218,7 @@ async function main() {
     for (const mode of args.ablation ? args.ablation.split(',') : config.ablation) {
       await step('ablation', `baseline-${mode}`, () => fanOut([baselineTarget(baseline, mode)], { size: 100, fixedRate: config.fixedRate, warmupMs: config.warmupMs, measureMs: config.measureMs, log }))
     }
-    await step('upgrades', 'baseline', () => upgrades(base, { count: config.upgrades, log }))
-    await appStep('upgrades', () => upgrades(target, { count: config.upgrades, log }))
+    await loadStep('upgrades', () => upgrades(pair, { count: config.upgrades, repeats: config.repeats, log }))
     await appStep('resume', () => resume(target, { missed: config.resumeMissed, repeats: config.resumeRepeats, log }))
     await loadStep('storm', () => storm(pair, { members: config.stormMembers, storms: config.storms, missed: config.stormMissed, log }))
     await appStep('live', () => live(target, { members: config.liveMembers, warmupMs: config.warmupMs, measureMs: config.measureMs, idleChannels: config.idleChannels, maxSockets, log }))
