@@ -1,8 +1,12 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--out DIR] [--only a,b] [--app-port N] [--baseline-port N]
+// npm run bench [-- --quick] [--out DIR] [--only a,b] [--state-in-memory] [--app-port N] [--baseline-port N]
 // Starts the app (scripts/start.mjs) and the bare broadcast baseline (bench/baseline) in workerd,
 // drives both from this process over 127.0.0.1, prints a table and writes JSON, SVG and markdown
 // results. Servers run in their own process groups and are always killed on the way out.
+// --state-in-memory keeps both servers' persisted state (the app's D1, R2 and Durable Object SQLite)
+// on tmpfs (/dev/shm) instead of the disk: every room commit is an fsync, and this machine's disk is
+// shared by all rooms (see docs/performance.md); results get a `-tmpfs` suffix, never replacing a
+// disk run's.
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
@@ -34,6 +38,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: path.join(import.meta.dirname, 'results') },
     only: { type: 'string' },
     ablation: { type: 'string' },
+    'state-in-memory': { type: 'boolean', default: false },
     'app-port': { type: 'string', default: '8790' },
     'baseline-port': { type: 'string', default: '8792' },
   },
@@ -171,10 +176,13 @@ async function main() {
   mkdirSync(runDir, { recursive: true })
   mkdirSync(args.out, { recursive: true })
   log(`${args.quick ? 'quick' : 'full'} run; logs and state in ${path.relative(process.cwd(), runDir)}`)
-  const appState = path.join(runDir, 'app-state')
+  const stateRoot = args['state-in-memory'] ? path.join('/dev/shm', path.basename(runDir)) : runDir
+  if (args['state-in-memory'] && !existsSync('/dev/shm')) throw new Error('--state-in-memory needs tmpfs at /dev/shm (Linux)')
+  mkdirSync(stateRoot, { recursive: true })
+  const appState = path.join(stateRoot, 'app-state')
   const appRoot = snapshotApp(path.join(runDir, 'app'))
   const app = startApp({ appRoot, port: args['app-port'], persistDir: appState, logFile: path.join(runDir, 'app.log') })
-  const baseline = startBaseline({ port: args['baseline-port'], persistDir: path.join(runDir, 'baseline-state'), logFile: path.join(runDir, 'baseline.log') })
+  const baseline = startBaseline({ port: args['baseline-port'], persistDir: path.join(stateRoot, 'baseline-state'), logFile: path.join(runDir, 'baseline.log') })
   try {
     await Promise.all([waitHealthy(app, 90000), waitHealthy(baseline, 90000)])
     log(`servers ready: app ${app.url}, baseline ${baseline.url}`)
@@ -245,9 +253,10 @@ async function main() {
     })
   } finally {
     await Promise.all([stopServer(app), stopServer(baseline)])
-    rmSync(path.join(runDir, 'app-state'), { recursive: true, force: true })
+    rmSync(path.join(stateRoot, 'app-state'), { recursive: true, force: true })
     rmSync(appRoot, { recursive: true, force: true })
-    rmSync(path.join(runDir, 'baseline-state'), { recursive: true, force: true })
+    rmSync(path.join(stateRoot, 'baseline-state'), { recursive: true, force: true })
+    if (stateRoot !== runDir) rmSync(stateRoot, { recursive: true, force: true })
   }
 
   addRatios(rows)
@@ -255,6 +264,7 @@ async function main() {
     quick: args.quick,
     started_at: startedAt.toISOString(),
     wall_s: Math.round((performance.now() - t0) / 100) / 10,
+    state: args['state-in-memory'] ? 'tmpfs (/dev/shm)' : 'disk',
     machine: {
       cores: os.cpus().length,
       cpu: os.cpus()[0]?.model ?? 'unknown',
@@ -272,7 +282,7 @@ async function main() {
     rows,
   }
   // A run of named scenarios must not replace the committed results of a whole run.
-  const name = `${args.quick ? 'quick' : 'full'}${only ? `-only-${[...only].sort().join('-')}` : ''}`
+  const name = `${args.quick ? 'quick' : 'full'}${only ? `-only-${[...only].sort().join('-')}` : ''}${args['state-in-memory'] ? '-tmpfs' : ''}`
   const files = writeResults(args.out, name, results)
   console.log(`\n${machineLine(results)}\n\n${formatTable(rows)}\n`)
   if (rows.some((r) => r.scenario === 'cost' && !r.error)) console.log(`${costTable(results)}\n`)

@@ -17,12 +17,20 @@ export const REDACTED = '[redacted]'
 const SENSITIVE_WORDS = new Set(['token', 'password', 'text', 'message', 'authorization', 'cookie', 'secret'])
 
 function isSensitive(name: string): boolean {
-  return name
-    .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
-    .toLowerCase()
-    .split(/[^a-z0-9]+/)
-    .some((word) => SENSITIVE_WORDS.has(word))
+  let sensitive = sensitiveNames.get(name)
+  if (sensitive === undefined) {
+    sensitive = name
+      .replace(/([a-z0-9])([A-Z])/g, '$1_$2')
+      .toLowerCase()
+      .split(/[^a-z0-9]+/)
+      .some((word) => SENSITIVE_WORDS.has(word))
+    // Field names are the code's own, a few dozen: the answer is kept rather than worked out again
+    // for every line (the request line, one per socket upgrade, was ~1 % of an upgrade burst).
+    if (sensitiveNames.size < 1000) sensitiveNames.set(name, sensitive)
+  }
+  return sensitive
 }
+const sensitiveNames = new Map<string, boolean>()
 
 // Credentials that can sit inside any string value (an error's message quoting a URL or a header):
 // `?token=`/`&access_token=` query values (socket URLs carry the access token there, since browsers
