@@ -4,7 +4,7 @@
 // drives both from this process over 127.0.0.1, prints a table and writes JSON, SVG and markdown
 // results. Servers run in their own process groups and are always killed on the way out.
 // --state-in-memory keeps both servers' persisted state (the app's D1, R2 and Durable Object SQLite)
-// on tmpfs (/dev/shm) instead of the disk: every room commit is an fsync, and this machine's disk is
+// on tmpfs (/dev/shm/edge-chat-bench-<run>, removed on any exit) instead of the disk: every room commit is an fsync, and this machine's disk is
 // shared by all rooms (see docs/performance.md); results get a `-tmpfs` suffix, never replacing a
 // disk run's.
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
@@ -124,8 +124,16 @@ const loadAtStart = Math.round(os.loadavg()[0] * 100) / 100
 const t0 = performance.now()
 const log = (msg) => console.log(`[bench ${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${msg}`)
 
+// `--state-in-memory`'s directory on tmpfs: it holds the servers' databases in RAM, so it goes with us
+// too (signals and the watchdog exit through process.exit, which skips main's finally).
+const MEMORY_STATE_PREFIX = 'edge-chat-bench-'
+let memoryState = null
+
 // Whatever happens, the servers go down with us.
-process.on('exit', killAllNow)
+process.on('exit', () => {
+  killAllNow()
+  if (memoryState) rmSync(memoryState, { recursive: true, force: true })
+})
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {
     killAllNow()
@@ -176,8 +184,13 @@ async function main() {
   mkdirSync(runDir, { recursive: true })
   mkdirSync(args.out, { recursive: true })
   log(`${args.quick ? 'quick' : 'full'} run; logs and state in ${path.relative(process.cwd(), runDir)}`)
-  const stateRoot = args['state-in-memory'] ? path.join('/dev/shm', path.basename(runDir)) : runDir
   if (args['state-in-memory'] && !existsSync('/dev/shm')) throw new Error('--state-in-memory needs tmpfs at /dev/shm (Linux)')
+  // A run killed outright (SIGKILL) left its tmpfs state behind: remove those whose bench is gone.
+  for (const old of args['state-in-memory'] ? readdirSync('/dev/shm') : []) {
+    if (old.startsWith(MEMORY_STATE_PREFIX) && !isAlive(Number(old.split('-').pop()))) rmSync(path.join('/dev/shm', old), { recursive: true, force: true })
+  }
+  const stateRoot = args['state-in-memory'] ? path.join('/dev/shm', `${MEMORY_STATE_PREFIX}${path.basename(runDir)}`) : runDir
+  if (stateRoot !== runDir) memoryState = stateRoot
   mkdirSync(stateRoot, { recursive: true })
   const appState = path.join(stateRoot, 'app-state')
   const appRoot = snapshotApp(path.join(runDir, 'app'))
@@ -290,6 +303,17 @@ async function main() {
   const failed = rows.filter((r) => r.error)
   if (failed.length) log(`${failed.length} scenario(s) failed or were skipped: ${failed.map((r) => `${r.scenario}/${r.target}`).join(', ')}`)
   return failed.length === 0
+}
+
+/** Whether a process with this pid exists (signal 0 checks without sending anything). */
+function isAlive(pid) {
+  if (!Number.isInteger(pid) || pid <= 0) return false
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return err.code === 'EPERM'
+  }
 }
 
 async function openFilesLimit() {
