@@ -18,7 +18,7 @@ export async function upgrades(targets, { count, repeats = 1, log }) {
   const rooms = new Map()
   for (const target of targets) rooms.set(target.name, await target.createRoom())
   const runs = new Map(targets.map((t) => [t.name, []]))
-  const round1 = async (target) => {
+  const measureRound = async (target) => {
     const room = rooms.get(target.name)
     const cpuBefore = target.server ? serverCpu(target.server) : null
     const started = performance.now()
@@ -30,10 +30,10 @@ export async function upgrades(targets, { count, repeats = 1, log }) {
     const workerdS = cpuAfter ? cpuAfter.workerd - cpuBefore.workerd : null
     return { rate: count / seconds, setupMs: sockets.map((s) => s.setupMs), cpuUs: cpuS === null ? null : (cpuS * 1e6) / count, workerdUs: workerdS === null ? null : (workerdS * 1e6) / count }
   }
-  for (const target of targets) await round1(target)
+  for (const target of targets) await measureRound(target)
   for (let i = 0; i < repeats; i++) {
     for (const target of i % 2 ? [...targets].reverse() : targets) {
-      const run = await round1(target)
+      const run = await measureRound(target)
       runs.get(target.name).push(run)
       log(`upgrades ${target.name} (${i + 1}/${repeats}): ${round(run.rate)}/s${run.cpuUs === null ? '' : `, ${Math.round(run.cpuUs)} µs server CPU each (workerd ${Math.round(run.workerdUs)})`}`)
     }

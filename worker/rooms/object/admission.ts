@@ -4,8 +4,8 @@ import { verifyAccessToken } from '../../auth/access-tokens'
 import { isSessionRevoked } from '../../auth/revoked-sessions'
 import { errorResponse } from '../../errors'
 import { memberTag, type Member } from '../member'
-import { closeNow, closeWhenSettled, sendEntries, sendFrame, toLegacyFrame } from './fan-out'
-import { entryFrame, loadEntriesAfter, serializeEntry } from './log/entries'
+import { closeNow, closeWhenSettled, oneSocket, sendEntries, sendFrame, toLegacyFrame } from './fan-out'
+import { loadEntriesAfter, serializeEntry } from './log/entries'
 import { anonymizeSender, recordRemoval, startMembership } from './log/store'
 import { readsFor } from './receipts'
 import type { Room } from './room'
@@ -85,12 +85,9 @@ async function replayUnlocked(room: Room, ws: WebSocket, socket: SocketEntry, si
   let cursor: number | null = since
   while (cursor !== null) {
     const { entries, next } = await loadEntriesAfter(room, cursor, REPLAY_PAGE)
-    if (socket.batched) sendEntries({ batched: [ws], unbatched: [] }, entries.map(serializeEntry))
+    if (!socket.legacy) sendEntries(oneSocket(ws, socket.batched), entries.map(serializeEntry))
     else {
-      for (const entry of entries) {
-        if (!socket.legacy) sendFrame(ws, entryFrame(entry))
-        else if (entry.targetSeq === null && entry.message.kind === 'message') sendFrame(ws, toLegacyFrame(entry.message))
-      }
+      for (const entry of entries) if (entry.targetSeq === null && entry.message.kind === 'message') sendFrame(ws, toLegacyFrame(entry.message))
     }
     cursor = next
   }

@@ -112,6 +112,11 @@ export function batchedPayloads(entries: readonly ShardEntry[]): string[] {
   return payloads
 }
 
+/** One socket as `sendEntries` takes its sockets: a replay or a joiner gets what its protocol asks for. */
+export function oneSocket(ws: WebSocket, batched: boolean): Pick<SocketLists, 'batched' | 'unbatched'> {
+  return batched ? { batched: [ws], unbatched: [] } : { batched: [], unbatched: [ws] }
+}
+
 /**
  * Serialized log entries (seq order) to listed sockets: v1 ones (`unbatched`) one frame per entry,
  * v2 ones (`batched`) with runs of messages coalesced (`batchedPayloads`). Each frame is built once

@@ -33,6 +33,12 @@ export function kindTags(kind: SocketKind): string[] {
   return kind === 'batched' ? [BATCH_TAG] : []
 }
 
+/** The kind of an accepted socket from its tags (the inverse of `kindTags`). */
+function kindOfTags(tags: string[]): SocketKind {
+  if (tags.includes(LEGACY_TAG)) return 'legacy'
+  return tags.includes(BATCH_TAG) ? 'batched' : 'current'
+}
+
 /** What the room needs on every frame of a socket. */
 export interface SocketEntry {
   member: Member
@@ -74,8 +80,7 @@ export function socketEntry(ctx: DurableObjectState, ws: WebSocket, nowMs: numbe
   if (cached) return cached
   const member = readMember(ws)
   if (!member) return null
-  const tags = ctx.getTags(ws)
-  return addEntry(ws, member, tags.includes(LEGACY_TAG) ? 'legacy' : tags.includes(BATCH_TAG) ? 'batched' : 'current', nowMs)
+  return addEntry(ws, member, kindOfTags(ctx.getTags(ws)), nowMs)
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { LogSlice } from '../object/chat-room'
-import { listSockets, sendEntries, type SocketLists } from '../object/fan-out'
+import { listSockets, oneSocket, sendEntries, type SocketLists } from '../object/fan-out'
 import type { ShardEntry } from './plan'
 import { deliveredSeq, recordDelivered, roomOf, type Shard } from './shard'
 
@@ -37,7 +37,7 @@ export async function drain(shard: Shard, first: LogSlice, from: number, others:
       await shard.ctx.storage.sync()
     }
     sendEntries(others, after(slice.entries, from))
-    if (joiner) sendEntries(joiner.batched ? { batched: [joiner.ws], unbatched: [] } : { batched: [], unbatched: [joiner.ws] }, after(slice.entries, joiner.after))
+    if (joiner) sendEntries(oneSocket(joiner.ws, joiner.batched), after(slice.entries, joiner.after))
     if (slice.next === null) return seq
     slice = await roomOf(shard).shardSync(last)
   }
