@@ -1,4 +1,4 @@
-import { and, eq } from 'drizzle-orm'
+import { and, eq, gt, inArray } from 'drizzle-orm'
 import { ACCESS_TOKEN_TTL_SECONDS } from '../../protocol/http'
 import type { Db } from '../db/client'
 import { chatMembers, sessions, users } from '../db/schema'
@@ -62,4 +62,56 @@ export async function revokeSockets(env: Env, db: Db, userId: number, sessionIds
       if (err !== null) log.error('revocation_failed', { user_id: userId, chat_id: chatId, ...errorFields(err) })
     }),
   )
+}
+
+/** One user's sessions revoked lately, with when the room may forget them (epoch ms). */
+export interface RecentRevocation {
+  userId: number
+  sessionIds: string[]
+  /** The latest revocation's time plus REVOKED_SESSION_TTL_MS: no token of these verifies after it. */
+  untilMs: number
+}
+
+/**
+ * The sessions of one user (`{ userId }`) or of every member of a chat (`{ chatId }`) revoked after
+ * `nowMs - REVOKED_SESSION_TTL_MS` (epoch ms), whose access tokens may still verify; one entry per
+ * user, none for users without any. One D1 read (sessions by user, the `sessions_user_idx` index).
+ */
+export async function recentRevocations(db: Db, of: { userId: number } | { chatId: number }, nowMs: number): Promise<RecentRevocation[]> {
+  const whose =
+    'userId' in of
+      ? eq(sessions.userId, of.userId)
+      : inArray(sessions.userId, db.select({ userId: chatMembers.userId }).from(chatMembers).where(eq(chatMembers.chatId, of.chatId)))
+  const rows = await db
+    .select({ id: sessions.id, userId: sessions.userId, revokedAtMs: sessions.revokedAtMs })
+    .from(sessions)
+    .where(and(whose, gt(sessions.revokedAtMs, nowMs - REVOKED_SESSION_TTL_MS)))
+    .all()
+  const byUser = new Map<number, RecentRevocation>()
+  for (const { id, userId, revokedAtMs } of rows) {
+    const entry = byUser.get(userId) ?? { userId, sessionIds: [], untilMs: 0 }
+    entry.sessionIds.push(id)
+    entry.untilMs = Math.max(entry.untilMs, revokedAtMs! + REVOKED_SESSION_TTL_MS)
+    byUser.set(userId, entry)
+  }
+  return [...byUser.values()]
+}
+
+/**
+ * A membership of `userId` in `chatId` was just written to D1: the chat's room is told of the user's
+ * sessions revoked lately (`closeSessions`, also on its shards), since `revokeSockets` told only the
+ * rooms of the chats they were in at that moment, and a token of such a session must not open a
+ * socket in a chat entered afterwards. Reading after the D1 write leaves no gap: a revocation whose
+ * D1 write this read misses reads the chat list after it, so it finds this membership and tells the
+ * room itself. No call when there is nothing to tell (the usual case).
+ */
+export async function closeRevokedInNewChat(
+  db: Db,
+  rooms: { getByName(name: string): { closeSessions(userId: number, sessionIds: string[], untilMs: number): Promise<unknown> } },
+  chatId: number,
+  userId: number,
+  nowMs: number,
+): Promise<void> {
+  const [revoked] = await recentRevocations(db, { userId }, nowMs)
+  if (revoked) await rooms.getByName(String(chatId)).closeSessions(userId, revoked.sessionIds, revoked.untilMs)
 }

@@ -1,5 +1,6 @@
 import { and, eq, isNull, sql } from 'drizzle-orm'
 import type { ChatVisibility, MemberRole } from '../../protocol/http'
+import { closeRevokedInNewChat } from '../auth/revocation'
 import type { Db } from '../db/client'
 import { chatMembers, chats, users } from '../db/schema'
 import type { AuthUser } from '../env'
@@ -74,7 +75,12 @@ export async function openPrivateChat(db: Db, me: AuthUser, otherId: number, now
  * these calls so the data layer can run where no Durable Object does (the libSQL data-layer tests).
  */
 export interface RoomGate {
-  getByName(name: string): { admit(userId: number): Promise<unknown>; removeMember(userId: number): Promise<unknown>; destroy(): Promise<unknown> }
+  getByName(name: string): {
+    admit(userId: number): Promise<unknown>
+    removeMember(userId: number): Promise<unknown>
+    destroy(): Promise<unknown>
+    closeSessions(userId: number, sessionIds: string[], untilMs: number): Promise<unknown>
+  }
 }
 
 export async function findRole(db: Db, chatId: number, userId: number): Promise<MemberRole | null> {
@@ -146,7 +152,11 @@ export async function startMembership(
     return refuseDeleted(rooms, chatId)
   })
   const role = await write(db, chatId, userId, nowMs)
-  if (role) return { chatId, userId, role, changed: true }
+  if (role) {
+    // A session of theirs signed out lately must not open a socket here either (after the write: no gap).
+    await closeRevokedInNewChat(db, rooms, chatId, userId, Date.now())
+    return { chatId, userId, role, changed: true }
+  }
   // Joined concurrently by another request: still one membership, and the cursor is as fresh.
   const now = await findRole(db, chatId, userId)
   if (now) return { chatId, userId, role: now, changed: false }

@@ -118,6 +118,7 @@ describe('DELETE /me/ racing', { timeout: 60_000 }, () => {
           },
           removeMember: (userId: number) => room.removeMember(userId),
           destroy: () => room.destroy(),
+          closeSessions: (userId: number, sessionIds: string[], untilMs: number) => room.closeSessions(userId, sessionIds, untilMs),
         }
       },
     }

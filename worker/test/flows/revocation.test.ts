@@ -6,7 +6,7 @@ import type { LoginResponse } from '../../../protocol/http'
 import { CLOSE_CODES, SUBPROTOCOL } from '../../../protocol/socket'
 import { isSessionRevoked, recordRevokedSessions } from '../../auth/revoked-sessions'
 import { openChannel, upgradeChannel } from '../channel'
-import { addToGroup, api, authed, closeCode, createGroup, errorCode, json, openSocket, refreshCookie, signUp, socketPath, upgrade, ORIGIN, type TestUser } from '../helpers'
+import { addToGroup, api, authed, closeCode, createGroup, errorCode, json, openSocket, refreshCookie, sendMessage, signUp, socketPath, upgrade, ORIGIN, type TestUser } from '../helpers'
 
 // Issue #14: a revoked session's access token and sockets stop at once, not when the token expires.
 
@@ -169,6 +169,90 @@ describe('revoking a session', () => {
     expect(await Promise.all([closeCode(room), closeCode(channel)])).toEqual([CLOSE_CODES.sessionRevoked, CLOSE_CODES.sessionRevoked])
     kept.send({ type: 'ping' })
     await kept.waitFor((f) => f.type === 'pong')
+  })
+})
+
+interface Entry {
+  name: string
+  /** Brings `user` (whose other session was revoked) into a chat of `owner`'s; returns its id. */
+  enter(owner: TestUser, user: TestUser): Promise<number>
+}
+
+async function created(res: Response): Promise<number> {
+  expect([200, 201]).toContain(res.status)
+  return ((await res.json()) as { chat_id: number }).chat_id
+}
+
+// The rooms a revocation tells are those of the chats the user is in at that moment; a chat entered
+// afterwards must refuse the revoked session's tokens too, for as long as they verify. Each entry
+// reaches the room by another path: `admit` on an open room, or the room's first copy from D1.
+const entries: Entry[] = [
+  {
+    name: 'added to a group whose room is open',
+    async enter(owner, user) {
+      const chatId = await createGroup(owner)
+      await sendMessage(chatId, owner, 'the room is open')
+      await addToGroup(chatId, owner, user)
+      return chatId
+    },
+  },
+  {
+    name: 'joining a public group with their other session',
+    async enter(owner, user) {
+      const chatId = await createGroup(owner)
+      expect((await api(`/chat/${chatId}/add/`, authed(user.accessToken, json({})))).status).toBe(201)
+      return chatId
+    },
+  },
+  {
+    name: 'joining by an invite link',
+    async enter(owner, user) {
+      const chatId = await createGroup(owner, 'private')
+      const res = await api(`/chat/${chatId}/invites/`, authed(owner.accessToken, json({})))
+      expect(res.status).toBe(201)
+      const { code } = (await res.json()) as { code: string }
+      expect((await api(`/join/${code}/`, authed(user.accessToken, { method: 'POST' }))).status).toBe(201)
+      return chatId
+    },
+  },
+  {
+    name: 'a new 1:1 someone opens with them (the room first opens at the upgrade)',
+    enter: (owner, user) => api('/chat/private/', authed(owner.accessToken, json({ user_id: user.id }))).then(created),
+  },
+  {
+    name: 'a new 1:1 they open with their other session, used at once',
+    async enter(owner, user) {
+      const chatId = await api('/chat/private/', authed(user.accessToken, json({ user_id: owner.id }))).then(created)
+      await sendMessage(chatId, user, 'the room is open')
+      return chatId
+    },
+  },
+]
+
+describe('a chat entered after a session was revoked', () => {
+  it.each(entries)("refuses the revoked session's token: $name", async ({ enter }) => {
+    const owner = await signUp('owner')
+    const user = await signUp('latecomer')
+    const stolen = await secondLogin(user)
+    expect((await api(`/sessions/${stolen.sessionId}/`, authed(user.accessToken, { method: 'DELETE' }))).status).toBe(200)
+    const chatId = await enter(owner, user)
+    expect(await upgradeOutcome(await upgradeRoom(chatId, stolen.token)), 'revoked session').toBe('session_revoked')
+    expect(await upgradeOutcome(await upgradeRoom(chatId, user.accessToken)), 'live session').toBe(101)
+  })
+
+  it('refuses it whichever comes first when the revocation and the add run at once', async () => {
+    const owner = await signUp('owner')
+    for (let round = 0; round < 6; round++) {
+      const user = await signUp('racer')
+      const stolen = await secondLogin(user)
+      const chatId = await createGroup(owner)
+      await sendMessage(chatId, owner, 'the room is open')
+      const revoke = () => api(`/sessions/${stolen.sessionId}/`, authed(user.accessToken, { method: 'DELETE' }))
+      const add = () => addToGroup(chatId, owner, user)
+      const [revoked] = round % 2 === 0 ? await Promise.all([revoke(), add()]) : (await Promise.all([add(), revoke()])).reverse()
+      expect((revoked as Response).status).toBe(200)
+      expect(await upgradeOutcome(await upgradeRoom(chatId, stolen.token)), `round ${round}`).toBe('session_revoked')
+    }
   })
 })
 
