@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run bench [-- --quick] [--out DIR] [--only a,b] [--state-in-memory] [--app-port N] [--baseline-port N]
+// npm run bench [-- --quick] [--out DIR] [--only a,b] [--state-in-memory] [--app-port N] [--baseline-port N] [--shaped-port N]
 // Starts the app (scripts/start.mjs) and the bare broadcast baseline (bench/baseline) in workerd,
 // drives both from this process over 127.0.0.1, prints a table and writes JSON, SVG and markdown
 // results. Servers run in their own process groups and are always killed on the way out.
@@ -41,6 +41,7 @@ const { values: args } = parseArgs({
     'state-in-memory': { type: 'boolean', default: false },
     'app-port': { type: 'string', default: '8790' },
     'baseline-port': { type: 'string', default: '8792' },
+    'shaped-port': { type: 'string', default: '8794' },
   },
 })
 
@@ -178,7 +179,7 @@ async function main() {
   // An interrupted run (SIGINT, SIGKILL) leaves its snapshot and state behind; keep only the logs.
   const tmp = path.join(import.meta.dirname, '.tmp')
   for (const old of existsSync(tmp) ? readdirSync(tmp) : []) {
-    for (const sub of ['app', 'app-state', 'baseline-state', 'state']) rmSync(path.join(tmp, old, sub), { recursive: true, force: true })
+    for (const sub of ['app', 'app-state', 'baseline-state', 'shaped-state', 'state']) rmSync(path.join(tmp, old, sub), { recursive: true, force: true })
   }
   const runDir = path.join(import.meta.dirname, '.tmp', `${startedAt.toISOString().replace(/[:.]/g, '-')}-${process.pid}`)
   mkdirSync(runDir, { recursive: true })
@@ -196,9 +197,14 @@ async function main() {
   const appRoot = snapshotApp(path.join(runDir, 'app'))
   const app = startApp({ appRoot, port: args['app-port'], persistDir: appState, logFile: path.join(runDir, 'app.log') })
   const baseline = startBaseline({ port: args['baseline-port'], persistDir: path.join(stateRoot, 'baseline-state'), logFile: path.join(runDir, 'baseline.log') })
+  // The upgrades row's second yardstick: the bare baseline behind the app's asset router and logging
+  // one line per upgrade (bench/baseline/wrangler.shaped.toml), so the app's own cost shows apart from the local platform's.
+  const shaped = wanted('upgrades')
+    ? startBaseline({ port: args['shaped-port'], persistDir: path.join(stateRoot, 'shaped-state'), logFile: path.join(runDir, 'baseline-shaped.log'), shaped: true })
+    : null
   try {
-    await Promise.all([waitHealthy(app, 90000), waitHealthy(baseline, 90000)])
-    log(`servers ready: app ${app.url}, baseline ${baseline.url}`)
+    await Promise.all([waitHealthy(app, 90000), waitHealthy(baseline, 90000), shaped && waitHealthy(shaped, 90000)])
+    log(`servers ready: app ${app.url}, baseline ${baseline.url}${shaped ? `, baseline-shaped ${shaped.url}` : ''}`)
     const base = baselineTarget(baseline)
     const fdLimit = Math.min(serverFdLimit(app) ?? Infinity, serverFdLimit(baseline) ?? Infinity)
     const maxSockets = Number.isFinite(fdLimit) ? Math.floor((fdLimit * 0.85) / FDS_PER_SOCKET) : Infinity
@@ -239,7 +245,8 @@ async function main() {
     for (const mode of args.ablation ? args.ablation.split(',') : config.ablation) {
       await step('ablation', `baseline-${mode}`, () => fanOut([baselineTarget(baseline, mode)], { size: 100, fixedRate: config.fixedRate, warmupMs: config.warmupMs, measureMs: config.measureMs, log }))
     }
-    await loadStep('upgrades', () => upgrades(pair, { count: config.upgrades, repeats: config.repeats, log }))
+    const upgradeTargets = shaped ? [base, baselineTarget(shaped, 'bare', 'baseline-shaped'), ...pair.slice(1)] : pair
+    await step('upgrades', upgradeTargets.map((t) => t.name).join('+'), () => upgrades(upgradeTargets, { count: config.upgrades, repeats: config.repeats, log }))
     await appStep('resume', () => resume(target, { missed: config.resumeMissed, repeats: config.resumeRepeats, log }))
     await loadStep('storm', () => storm(pair, { members: config.stormMembers, storms: config.storms, missed: config.stormMissed, log }))
     await appStep('live', () => live(target, { members: config.liveMembers, warmupMs: config.warmupMs, measureMs: config.measureMs, idleChannels: config.idleChannels, maxSockets, log }))
@@ -265,10 +272,11 @@ async function main() {
       return cost(target, { messages: config.costMessages, sparse: config.costSparse, log })
     })
   } finally {
-    await Promise.all([stopServer(app), stopServer(baseline)])
+    await Promise.all([stopServer(app), stopServer(baseline), shaped && stopServer(shaped)])
     rmSync(path.join(stateRoot, 'app-state'), { recursive: true, force: true })
     rmSync(appRoot, { recursive: true, force: true })
     rmSync(path.join(stateRoot, 'baseline-state'), { recursive: true, force: true })
+    rmSync(path.join(stateRoot, 'shaped-state'), { recursive: true, force: true })
     if (stateRoot !== runDir) rmSync(stateRoot, { recursive: true, force: true })
   }
 

@@ -13,6 +13,8 @@
 //     app-sql (full-locked plus the app's extra SQL per message: dedupe lookup on a unique
 //     (sender_id, client_id) index, max(seq), read-cursor upsert), app-attach (app-sql plus the app's
 //     per-frame deserializeAttachment/serializeAttachment of the socket state).
+//     wrangler.shaped.toml runs the same worker behind static assets and with LOG_UPGRADES=1 (one log
+//     line per upgrade): the app's platform shape, for the upgrades row.
 //  2. GET /micro/*: single measurements timed inside workerd (Date.now advances during CPU work
 //     locally), e.g. one argon2id hash with the app's parameters.
 import { argon2id } from '@noble/hashes/argon2.js'
@@ -30,7 +32,12 @@ export default {
     if (parts[0] === 'health') return Response.json({ ok: true })
     if (parts[0] === 'ws' && parts[1]) {
       if (request.headers.get('Upgrade') !== 'websocket') return new Response('expected a websocket', { status: 426 })
-      return env.ROOM.getByName(parts[1]).fetch(request)
+      if (env.LOG_UPGRADES !== '1') return env.ROOM.getByName(parts[1]).fetch(request)
+      // wrangler.shaped.toml: one line per upgrade with the fields of the app's request line.
+      const startMs = Date.now()
+      const res = await env.ROOM.getByName(parts[1]).fetch(request)
+      console.log(JSON.stringify({ level: 'info', event: 'request', request_id: crypto.randomUUID(), route: '/ws/:room', method: 'GET', status: res.status, duration_ms: Date.now() - startMs, user_id: 1 }))
+      return res
     }
     if (parts[0] === 'micro' && parts[1] === 'hash') return Response.json(hashOnce())
     if (parts[0] === 'micro' && parts[1] === 'crypto') return Response.json(await cryptoCosts(Number(url.searchParams.get('n') ?? 1000)))

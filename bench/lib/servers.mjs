@@ -66,19 +66,23 @@ export function startApp({ appRoot = root, port, persistDir, logFile, build = tr
   return launch('app', process.execPath, args, port, logFile, appRoot)
 }
 
-/** The bare broadcast baseline (bench/baseline), through the app's own launcher (scripts/dev-worker.mjs). */
-export function startBaseline({ port, persistDir, logFile }) {
+/**
+ * The bare broadcast baseline (bench/baseline), through the app's own launcher (scripts/dev-worker.mjs).
+ * `shaped`: the same worker in the app's platform shape (bench/baseline/wrangler.shaped.toml: static
+ * assets in front, one log line per upgrade), for the upgrades row.
+ */
+export function startBaseline({ port, persistDir, logFile, shaped = false }) {
   const args = [
     path.join(root, 'scripts', 'dev-worker.mjs'),
     '-c',
-    // BENCH_BASELINE_CONFIG swaps the config for experiments (e.g. adding the app's assets routing).
-    process.env.BENCH_BASELINE_CONFIG ?? 'bench/baseline/wrangler.toml',
+    // BENCH_BASELINE_CONFIG swaps the bare config for experiments.
+    shaped ? 'bench/baseline/wrangler.shaped.toml' : (process.env.BENCH_BASELINE_CONFIG ?? 'bench/baseline/wrangler.toml'),
     '--port',
     String(port),
     '--persist-to',
     persistDir,
   ]
-  return launch('baseline', process.execPath, args, port, logFile)
+  return launch(shaped ? 'baseline-shaped' : 'baseline', process.execPath, args, port, logFile)
 }
 
 function launch(name, cmd, args, port, logFile, cwd = root) {

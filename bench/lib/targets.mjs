@@ -6,11 +6,11 @@ import { pool } from './stats.mjs'
 
 const UPGRADE_CONCURRENCY = 16
 
-export function baselineTarget(server, mode = 'bare') {
+export function baselineTarget(server, mode = 'bare', name = mode === 'bare' ? 'baseline' : `baseline-${mode}`) {
   let rooms = 0
   const ws = server.url.replace(/^http/, 'ws')
   return {
-    name: mode === 'bare' ? 'baseline' : `baseline-${mode}`,
+    name,
     server,
     async createRoom() {
       const name = `${mode}-${process.pid}-${++rooms}`

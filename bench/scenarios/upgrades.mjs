@@ -1,10 +1,12 @@
 // Connection setup: authenticated WebSocket upgrades per second into one room (token check, Origin,
 // the room's member check, Durable Object accept, 'ready' frame), 16 at a time. The baseline does
-// the same without auth.
+// the same without auth; `baseline-shaped` is the same bare worker in the app's platform shape
+// (static assets in front, one log line per upgrade: bench/baseline/wrangler.shaped.toml), so the
+// app's own cost per upgrade shows apart from what local workerd and wrangler charge every request.
 //
-// Both targets are measured side by side: one warm-up round each (not counted: the first few hundred
+// The targets are measured side by side: one warm-up round each (not counted: the first few hundred
 // upgrades after a start run cold code and grow the runtime's socket tables), then `repeats` rounds
-// alternating app/baseline, so drift on a shared machine hits both alike. A single round of 400 took
+// alternating the targets' order, so drift on a shared machine hits all alike. A single round of 400 took
 // 0.3-0.6 s and swung the ratio between 0.52x (full run) and 0.74x (alone, minutes later): the row
 // is the median round, with every round's rate kept, and the server's CPU per upgrade (/proc, workerd
 // and wrangler's node together), which depends less on what else the machine runs.
@@ -52,7 +54,7 @@ export async function upgrades(targets, { count, repeats = 1, log }) {
       setup_ms: percentiles(median.setupMs),
       server_cpu_us_per_upgrade: middle(cpu),
       // The workerd processes alone: the rest is wrangler's node relaying each worker log line (the app
-      // writes a request line per upgrade, the baseline none), which production does not have.
+      // and baseline-shaped write one per upgrade, the bare baseline none), which production does not have.
       server_cpu_us_per_upgrade_workerd: middle(all.map((r) => r.workerdUs).filter((us) => us !== null)),
       runs_upgrades_per_s: all.map((r) => round(r.rate)),
       runs: all.length,
