@@ -99,11 +99,14 @@ export async function recentRevocations(db: Db, of: { userId: number } | { chatI
 
 /**
  * A membership of `userId` in `chatId` was just written to D1: the chat's room is told of the user's
- * sessions revoked lately (`closeSessions`, also on its shards), since `revokeSockets` told only the
- * rooms of the chats they were in at that moment, and a token of such a session must not open a
- * socket in a chat entered afterwards. Reading after the D1 write leaves no gap: a revocation whose
- * D1 write this read misses reads the chat list after it, so it finds this membership and tells the
- * room itself. No call when there is nothing to tell (the usual case).
+ * sessions revoked lately (`closeSessions`, also on its shards). The room's `admit`, before the write,
+ * recorded those revoked until then; this catches a revocation that landed between the two, which
+ * `revokeSockets` may have missed too (it lists the user's chats from D1, and the membership was not
+ * there yet). Whichever of the two D1 reads comes second finds the other's write (D1 answers reads
+ * from the primary: the worker opens no read-replica session), so the room is told, though a socket
+ * opened in between is only closed then, with 4006, as for any revocation. No call when there is
+ * nothing to tell (the usual case). Never throws: the membership is written, so a call that keeps
+ * failing is logged (`revocation_failed`) and the session's tokens work in that chat until they expire.
  */
 export async function closeRevokedInNewChat(
   db: Db,
@@ -112,6 +115,9 @@ export async function closeRevokedInNewChat(
   userId: number,
   nowMs: number,
 ): Promise<void> {
-  const [revoked] = await recentRevocations(db, { userId }, nowMs)
-  if (revoked) await rooms.getByName(String(chatId)).closeSessions(userId, revoked.sessionIds, revoked.untilMs)
+  const err = await withRetries(async () => {
+    const [revoked] = await recentRevocations(db, { userId }, nowMs)
+    if (revoked) await rooms.getByName(String(chatId)).closeSessions(userId, revoked.sessionIds, revoked.untilMs)
+  }, ATTEMPTS)
+  if (err !== null) log.error('revocation_failed', { user_id: userId, chat_id: chatId, ...errorFields(err) })
 }

@@ -130,8 +130,9 @@ const insertMembership: MembershipWrite = async (db, chatId, userId, nowMs) => {
  * no call: chat ids are never reused (AUTOINCREMENT), so their room holds no message yet. When
  * `write` writes nothing and the user is still no member: 404 `not_found` when the chat was deleted
  * meanwhile (the room it admitted them to is erased again, so no admission outlives the chat; `write`
- * must refuse a deleted chat in its own statement), else `refused` (when given) says why by throwing;
- * otherwise the change is reported unchanged.
+ * must refuse a deleted chat in its own statement), else the room's admission is undone
+ * (`removeMember`) and `refused` (when given) says why by throwing; otherwise the change is reported
+ * unchanged.
  */
 export async function startMembership(
   db: Db,
@@ -153,7 +154,7 @@ export async function startMembership(
   })
   const role = await write(db, chatId, userId, nowMs)
   if (role) {
-    // A session of theirs signed out lately must not open a socket here either (after the write: no gap).
+    // `admit` told the room of the sessions revoked before it; one revoked since is told now.
     await closeRevokedInNewChat(db, rooms, chatId, userId, Date.now())
     return { chatId, userId, role, changed: true }
   }
@@ -161,6 +162,9 @@ export async function startMembership(
   const now = await findRole(db, chatId, userId)
   if (now) return { chatId, userId, role: now, changed: false }
   if (!(await findChat(db, chatId))) return refuseDeleted(rooms, chatId)
+  // Refused by the write (an invite used up or revoked meanwhile): the room admitted them already, and
+  // would let their sockets in, so the admission is undone before the refusal.
+  await rooms.getByName(String(chatId)).removeMember(userId)
   if (refused) return refused()
   return { chatId, userId, role: 'member', changed: false }
 }

@@ -10,6 +10,7 @@ import { decodeMember, MEMBER_HEADER, memberTag, type Member } from '../member'
 import { dbForEnv } from '../../db/for-env'
 import { isMetering, meterObject } from '../../metering/meter'
 import { readReceiptsOn } from '../roster'
+import { recentRevocations } from '../../auth/revocation'
 import { isSessionRevoked } from '../../auth/revoked-sessions'
 import { acceptSocket, admitMember, closeExpired, forgetMember, removeMember } from './admission'
 import { destroyRoom, isDestroyed } from './destroy'
@@ -180,14 +181,19 @@ export class ChatRoom extends DurableObject<Env> {
   /**
    * A membership of `userId` starts (self-join, added by an owner/admin, a re-join): they become a
    * member of the room (which admits their sockets from then on), their read cursor moves to the last
-   * seq, so unread counts start at 0, a removal mark is cleared, and their read-receipts setting is
-   * read from D1 (one query). The worker calls it before writing the membership to D1
+   * seq, so unread counts start at 0, a removal mark is cleared, and their read-receipts setting and
+   * their sessions revoked lately (refused from then on) are read from D1 (two queries at once). The worker calls it before writing the membership to D1
    * (`chats/chats.ts`); every membership start must. Returns that seq.
    */
   async admit(userId: number): Promise<number> {
-    const receiptsOn = await readReceiptsOn(await dbForEnv(this.env), userId)
+    const db = await dbForEnv(this.env)
+    const nowMs = Date.now()
+    const [receiptsOn, [revoked]] = await Promise.all([readReceiptsOn(db, userId), recentRevocations(db, { userId }, nowMs)])
     const room = await this.room()
     setReceipts(this.ctx, userId, receiptsOn)
+    // Their sessions signed out lately are refused before they become a member: no revocation told
+    // this room, they were not in the chat (worker/auth/revocation.ts closeRevokedInNewChat).
+    if (revoked) await this.closeSessions(userId, revoked.sessionIds, revoked.untilMs)
     // The member set is what shards are planned from; a room not yet copied from D1 is copied now, once.
     await ensureMembers(room, this.env)
     const seq = await admitMember(room, userId)
@@ -221,6 +227,8 @@ export class ChatRoom extends DurableObject<Env> {
    * no data key). Idempotent. Returns how many sockets were closed.
    */
   async closeSessions(userId: number, sessionIds: string[], untilMs: number): Promise<number> {
+    // A deleted chat refuses everything already; its erased storage is not written again.
+    if (isDestroyed(this.db)) return 0
     const here = closeSessions(this.ctx, userId, sessionIds, untilMs, Date.now())
     // A sharded group's sockets are on its shards, which keep their own list for `auth` frames.
     return here + (await closeSessionsOnShards(this.ctx, userId, sessionIds, untilMs))

@@ -1,3 +1,4 @@
+import { isSessionRevoked } from '../../auth/revoked-sessions'
 import { errorResponse } from '../../errors'
 import { memberTag, type Member } from '../member'
 import { expireNoLaterThan } from '../object/admission'
@@ -26,6 +27,11 @@ export async function attachSocket(shard: Shard, member: Member, since: number |
       const reply = await roomOf(shard).shardAttach(member.userId, since, from)
       if (shard.destroyed) return errorResponse('not_found', 'The chat was deleted.')
       if (!reply || pending.revoked) return errorResponse('not_member', 'You are not a member of this chat.')
+      // The room checked the session before routing here; a revocation during its answer reached this
+      // shard's list (`closeSessions`), and is checked in the same step as the accept.
+      if (isSessionRevoked(shard.ctx.storage.kv, member.sessionId, Date.now())) {
+        return errorResponse('session_revoked', 'This session was signed out; sign in again.')
+      }
       const others = listSockets(shard.ctx)
       const { 0: client, 1: server } = new WebSocketPair()
       shard.ctx.acceptWebSocket(server, [memberTag(member.userId), ...kindTags(kind)])

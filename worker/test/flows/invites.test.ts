@@ -2,7 +2,11 @@ import { env } from 'cloudflare:workers'
 import { describe, expect, it } from 'vitest'
 import type { ChatResponse, CreatedInviteBody, InvitesResponse } from '../../../protocol/http'
 import { sha256Hex } from '../../crypto/hash'
-import { addToGroup, api, authed, callUntilLimited, createGroup, errorCode, expectLimitedAfter, freshUserIds, json, ORIGIN, signUp, type TestUser } from '../helpers'
+import { SUBPROTOCOL } from '../../../protocol/socket'
+import { type RoomGate } from '../../chats/chats'
+import { joinByInvite } from '../../chats/invites'
+import { d1Db } from '../../db/client'
+import { addToGroup, api, authed, callUntilLimited, createGroup, errorCode, expectLimitedAfter, freshUserIds, json, ORIGIN, signUp, socketPath, upgrade, type TestUser } from '../helpers'
 
 function call(user: TestUser, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
   const init: RequestInit = body === undefined ? { method, headers } : { ...json(body, headers), method }
@@ -183,5 +187,57 @@ describe('POST /join/<code>/', { timeout: 30_000 }, () => {
     // Two users from one address: the address's count, not either user's, reaches the limit.
     const ip = { 'CF-Connecting-IP': `198.51.100.${Math.floor(Math.random() * 250) + 1}` }
     expectLimitedAfter(await callUntilLimited(20, (i) => join(i % 2 === 0 ? other : third, unknown, ip)), 20, 404)
+  })
+})
+
+// A join refused by its write (the invite used up or revoked after the room admitted the user) must
+// undo the room's admission: the room is the authority for socket upgrades.
+describe('a refused invite join', () => {
+  async function upgradeStatus(chatId: number, user: TestUser): Promise<number> {
+    const res = await upgrade(socketPath(chatId, user.accessToken, 0), { Origin: ORIGIN, 'Sec-WebSocket-Protocol': SUBPROTOCOL })
+    if (res.status === 101) {
+      res.webSocket!.accept()
+      res.webSocket!.close(1000)
+    }
+    return res.status
+  }
+
+  it('leaves no socket to the loser of the last use', async () => {
+    const owner = await signUp('owner')
+    for (let round = 0; round < 4; round++) {
+      const [a, b] = await Promise.all([signUp('a'), signUp('b')])
+      const chatId = await createGroup(owner, 'private')
+      const { code } = await invite(chatId, owner, { max_uses: 1 })
+      const answers = await Promise.all([a, b].map((u) => join(u, code)))
+      expect(answers.map((r) => r.status).sort()).toEqual([201, 410].sort())
+      const loser = answers[0]!.status === 201 ? b : a
+      expect(await upgradeStatus(chatId, loser), `round ${round}`).toBe(403)
+    }
+  })
+
+  it('undoes the admission when the invite is revoked between the room and the D1 write', async () => {
+    const owner = await signUp('owner')
+    const user = await signUp('late')
+    const chatId = await createGroup(owner, 'private')
+    const created = await invite(chatId, owner)
+    const rooms: RoomGate = {
+      getByName: (name) => {
+        const room = env.CHAT_ROOM.getByName(name)
+        return {
+          admit: async (userId: number) => {
+            const seq = await room.admit(userId)
+            expect((await call(owner, 'DELETE', `/chat/${chatId}/invites/${created.id}/`)).status).toBe(200)
+            return seq
+          },
+          removeMember: (userId: number) => room.removeMember(userId),
+          destroy: () => room.destroy(),
+          closeSessions: (userId: number, ids: string[], untilMs: number) => room.closeSessions(userId, ids, untilMs),
+        }
+      },
+    }
+    const actor = { id: user.id, username: user.username, sessionId: '', expiresAt: 0 }
+    await expect(joinByInvite(d1Db(env.DB), rooms, created.code, actor)).rejects.toMatchObject({ code: 'invite_revoked' })
+    expect(await memberCount(chatId)).toBe(1)
+    expect(await upgradeStatus(chatId, user)).toBe(403)
   })
 })

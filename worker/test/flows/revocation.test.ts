@@ -5,6 +5,8 @@ import type { ErrorCode } from '../../../protocol/errors'
 import type { LoginResponse } from '../../../protocol/http'
 import { CLOSE_CODES, SUBPROTOCOL } from '../../../protocol/socket'
 import { isSessionRevoked, recordRevokedSessions } from '../../auth/revoked-sessions'
+import { addMember, type RoomGate } from '../../chats/chats'
+import { d1Db } from '../../db/client'
 import { openChannel, upgradeChannel } from '../channel'
 import { addToGroup, api, authed, closeCode, createGroup, errorCode, json, openSocket, refreshCookie, sendMessage, signUp, socketPath, upgrade, ORIGIN, type TestUser } from '../helpers'
 
@@ -253,6 +255,66 @@ describe('a chat entered after a session was revoked', () => {
       expect((revoked as Response).status).toBe(200)
       expect(await upgradeOutcome(await upgradeRoom(chatId, stolen.token)), `round ${round}`).toBe('session_revoked')
     }
+  })
+})
+
+/** The real rooms, with some calls replaced: to act between two steps of a membership change. */
+function gateWith(overrides: Partial<ReturnType<RoomGate['getByName']>>): RoomGate {
+  return {
+    getByName: (name) => {
+      const room = env.CHAT_ROOM.getByName(name)
+      return {
+        admit: (userId: number) => room.admit(userId),
+        removeMember: (userId: number) => room.removeMember(userId),
+        destroy: () => room.destroy(),
+        closeSessions: (userId: number, sessionIds: string[], untilMs: number) => room.closeSessions(userId, sessionIds, untilMs),
+        ...overrides,
+      }
+    },
+  }
+}
+
+const actorOf = (user: TestUser) => ({ id: user.id, username: user.username, sessionId: '', expiresAt: 0 })
+
+describe('a membership starting with a session revoked before it', () => {
+  it('refuses that session already between the room admission and the D1 write (no history replayed)', async () => {
+    const owner = await signUp('owner')
+    const user = await signUp('window')
+    const stolen = await secondLogin(user)
+    expect((await api(`/sessions/${stolen.sessionId}/`, authed(user.accessToken, { method: 'DELETE' }))).status).toBe(200)
+    const chatId = await createGroup(owner, 'private')
+    await sendMessage(chatId, owner, 'a secret')
+    let during: number | ErrorCode | null = null
+    const gate = gateWith({
+      admit: async (userId) => {
+        const seq = await env.CHAT_ROOM.getByName(String(chatId)).admit(userId)
+        during = await upgradeOutcome(await upgrade(socketPath(chatId, stolen.token, 0), { Origin: ORIGIN, 'Sec-WebSocket-Protocol': SUBPROTOCOL }))
+        return seq
+      },
+    })
+    await addMember(d1Db(env.DB), gate, chatId, actorOf(owner), user.id)
+    expect(during).toBe('session_revoked')
+    expect(await upgradeOutcome(await upgradeRoom(chatId, user.accessToken))).toBe(101)
+  })
+
+  it('keeps the membership when telling the room after the write fails, and the session stays refused', async () => {
+    const owner = await signUp('owner')
+    const user = await signUp('failing')
+    const stolen = await secondLogin(user)
+    expect((await api(`/sessions/${stolen.sessionId}/`, authed(user.accessToken, { method: 'DELETE' }))).status).toBe(200)
+    const chatId = await createGroup(owner)
+    await sendMessage(chatId, owner, 'the room is open')
+    let calls = 0
+    const gate = gateWith({
+      closeSessions: async () => {
+        calls++
+        throw new Error('a transient RPC failure')
+      },
+    })
+    const change = await addMember(d1Db(env.DB), gate, chatId, actorOf(owner), user.id)
+    expect(change.changed).toBe(true)
+    expect(calls).toBeGreaterThan(1)
+    expect(await upgradeOutcome(await upgradeRoom(chatId, stolen.token))).toBe('session_revoked')
   })
 })
 
