@@ -45,3 +45,26 @@ export function isSessionRevoked(kv: SyncKvStorage, sessionId: string | undefine
   const untilMs = revokedIn(kv).get(sessionId)
   return untilMs !== undefined && untilMs > nowMs
 }
+
+/** A revoked session and when it may be forgotten (epoch ms). */
+export interface RevokedSession {
+  sessionId: string
+  untilMs: number
+}
+
+/**
+ * Every session recorded here and still refused at `nowMs`: at most the revocations of the last
+ * ACCESS_TOKEN_TTL_SECONDS. A room hands them to a fan-out shard on each attach
+ * (`recordRevokedEntries`), so a shard created after a revocation refuses it too.
+ */
+export function revokedSessionEntries(kv: SyncKvStorage, nowMs: number): RevokedSession[] {
+  return [...revokedIn(kv)].filter(([, untilMs]) => untilMs > nowMs).map(([sessionId, untilMs]) => ({ sessionId, untilMs }))
+}
+
+/** Records the entries this storage does not already hold as long (a write only for what is new). */
+export function recordRevokedEntries(kv: SyncKvStorage, entries: readonly RevokedSession[], nowMs: number): void {
+  const copy = revokedIn(kv)
+  for (const { sessionId, untilMs } of entries) {
+    if ((copy.get(sessionId) ?? 0) < untilMs) recordRevokedSessions(kv, [sessionId], untilMs, nowMs)
+  }
+}

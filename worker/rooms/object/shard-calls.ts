@@ -1,3 +1,4 @@
+import { revokedSessionEntries, type RevokedSession } from '../../auth/revoked-sessions'
 import type { ErrorCode } from '../../../protocol/errors'
 import type { AckFrame, ReadPosition, TypingNoticeFrame } from '../../../protocol/socket'
 import { AppError } from '../../errors'
@@ -33,6 +34,8 @@ export interface LogSlice {
 /** What a socket joining a shard needs besides the log: the ready frame's fields the room owns. */
 export interface AttachReply extends LogSlice {
   reads: ReadPosition[]
+  /** The room's revoked sessions still refused: the shard records them too. */
+  revoked: RevokedSession[]
 }
 
 /** The frames a shard forwards to the room; it answers `ping`, `auth` and `resume` itself. */
@@ -74,7 +77,7 @@ export async function shardAttach(room: Room, userId: number, since: number | nu
   return room.exclusive(async () => {
     if (!room.members?.has(userId)) return null
     const slice = await sliceAfter(room, since === null ? shardSeq : Math.min(since, shardSeq))
-    return { ...slice, reads: readsFor(room, userId) }
+    return { ...slice, reads: readsFor(room, userId), revoked: revokedSessionEntries(room.ctx.storage.kv, Date.now()) }
   })
 }
 

@@ -1,4 +1,4 @@
-import { isSessionRevoked } from '../../auth/revoked-sessions'
+import { isSessionRevoked, recordRevokedEntries } from '../../auth/revoked-sessions'
 import { errorResponse } from '../../errors'
 import { memberTag, type Member } from '../member'
 import { expireNoLaterThan } from '../object/admission'
@@ -28,8 +28,11 @@ export async function attachSocket(shard: Shard, member: Member, since: number |
       if (shard.destroyed) return errorResponse('not_found', 'The chat was deleted.')
       if (!reply || pending.revoked) return errorResponse('not_member', 'You are not a member of this chat.')
       // The room checked the session before routing here; a revocation during its answer reached this
-      // shard's list (`closeSessions`), and is checked in the same step as the accept.
-      if (isSessionRevoked(shard.ctx.storage.kv, member.sessionId, Date.now())) {
+      // shard's list (`closeSessions`), and is checked in the same step as the accept. The room's own
+      // list is recorded here too: a shard created after a revocation was never told of it (`auth` frames).
+      const nowMs = Date.now()
+      recordRevokedEntries(shard.ctx.storage.kv, reply.revoked, nowMs)
+      if (isSessionRevoked(shard.ctx.storage.kv, member.sessionId, nowMs)) {
         return errorResponse('session_revoked', 'This session was signed out; sign in again.')
       }
       const others = listSockets(shard.ctx)

@@ -7,6 +7,7 @@ import { CLOSE_CODES, SUBPROTOCOL } from '../../../protocol/socket'
 import { isSessionRevoked, recordRevokedSessions } from '../../auth/revoked-sessions'
 import { addMember, type RoomGate } from '../../chats/chats'
 import { d1Db } from '../../db/client'
+import { shardName, shardOf } from '../../rooms/shard/plan'
 import { openChannel, upgradeChannel } from '../channel'
 import { addToGroup, api, authed, closeCode, createGroup, errorCode, json, openSocket, refreshCookie, sendMessage, signUp, socketPath, upgrade, ORIGIN, type TestUser } from '../helpers'
 
@@ -315,6 +316,31 @@ describe('a membership starting with a session revoked before it', () => {
     expect(change.changed).toBe(true)
     expect(calls).toBeGreaterThan(1)
     expect(await upgradeOutcome(await upgradeRoom(chatId, stolen.token))).toBe('session_revoked')
+  })
+})
+
+describe('a group sharded after a session was revoked', { timeout: 60_000 }, () => {
+  const SHARDS = 4
+  it.each([
+    ['a member whose session was revoked before the group was sharded', false],
+    ['the creator, whose revocation came before the group and its room existed', true],
+  ] as const)("refuses an auth frame with the revoked session's token on the shard: %s", async (_name, beforeGroup) => {
+    const user = await signUp('sharded')
+    const stolen = await secondLogin(user)
+    const revokeStolen = async () => expect((await api(`/sessions/${stolen.sessionId}/`, authed(user.accessToken, { method: 'DELETE' }))).status).toBe(200)
+    if (beforeGroup) await revokeStolen()
+    const chatId = await createGroup(user)
+    for (const other of await Promise.all([1, 2, 3].map((i) => signUp(`m${i}`)))) await addToGroup(chatId, user, other)
+    await sendMessage(chatId, user, 'the room is open')
+    if (!beforeGroup) await revokeStolen()
+    expect(await env.CHAT_ROOM.getByName(String(chatId)).setShardCount(SHARDS)).toBe(SHARDS)
+    expect(await upgradeOutcome(await upgradeRoom(chatId, stolen.token))).toBe('session_revoked')
+    const socket = await openSocket(chatId, user.accessToken)
+    await socket.waitFor((f) => f.type === 'ready')
+    const onShard = await runInDurableObject(env.FAN_OUT_SHARD.getByName(shardName(chatId, shardOf(user.id, SHARDS))), (_i, state) => state.getWebSockets().length)
+    expect(onShard, 'the socket is on its shard').toBe(1)
+    socket.send({ type: 'auth', token: stolen.token })
+    expect(await closeCode(socket)).toBe(CLOSE_CODES.sessionRevoked)
   })
 })
 
