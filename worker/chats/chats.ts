@@ -94,12 +94,9 @@ export async function findRole(db: Db, chatId: number, userId: number): Promise<
 
 /**
  * Writes the D1 membership row of `userId` as a member; returns its role, or null when no row was
- * written (already a member, or a condition of the write refused it). The default inserts plainly;
- * an invite's join writes the row and counts the use in one batch (`invites.ts`).
+ * written (already a member, or the chat deleted).
  */
-export type MembershipWrite = (db: Db, chatId: number, userId: number, nowMs: number) => Promise<MemberRole | null>
-
-const insertMembership: MembershipWrite = async (db, chatId, userId, nowMs) => {
+async function insertMembership(db: Db, chatId: number, userId: number, nowMs: number): Promise<MemberRole | null> {
   // INSERT ... SELECT from the chat's row while it is not deleted: a group deleted since the caller
   // found it (DELETE /chat/<id>/, or its last member's account deletion) gets no member, in the
   // statement itself, so no check-then-write race is left.
@@ -127,22 +124,13 @@ const insertMembership: MembershipWrite = async (db, chatId, userId, nowMs) => {
  * leave a D1 member whose whole history counts as unread; a message stored between the two counts,
  * as it is in the history they see on opening the chat. An existing member is left alone, so adding
  * them again does not mark their unread messages read. New chats (a group's creator, a new 1:1) need
- * no call: chat ids are never reused (AUTOINCREMENT), so their room holds no message yet. When
- * `write` writes nothing and the user is still no member: 404 `not_found` when the chat was deleted
- * meanwhile (the room it admitted them to is erased again, so no admission outlives the chat; `write`
- * must refuse a deleted chat in its own statement), else the room's admission is undone
- * (`removeMember`) and `refused` (when given) says why by throwing; otherwise the change is reported
- * unchanged.
+ * no call: chat ids are never reused (AUTOINCREMENT), so their room holds no message yet. When the
+ * write adds nothing and the user is still no member: 404 `not_found` when the chat was deleted
+ * meanwhile (the room it admitted them to is erased again, so no admission outlives the chat). A
+ * refusal that depends on something else (an invite's uses) must be decided before this runs
+ * (`invites.ts` reserveUse): the room admits first.
  */
-export async function startMembership(
-  db: Db,
-  rooms: RoomGate,
-  chatId: number,
-  userId: number,
-  nowMs: number,
-  write: MembershipWrite = insertMembership,
-  refused?: () => Promise<never>,
-): Promise<MemberChange> {
+export async function startMembership(db: Db, rooms: RoomGate, chatId: number, userId: number, nowMs: number): Promise<MemberChange> {
   const existing = await findRole(db, chatId, userId)
   if (existing) return { chatId, userId, role: existing, changed: false }
   // A deleted account can take no new membership (its access token lives on up to 15 minutes).
@@ -152,7 +140,7 @@ export async function startMembership(
     if (await findChat(db, chatId)) throw err
     return refuseDeleted(rooms, chatId)
   })
-  const role = await write(db, chatId, userId, nowMs)
+  const role = await insertMembership(db, chatId, userId, nowMs)
   if (role) {
     // `admit` told the room of the sessions revoked before it; one revoked since is told now.
     await closeRevokedInNewChat(db, rooms, chatId, userId, Date.now())
@@ -162,10 +150,10 @@ export async function startMembership(
   const now = await findRole(db, chatId, userId)
   if (now) return { chatId, userId, role: now, changed: false }
   if (!(await findChat(db, chatId))) return refuseDeleted(rooms, chatId)
-  // Refused by the write (an invite used up or revoked meanwhile): the room admitted them already, and
-  // would let their sockets in, so the admission is undone before the refusal.
+  // Added and removed again meanwhile (a remove racing this add): the removal closed the room's side
+  // too. Should anything else leave the row unwritten, the admission is undone: the room is the
+  // authority for sockets, and must not hold someone D1 does not.
   await rooms.getByName(String(chatId)).removeMember(userId)
-  if (refused) return refused()
   return { chatId, userId, role: 'member', changed: false }
 }
 

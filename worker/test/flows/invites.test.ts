@@ -215,18 +215,15 @@ describe('a refused invite join', () => {
     }
   })
 
-  it('undoes the admission when the invite is revoked between the room and the D1 write', async () => {
-    const owner = await signUp('owner')
-    const user = await signUp('late')
-    const chatId = await createGroup(owner, 'private')
-    const created = await invite(chatId, owner)
-    const rooms: RoomGate = {
+  /** The real rooms, with `admit` running `meanwhile` after the room admitted the user. */
+  function roomsWith(meanwhile: () => Promise<void>): RoomGate {
+    return {
       getByName: (name) => {
         const room = env.CHAT_ROOM.getByName(name)
         return {
           admit: async (userId: number) => {
             const seq = await room.admit(userId)
-            expect((await call(owner, 'DELETE', `/chat/${chatId}/invites/${created.id}/`)).status).toBe(200)
+            await meanwhile()
             return seq
           },
           removeMember: (userId: number) => room.removeMember(userId),
@@ -235,9 +232,37 @@ describe('a refused invite join', () => {
         }
       },
     }
-    const actor = { id: user.id, username: user.username, sessionId: '', expiresAt: 0 }
-    await expect(joinByInvite(d1Db(env.DB), rooms, created.code, actor)).rejects.toMatchObject({ code: 'invite_revoked' })
-    expect(await memberCount(chatId)).toBe(1)
-    expect(await upgradeStatus(chatId, user)).toBe(403)
+  }
+
+  const actorOf = (user: TestUser) => ({ id: user.id, username: user.username, sessionId: '', expiresAt: 0 })
+
+  async function usesOf(inviteId: string): Promise<number | null> {
+    return env.DB.prepare('SELECT uses FROM invites WHERE id = ?').bind(inviteId).first<number>('uses')
+  }
+
+  it('counts the use before the room admits: an invite revoked after that still completes the join, in D1 and the room alike', async () => {
+    const owner = await signUp('owner')
+    const user = await signUp('late')
+    const chatId = await createGroup(owner, 'private')
+    const created = await invite(chatId, owner, { max_uses: 1 })
+    const rooms = roomsWith(async () => {
+      expect((await call(owner, 'DELETE', `/chat/${chatId}/invites/${created.id}/`)).status).toBe(200)
+    })
+    expect((await joinByInvite(d1Db(env.DB), rooms, created.code, actorOf(user))).changed).toBe(true)
+    expect(await memberCount(chatId)).toBe(2)
+    expect(await usesOf(created.id)).toBe(1)
+    expect(await upgradeStatus(chatId, user)).toBe(101)
+  })
+
+  it('gives the use back when the user became a member another way meanwhile', async () => {
+    const owner = await signUp('owner')
+    const user = await signUp('twice')
+    const chatId = await createGroup(owner, 'private')
+    const created = await invite(chatId, owner, { max_uses: 1 })
+    const rooms = roomsWith(() => addToGroup(chatId, owner, user))
+    expect((await joinByInvite(d1Db(env.DB), rooms, created.code, actorOf(user))).changed).toBe(false)
+    expect(await memberCount(chatId)).toBe(2)
+    expect(await usesOf(created.id)).toBe(0)
+    expect(await upgradeStatus(chatId, user)).toBe(101)
   })
 })
