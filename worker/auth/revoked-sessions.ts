@@ -26,17 +26,7 @@ function revokedIn(kv: SyncKvStorage): Map<string, number> {
  * so the list holds at most the revocations of the last ACCESS_TOKEN_TTL_SECONDS plus one batch.
  */
 export function recordRevokedSessions(kv: SyncKvStorage, sessionIds: readonly string[], untilMs: number, nowMs: number): void {
-  const copy = revokedIn(kv)
-  for (const [id, expiresAtMs] of copy) {
-    if (expiresAtMs > nowMs) continue
-    kv.delete(PREFIX + id)
-    copy.delete(id)
-  }
-  for (const id of sessionIds) {
-    const until = Math.max(untilMs, copy.get(id) ?? 0)
-    kv.put(PREFIX + id, until)
-    copy.set(id, until)
-  }
+  recordRevokedEntries(kv, sessionIds.map((sessionId) => ({ sessionId, untilMs })), nowMs)
 }
 
 /** True when `sessionId` was revoked and tokens of it may still be unexpired; an unknown session (undefined) is not. */
@@ -61,10 +51,20 @@ export function revokedSessionEntries(kv: SyncKvStorage, nowMs: number): Revoked
   return [...revokedIn(kv)].filter(([, untilMs]) => untilMs > nowMs).map(([sessionId, untilMs]) => ({ sessionId, untilMs }))
 }
 
-/** Records the entries this storage does not already hold as long (a write only for what is new). */
+/**
+ * Records each entry (a session refused until its `untilMs`) that this storage does not already hold
+ * as long, writing only those, after dropping every entry already past its time (one sweep).
+ */
 export function recordRevokedEntries(kv: SyncKvStorage, entries: readonly RevokedSession[], nowMs: number): void {
   const copy = revokedIn(kv)
+  for (const [id, expiresAtMs] of copy) {
+    if (expiresAtMs > nowMs) continue
+    kv.delete(PREFIX + id)
+    copy.delete(id)
+  }
   for (const { sessionId, untilMs } of entries) {
-    if ((copy.get(sessionId) ?? 0) < untilMs) recordRevokedSessions(kv, [sessionId], untilMs, nowMs)
+    if ((copy.get(sessionId) ?? 0) >= untilMs) continue
+    kv.put(PREFIX + sessionId, untilMs)
+    copy.set(sessionId, untilMs)
   }
 }

@@ -76,7 +76,8 @@ export async function openPrivateChat(db: Db, me: AuthUser, otherId: number, now
  */
 export interface RoomGate {
   getByName(name: string): {
-    admit(userId: number): Promise<unknown>
+    admit(userId: number): Promise<{ admission: number }>
+    undoAdmission(userId: number, admission: number): Promise<unknown>
     removeMember(userId: number): Promise<unknown>
     destroy(): Promise<unknown>
     closeSessions(userId: number, sessionIds: string[], untilMs: number): Promise<unknown>
@@ -94,9 +95,12 @@ export async function findRole(db: Db, chatId: number, userId: number): Promise<
 
 /**
  * Writes the D1 membership row of `userId` as a member; returns its role, or null when no row was
- * written (already a member, or the chat deleted).
+ * written (already a member, or a condition of the write refused it). The default inserts plainly;
+ * an invite's join writes the row and counts the use in one batch (`invites.ts`).
  */
-async function insertMembership(db: Db, chatId: number, userId: number, nowMs: number): Promise<MemberRole | null> {
+export type MembershipWrite = (db: Db, chatId: number, userId: number, nowMs: number) => Promise<MemberRole | null>
+
+const insertMembership: MembershipWrite = async (db, chatId, userId, nowMs) => {
   // INSERT ... SELECT from the chat's row while it is not deleted: a group deleted since the caller
   // found it (DELETE /chat/<id>/, or its last member's account deletion) gets no member, in the
   // statement itself, so no check-then-write race is left.
@@ -111,11 +115,19 @@ async function insertMembership(db: Db, chatId: number, userId: number, nowMs: n
           joinedAtMs: sql<number>`${nowMs}`.as('joined_at_ms'),
         })
         .from(chats)
-        .where(and(eq(chats.id, chatId), isNull(chats.deletedAtMs))),
+        .where(and(eq(chats.id, chatId), isNull(chats.deletedAtMs), liveAccount(userId))),
     )
     .onConflictDoNothing()
     .returning({ role: chatMembers.role })
   return rows[0]?.role ?? null
+}
+
+/**
+ * For a membership write's own statement: the account exists and is not deleted. Its deletion may
+ * land after `requireUserName` checked it, and then no membership may be written.
+ */
+export function liveAccount(userId: number) {
+  return sql`EXISTS (SELECT 1 FROM ${users} WHERE ${users.id} = ${userId} AND ${users.deletedAtMs} IS NULL)`
 }
 
 /**
@@ -124,23 +136,32 @@ async function insertMembership(db: Db, chatId: number, userId: number, nowMs: n
  * leave a D1 member whose whole history counts as unread; a message stored between the two counts,
  * as it is in the history they see on opening the chat. An existing member is left alone, so adding
  * them again does not mark their unread messages read. New chats (a group's creator, a new 1:1) need
- * no call: chat ids are never reused (AUTOINCREMENT), so their room holds no message yet. When the
- * write adds nothing and the user is still no member: 404 `not_found` when the chat was deleted
- * meanwhile (the room it admitted them to is erased again, so no admission outlives the chat). A
- * refusal that depends on something else (an invite's uses) must be decided before this runs
- * (`invites.ts` reserveUse): the room admits first.
+ * no call: chat ids are never reused (AUTOINCREMENT), so their room holds no message yet. When
+ * `write` writes nothing and the user is still no member: 404 `not_found` when the chat was deleted
+ * meanwhile (the room it admitted them to is erased again, so no admission outlives the chat; `write`
+ * must refuse a deleted chat and a deleted account in its own statement), else the room's admission
+ * is undone (`undoAdmission`: not when the room admitted them again since) and `refused` (when given)
+ * says why by throwing, or else 404 `not_found` (the account was deleted meanwhile).
  */
-export async function startMembership(db: Db, rooms: RoomGate, chatId: number, userId: number, nowMs: number): Promise<MemberChange> {
+export async function startMembership(
+  db: Db,
+  rooms: RoomGate,
+  chatId: number,
+  userId: number,
+  nowMs: number,
+  write: MembershipWrite = insertMembership,
+  refused?: () => Promise<never>,
+): Promise<MemberChange> {
   const existing = await findRole(db, chatId, userId)
   if (existing) return { chatId, userId, role: existing, changed: false }
   // A deleted account can take no new membership (its access token lives on up to 15 minutes).
   await requireUserName(db, userId)
   // A group deleted since it was found (its key destroyed) makes the room refuse; not the caller's fault.
-  await rooms.getByName(String(chatId)).admit(userId).catch(async (err: unknown) => {
+  const { admission } = await rooms.getByName(String(chatId)).admit(userId).catch(async (err: unknown) => {
     if (await findChat(db, chatId)) throw err
     return refuseDeleted(rooms, chatId)
   })
-  const role = await insertMembership(db, chatId, userId, nowMs)
+  const role = await write(db, chatId, userId, nowMs)
   if (role) {
     // `admit` told the room of the sessions revoked before it; one revoked since is told now.
     await closeRevokedInNewChat(db, rooms, chatId, userId, Date.now())
@@ -150,11 +171,12 @@ export async function startMembership(db: Db, rooms: RoomGate, chatId: number, u
   const now = await findRole(db, chatId, userId)
   if (now) return { chatId, userId, role: now, changed: false }
   if (!(await findChat(db, chatId))) return refuseDeleted(rooms, chatId)
-  // Added and removed again meanwhile (a remove racing this add): the removal closed the room's side
-  // too. Should anything else leave the row unwritten, the admission is undone: the room is the
-  // authority for sockets, and must not hold someone D1 does not.
-  await rooms.getByName(String(chatId)).removeMember(userId)
-  return { chatId, userId, role: 'member', changed: false }
+  // Refused by the write (an invite used up or revoked meanwhile, the account deleted): the room
+  // admitted them already and would let their sockets in, so this admission is undone, unless a later
+  // one of theirs (another join in flight) came since: its own write decides.
+  await rooms.getByName(String(chatId)).undoAdmission(userId, admission)
+  if (refused) return refused()
+  throw new AppError('not_found', 'No such user.')
 }
 
 /**

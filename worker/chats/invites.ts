@@ -1,13 +1,13 @@
 import { and, desc, eq, gt, isNull, or, sql } from 'drizzle-orm'
-import { INVITE_CODE_BYTES, type InviteBody } from '../../protocol/http'
+import { INVITE_CODE_BYTES, type InviteBody, type MemberRole } from '../../protocol/http'
 import { sha256Hex } from '../crypto/hash'
 import { randomToken } from '../crypto/random'
 import type { Db } from '../db/client'
-import { invites } from '../db/schema'
+import { chatMembers, invites } from '../db/schema'
 import type { AuthUser } from '../env'
 import { AppError } from '../errors'
 import { enforceRateLimit } from '../http/rate-limit'
-import { findRole, startMembership, type MemberChange, type RoomGate } from './chats'
+import { findRole, liveAccount, startMembership, type MemberChange, type MembershipWrite, type RoomGate } from './chats'
 import { findChat } from './membership'
 import { requireGroupAdmin } from './settings'
 
@@ -80,46 +80,54 @@ function refusalOf(invite: InviteRecord, nowMs: number): AppError | null {
 }
 
 /**
- * Counts one use of the invite, only while it is usable, its group not deleted and the user no
- * member yet; true when the use was counted. One statement, so two joins racing for the last use are
- * serialized by the database: one counts, the other changes nothing. It runs before the room admits
- * the user, so a join refused here leaves no admission behind.
+ * The membership write of a join by invite: one batch (one transaction) counts the use, only while
+ * the invite is usable, its group not deleted and the user no member yet, and inserts the membership only if that
+ * update changed a row (`changes()` on the batch's one connection). Two joins racing for the last
+ * use are serialized by the database: one counts and joins, the other changes nothing.
  */
-async function reserveUse(db: Db, inviteId: string, chatId: number, userId: number, nowMs: number): Promise<boolean> {
-  const rows = await db
-    .update(invites)
-    .set({ uses: sql`${invites.uses} + 1` })
-    .where(
-      and(
-        eq(invites.id, inviteId),
-        isNull(invites.revokedAtMs),
-        gt(invites.expiresAtMs, nowMs),
-        or(isNull(invites.maxUses), sql`${invites.uses} < ${invites.maxUses}`),
-        sql`NOT EXISTS (SELECT 1 FROM chat_members WHERE chat_id = ${chatId} AND user_id = ${userId})`,
-        // The group may have been deleted since the invite was read (its last member's account deletion).
-        sql`EXISTS (SELECT 1 FROM chats WHERE id = ${chatId} AND deleted_at_ms IS NULL)`,
-      ),
-    )
-    .returning({ id: invites.id })
-  return rows.length > 0
-}
-
-/** Gives back a use that `reserveUse` counted for a join that then did not happen. */
-async function releaseUse(db: Db, inviteId: string): Promise<void> {
-  await db
-    .update(invites)
-    .set({ uses: sql`max(${invites.uses} - 1, 0)` })
-    .where(eq(invites.id, inviteId))
+function joinWithUse(inviteId: string, nowMs: number): MembershipWrite {
+  return async (db, chatId, userId, joinedAtMs) => {
+    const [, inserted] = await db.batch([
+      db
+        .update(invites)
+        .set({ uses: sql`${invites.uses} + 1` })
+        .where(
+          and(
+            eq(invites.id, inviteId),
+            isNull(invites.revokedAtMs),
+            gt(invites.expiresAtMs, nowMs),
+            or(isNull(invites.maxUses), sql`${invites.uses} < ${invites.maxUses}`),
+            sql`NOT EXISTS (SELECT 1 FROM chat_members WHERE chat_id = ${chatId} AND user_id = ${userId})`,
+            // The group may have been deleted since the invite was read (its last member's account deletion).
+            sql`EXISTS (SELECT 1 FROM chats WHERE id = ${chatId} AND deleted_at_ms IS NULL)`,
+            liveAccount(userId),
+          ),
+        ),
+      // INSERT ... SELECT from the invite's row, kept only when the update above changed it.
+      db
+        .insert(chatMembers)
+        .select(
+          db
+            .select({
+              chatId: sql<number>`${chatId}`.as('chat_id'),
+              userId: sql<number>`${userId}`.as('user_id'),
+              role: sql<MemberRole>`'member'`.as('role'),
+              joinedAtMs: sql<number>`${joinedAtMs}`.as('joined_at_ms'),
+            })
+            .from(invites)
+            .where(and(eq(invites.id, inviteId), sql`changes() = 1`)),
+        )
+        .onConflictDoNothing()
+        .returning({ role: chatMembers.role }),
+    ])
+    return inserted[0]?.role ?? null
+  }
 }
 
 /**
  * Joins the group of invite `code` (POST /join/<code>/). Already a member: unchanged, no use counted.
  * Throws `not_found` (no such code, or its group was deleted), `invite_revoked`, `invite_expired`,
- * `invite_exhausted`. The use is counted first (`reserveUse`), then the membership starts the one way
- * every membership does (`startMembership`); a join that does not happen after all (joined meanwhile
- * another way, the group deleted, a failure) gives the use back. Before, the use was counted with
- * the membership's own write, after the room had admitted the user, so the loser of a race for the
- * last use kept an admission: a socket to a private group (found in review).
+ * `invite_exhausted`. The membership starts the one way every membership does (`startMembership`).
  */
 export async function joinByInvite(db: Db, rooms: RoomGate, code: string, user: AuthUser, nowMs = Date.now()): Promise<MemberChange> {
   const codeHash = await sha256Hex(code)
@@ -130,20 +138,11 @@ export async function joinByInvite(db: Db, rooms: RoomGate, code: string, user: 
   if (role) return { chatId: chat.id, userId: user.id, role, changed: false }
   const refusal = refusalOf(invite, nowMs)
   if (refusal) throw refusal
-  if (!(await reserveUse(db, invite.id, chat.id, user.id, nowMs))) {
-    // Joined meanwhile another way: unchanged, as above.
-    const now = await findRole(db, chat.id, user.id)
-    if (now) return { chatId: chat.id, userId: user.id, role: now, changed: false }
-    const current = await db.select().from(invites).where(eq(invites.id, invite.id)).get()
-    throw (current && refusalOf(current, nowMs)) ?? new AppError('not_found', 'No such invite link.')
+  const refused = async (): Promise<never> => {
+    const now = await db.select().from(invites).where(eq(invites.id, invite.id)).get()
+    throw (now && refusalOf(now, nowMs)) ?? new AppError('not_found', 'No such invite link.')
   }
-  let change: MemberChange | null = null
-  try {
-    change = await startMembership(db, rooms, chat.id, user.id, nowMs)
-    return change
-  } finally {
-    if (!change?.changed) await releaseUse(db, invite.id)
-  }
+  return startMembership(db, rooms, chat.id, user.id, nowMs, joinWithUse(invite.id, nowMs), refused)
 }
 
 /** An invite as GET lists it (no code). */

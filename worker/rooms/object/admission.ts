@@ -117,17 +117,43 @@ export async function onAuth(room: Pick<Room, 'ctx' | 'jwtKey'>, ws: WebSocket, 
   await expireNoLaterThan(room.ctx, tokenExpiresAtMs)
 }
 
+/** A room admission: the log's last seq then, and the admission's number for `undoAdmission`. */
+export interface Admission {
+  seq: number
+  /** Counts this user's admissions in this room (key-value storage), so an undo can tell whether a later one came. */
+  admission: number
+}
+
+const admissionKey = (userId: number) => `admission:${userId}`
+
 /**
  * A membership of `userId` starts (a join, an add, a re-join): their read cursor moves to the room's
  * last seq, so only later messages count as unread, and any removal mark is cleared. Inside the
- * exclusive section, so a batch being stored counts as before the join. Returns that seq.
+ * exclusive section, so a batch being stored counts as before the join. Returns that seq and the
+ * admission's number.
  */
-export function admitMember(room: Room, userId: number): Promise<number> {
+export function admitMember(room: Room, userId: number): Promise<Admission> {
   return room.exclusive(async () => {
     startMembership(room.db, userId, room.lastSeq)
     room.removed.delete(userId)
     room.members?.add(userId)
-    return room.lastSeq
+    const admission = (room.ctx.storage.kv.get<number>(admissionKey(userId)) ?? 0) + 1
+    room.ctx.storage.kv.put(admissionKey(userId), admission)
+    return { seq: room.lastSeq, admission }
+  })
+}
+
+/**
+ * Undoes admission number `admission` of `userId` when the membership's D1 write did not happen (an
+ * invite used up or revoked meanwhile, the account deleted): ends the membership as `removeMember`
+ * does, unless the room admitted them again since (another join of theirs, whose own write decides),
+ * so an undo never takes back a membership D1 holds. Returns whether it did.
+ */
+export function undoAdmission(room: Room, userId: number, admission: number): Promise<boolean> {
+  return room.exclusive(async () => {
+    if (room.ctx.storage.kv.get<number>(admissionKey(userId)) !== admission) return false
+    await endMembershipUnlocked(room, userId, CLOSE_CODES.notMember, 'You are not a member of this chat.')
+    return true
   })
 }
 

@@ -12,7 +12,7 @@ import { isMetering, meterObject } from '../../metering/meter'
 import { readReceiptsOn } from '../roster'
 import { recentRevocations } from '../../auth/revocation'
 import { isSessionRevoked } from '../../auth/revoked-sessions'
-import { acceptSocket, admitMember, closeExpired, forgetMember, removeMember } from './admission'
+import { acceptSocket, admitMember, closeExpired, forgetMember, removeMember, undoAdmission, type Admission } from './admission'
 import { destroyRoom, isDestroyed } from './destroy'
 import { closeSocket } from './fan-out'
 import { handleFrame } from './frames'
@@ -183,9 +183,10 @@ export class ChatRoom extends DurableObject<Env> {
    * member of the room (which admits their sockets from then on), their read cursor moves to the last
    * seq, so unread counts start at 0, a removal mark is cleared, and their read-receipts setting and
    * their sessions revoked lately (refused from then on) are read from D1 (two queries at once). The worker calls it before writing the membership to D1
-   * (`chats/chats.ts`); every membership start must. Returns that seq.
+   * (`chats/chats.ts`); every membership start must. Returns that seq and the admission's number,
+   * for `undoAdmission` when the D1 write does not happen.
    */
-  async admit(userId: number): Promise<number> {
+  async admit(userId: number): Promise<Admission> {
     const db = await dbForEnv(this.env)
     const nowMs = Date.now()
     const [receiptsOn, [revoked]] = await Promise.all([readReceiptsOn(db, userId), recentRevocations(db, { userId }, nowMs)])
@@ -196,9 +197,19 @@ export class ChatRoom extends DurableObject<Env> {
     if (revoked) await this.closeSessions(userId, revoked.sessionIds, revoked.untilMs)
     // The member set is what shards are planned from; a room not yet copied from D1 is copied now, once.
     await ensureMembers(room, this.env)
-    const seq = await admitMember(room, userId)
+    const admitted = await admitMember(room, userId)
     await planShards(room)
-    return seq
+    return admitted
+  }
+
+  /**
+   * The membership write that followed `admit` did not happen (an invite used up or revoked
+   * meanwhile, the account deleted): admission number `admission` of `userId` is undone, their
+   * sockets closed with 4003, unless they were admitted again since. Returns whether it was undone.
+   */
+  async undoAdmission(userId: number, admission: number): Promise<boolean> {
+    if (isDestroyed(this.db)) return false
+    return undoAdmission(await this.room(), userId, admission)
   }
 
   /**

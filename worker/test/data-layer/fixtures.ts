@@ -56,7 +56,7 @@ export async function codeOf(promise: Promise<unknown>): Promise<string | null> 
  * accepts the calls. What the rooms do with them is tested in worker/test/flows (room-faults tests).
  */
 export let rooms: RoomGate = {
-  getByName: () => ({ admit: async () => undefined, removeMember: async () => 0, destroy: async () => undefined, closeSessions: async () => 0 }),
+  getByName: () => ({ admit: async () => ({ admission: 0 }), undoAdmission: async () => false, removeMember: async () => 0, destroy: async () => undefined, closeSessions: async () => 0 }),
 }
 
 export function useRooms(gate: RoomGate): void {

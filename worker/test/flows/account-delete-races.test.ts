@@ -1,8 +1,9 @@
 import { env } from 'cloudflare:workers'
+import { runInDurableObject } from 'cloudflare:test'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { DELETED_USER_NAME, type CreatedInviteBody, type HistoryResponse, type MessageBody } from '../../../protocol/http'
 import { deleteAccount as deleteAccountRows } from '../../account/delete'
-import { joinGroup, type RoomGate } from '../../chats/chats'
+import { addMember, joinGroup, type RoomGate } from '../../chats/chats'
 import { joinByInvite } from '../../chats/invites'
 import { d1Db } from '../../db/client'
 import { addToGroup, api, authed, createGroup, errorCode, freshUserIds, json, sendMessage, signUp, type TestUser } from '../helpers'
@@ -116,6 +117,7 @@ describe('DELETE /me/ racing', { timeout: 60_000 }, () => {
             await deleteAccountRows(db, owner.id, owner.password)
             return room.admit(userId)
           },
+          undoAdmission: (userId: number, admission: number) => room.undoAdmission(userId, admission),
           removeMember: (userId: number) => room.removeMember(userId),
           destroy: () => room.destroy(),
           closeSessions: (userId: number, sessionIds: string[], untilMs: number) => room.closeSessions(userId, sessionIds, untilMs),
@@ -128,6 +130,47 @@ describe('DELETE /me/ racing', { timeout: 60_000 }, () => {
     expect(await count('SELECT count(*) AS n FROM chat_members WHERE chat_id = ?', group)).toBe(0)
     expect(await count('SELECT uses AS n FROM invites WHERE chat_id = ?', group)).toBeNull()
     expect(await env.CHAT_ROOM.getByName(String(group)).lastSeq()).toBe(0)
+  })
+})
+
+describe("DELETE /me/ of the joiner racing their join", { timeout: 60_000 }, () => {
+  // Deterministic: the joiner's account is deleted after the room admitted them, before the D1 write.
+  it.each([
+    ['joinGroup (a public group by id)', 'join'],
+    ['addMember (by the owner)', 'add'],
+    ['joinByInvite', 'invite'],
+  ] as const)('%s writes no membership and undoes the room admission', async (_label, how) => {
+    const db = d1Db(env.DB)
+    const [owner, joiner] = await Promise.all([signUp('owner'), signUp('joiner')])
+    const group = await createGroup(owner, 'public')
+    await sendMessage(group, owner, 'before')
+    const { code } = await invite(group, owner)
+    const gate: RoomGate = {
+      getByName: (name) => {
+        const room = env.CHAT_ROOM.getByName(name)
+        return {
+          admit: async (userId: number) => {
+            const admitted = await room.admit(userId)
+            await deleteAccountRows(db, joiner.id, joiner.password)
+            return admitted
+          },
+          undoAdmission: (userId: number, admission: number) => room.undoAdmission(userId, admission),
+          removeMember: (userId: number) => room.removeMember(userId),
+          destroy: () => room.destroy(),
+          closeSessions: (userId: number, sessionIds: string[], untilMs: number) => room.closeSessions(userId, sessionIds, untilMs),
+        }
+      },
+    }
+    const joinee = { id: joiner.id, username: joiner.username, sessionId: '', expiresAt: 0 }
+    const ownerActor = { id: owner.id, username: owner.username, sessionId: '', expiresAt: 0 }
+    const attempt =
+      how === 'join' ? joinGroup(db, gate, group, joinee) : how === 'add' ? addMember(db, gate, group, ownerActor, joiner.id) : joinByInvite(db, gate, code, joinee)
+    await expect(attempt).rejects.toMatchObject({ code: 'not_found' })
+    expect(await count('SELECT count(*) AS n FROM chat_members WHERE chat_id = ? AND user_id = ?', group, joiner.id)).toBe(0)
+    const inRoom = await runInDurableObject(env.CHAT_ROOM.getByName(String(group)), (_i, state) =>
+      state.storage.sql.exec<{ n: number }>('SELECT count(*) AS n FROM members WHERE user_id = ?', joiner.id).one().n,
+    )
+    expect(inRoom, 'the room admission was undone').toBe(0)
   })
 })
 

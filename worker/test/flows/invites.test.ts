@@ -215,54 +215,56 @@ describe('a refused invite join', () => {
     }
   })
 
-  /** The real rooms, with `admit` running `meanwhile` after the room admitted the user. */
-  function roomsWith(meanwhile: () => Promise<void>): RoomGate {
-    return {
+  it('answers a double click on a one-use invite 201 and 200, one use counted', async () => {
+    const owner = await signUp('owner')
+    for (let round = 0; round < 4; round++) {
+      const user = await signUp('clicker')
+      const chatId = await createGroup(owner, 'private')
+      const created = await invite(chatId, owner, { max_uses: 1 })
+      const answers = await Promise.all([join(user, created.code), join(user, created.code)])
+      expect(answers.map((r) => r.status).sort(), `round ${round}`).toEqual([200, 201])
+      expect(await upgradeStatus(chatId, user)).toBe(101)
+    }
+  })
+
+  it('an undo takes back only its own admission, never a later one of the same user', async () => {
+    const owner = await signUp('owner')
+    const user = await signUp('twice')
+    const chatId = await createGroup(owner, 'private')
+    const room = env.CHAT_ROOM.getByName(String(chatId))
+    const first = await room.admit(user.id)
+    const second = await room.admit(user.id)
+    expect(second.admission).toBe(first.admission + 1)
+    expect(await room.undoAdmission(user.id, first.admission)).toBe(false)
+    expect(await upgradeStatus(chatId, user), 'still admitted').toBe(101)
+    expect(await room.undoAdmission(user.id, second.admission)).toBe(true)
+    expect(await upgradeStatus(chatId, user), 'undone').toBe(403)
+  })
+
+  it('undoes the admission when the invite is revoked between the room and the D1 write', async () => {
+    const owner = await signUp('owner')
+    const user = await signUp('late')
+    const chatId = await createGroup(owner, 'private')
+    const created = await invite(chatId, owner)
+    const rooms: RoomGate = {
       getByName: (name) => {
         const room = env.CHAT_ROOM.getByName(name)
         return {
           admit: async (userId: number) => {
             const seq = await room.admit(userId)
-            await meanwhile()
+            expect((await call(owner, 'DELETE', `/chat/${chatId}/invites/${created.id}/`)).status).toBe(200)
             return seq
           },
+          undoAdmission: (userId: number, admission: number) => room.undoAdmission(userId, admission),
           removeMember: (userId: number) => room.removeMember(userId),
           destroy: () => room.destroy(),
           closeSessions: (userId: number, ids: string[], untilMs: number) => room.closeSessions(userId, ids, untilMs),
         }
       },
     }
-  }
-
-  const actorOf = (user: TestUser) => ({ id: user.id, username: user.username, sessionId: '', expiresAt: 0 })
-
-  async function usesOf(inviteId: string): Promise<number | null> {
-    return env.DB.prepare('SELECT uses FROM invites WHERE id = ?').bind(inviteId).first<number>('uses')
-  }
-
-  it('counts the use before the room admits: an invite revoked after that still completes the join, in D1 and the room alike', async () => {
-    const owner = await signUp('owner')
-    const user = await signUp('late')
-    const chatId = await createGroup(owner, 'private')
-    const created = await invite(chatId, owner, { max_uses: 1 })
-    const rooms = roomsWith(async () => {
-      expect((await call(owner, 'DELETE', `/chat/${chatId}/invites/${created.id}/`)).status).toBe(200)
-    })
-    expect((await joinByInvite(d1Db(env.DB), rooms, created.code, actorOf(user))).changed).toBe(true)
-    expect(await memberCount(chatId)).toBe(2)
-    expect(await usesOf(created.id)).toBe(1)
-    expect(await upgradeStatus(chatId, user)).toBe(101)
-  })
-
-  it('gives the use back when the user became a member another way meanwhile', async () => {
-    const owner = await signUp('owner')
-    const user = await signUp('twice')
-    const chatId = await createGroup(owner, 'private')
-    const created = await invite(chatId, owner, { max_uses: 1 })
-    const rooms = roomsWith(() => addToGroup(chatId, owner, user))
-    expect((await joinByInvite(d1Db(env.DB), rooms, created.code, actorOf(user))).changed).toBe(false)
-    expect(await memberCount(chatId)).toBe(2)
-    expect(await usesOf(created.id)).toBe(0)
-    expect(await upgradeStatus(chatId, user)).toBe(101)
+    const actor = { id: user.id, username: user.username, sessionId: '', expiresAt: 0 }
+    await expect(joinByInvite(d1Db(env.DB), rooms, created.code, actor)).rejects.toMatchObject({ code: 'invite_revoked' })
+    expect(await memberCount(chatId)).toBe(1)
+    expect(await upgradeStatus(chatId, user)).toBe(403)
   })
 })

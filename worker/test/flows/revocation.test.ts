@@ -264,13 +264,14 @@ function gateWith(overrides: Partial<ReturnType<RoomGate['getByName']>>): RoomGa
   return {
     getByName: (name) => {
       const room = env.CHAT_ROOM.getByName(name)
-      return {
+      const real: ReturnType<RoomGate['getByName']> = {
         admit: (userId: number) => room.admit(userId),
+        undoAdmission: (userId: number, admission: number) => room.undoAdmission(userId, admission),
         removeMember: (userId: number) => room.removeMember(userId),
         destroy: () => room.destroy(),
         closeSessions: (userId: number, sessionIds: string[], untilMs: number) => room.closeSessions(userId, sessionIds, untilMs),
-        ...overrides,
       }
+      return { ...real, ...overrides }
     },
   }
 }
