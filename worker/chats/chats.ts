@@ -161,7 +161,11 @@ export async function startMembership(
     if (await findChat(db, chatId)) throw err
     return refuseDeleted(rooms, chatId)
   })
-  const role = await write(db, chatId, userId, nowMs)
+  // A write that fails (D1 down, the request cut off) leaves no admission behind either.
+  const role = await write(db, chatId, userId, nowMs).catch(async (err: unknown) => {
+    await rooms.getByName(String(chatId)).undoAdmission(userId, admission).catch(() => {})
+    throw err
+  })
   if (role) {
     // `admit` told the room of the sessions revoked before it; one revoked since is told now.
     await closeRevokedInNewChat(db, rooms, chatId, userId, Date.now())

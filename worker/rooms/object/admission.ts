@@ -145,9 +145,10 @@ export function admitMember(room: Room, userId: number): Promise<Admission> {
 
 /**
  * Undoes admission number `admission` of `userId` when the membership's D1 write did not happen (an
- * invite used up or revoked meanwhile, the account deleted): ends the membership as `removeMember`
- * does, unless the room admitted them again since (another join of theirs, whose own write decides),
- * so an undo never takes back a membership D1 holds. Returns whether it did.
+ * invite used up or revoked meanwhile, the account deleted, the write failed): ends the membership as
+ * `removeMember` does, unless the room admitted them again since (a later join of theirs, whose own
+ * write decides). It cannot see an earlier admission whose write is still in flight: see the known
+ * limits in docs/security.md. Returns whether it did.
  */
 export function undoAdmission(room: Room, userId: number, admission: number): Promise<boolean> {
   return room.exclusive(async () => {

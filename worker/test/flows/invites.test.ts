@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import type { ChatResponse, CreatedInviteBody, InvitesResponse } from '../../../protocol/http'
 import { sha256Hex } from '../../crypto/hash'
 import { SUBPROTOCOL } from '../../../protocol/socket'
-import { type RoomGate } from '../../chats/chats'
+import { startMembership, type RoomGate } from '../../chats/chats'
 import { joinByInvite } from '../../chats/invites'
 import { d1Db } from '../../db/client'
 import { addToGroup, api, authed, callUntilLimited, createGroup, errorCode, expectLimitedAfter, freshUserIds, json, ORIGIN, signUp, socketPath, upgrade, type TestUser } from '../helpers'
@@ -239,6 +239,18 @@ describe('a refused invite join', () => {
     expect(await upgradeStatus(chatId, user), 'still admitted').toBe(101)
     expect(await room.undoAdmission(user.id, second.admission)).toBe(true)
     expect(await upgradeStatus(chatId, user), 'undone').toBe(403)
+  })
+
+  it('leaves no admission behind when the membership write fails', async () => {
+    const owner = await signUp('owner')
+    const user = await signUp('failed')
+    const chatId = await createGroup(owner, 'private')
+    const failing = async (): Promise<never> => {
+      throw new Error('D1 is unavailable')
+    }
+    await expect(startMembership(d1Db(env.DB), env.CHAT_ROOM, chatId, user.id, Date.now(), failing)).rejects.toThrow('D1 is unavailable')
+    expect(await memberCount(chatId)).toBe(1)
+    expect(await upgradeStatus(chatId, user)).toBe(403)
   })
 
   it('undoes the admission when the invite is revoked between the room and the D1 write', async () => {
