@@ -4,6 +4,7 @@ import { expect } from 'vitest'
 import type { ErrorBody, ErrorCode } from '../../protocol/errors'
 import type { HistoryResponse, LoginResponse, MessageBody, RegisterResponse } from '../../protocol/http'
 import { SUBPROTOCOL, type MessageFrame, type ServerFrame } from '../../protocol/socket'
+import type { RoomGate } from '../chats/chats'
 import type { ChatRoom } from '../rooms/object/chat-room'
 
 export const ORIGIN = 'http://chat.test'
@@ -267,4 +268,27 @@ export async function historyMessages(chatId: number, user: TestUser): Promise<M
   const res = await api(`/chat/${chatId}/history/`, authed(user.accessToken))
   if (res.status !== 200) throw new Error(`history failed: ${res.status} ${await res.text()}`)
   return memberMessages(((await res.json()) as HistoryResponse).messages)
+}
+
+type RoomCalls = ReturnType<RoomGate['getByName']>
+
+/**
+ * The chats' real rooms (`env.CHAT_ROOM`) as the RoomGate a membership change takes, with the calls
+ * `overrides` returns replacing the real ones (which it gets, to call them itself): to act between two
+ * steps of a membership change, e.g. right after the room's `admit` and before the D1 write.
+ */
+export function roomGate(overrides: (room: RoomCalls) => Partial<RoomCalls> = () => ({})): RoomGate {
+  return {
+    getByName: (name) => {
+      const stub = env.CHAT_ROOM.getByName(name)
+      const real: RoomCalls = {
+        admit: (userId) => stub.admit(userId),
+        undoAdmission: (userId, admission) => stub.undoAdmission(userId, admission),
+        removeMember: (userId) => stub.removeMember(userId),
+        destroy: () => stub.destroy(),
+        closeSessions: (userId, sessionIds, untilMs) => stub.closeSessions(userId, sessionIds, untilMs),
+      }
+      return { ...real, ...overrides(real) }
+    },
+  }
 }

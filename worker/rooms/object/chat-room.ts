@@ -182,9 +182,10 @@ export class ChatRoom extends DurableObject<Env> {
    * A membership of `userId` starts (self-join, added by an owner/admin, a re-join): they become a
    * member of the room (which admits their sockets from then on), their read cursor moves to the last
    * seq, so unread counts start at 0, a removal mark is cleared, and their read-receipts setting and
-   * their sessions revoked lately (refused from then on) are read from D1 (two queries at once). The worker calls it before writing the membership to D1
-   * (`chats/chats.ts`); every membership start must. Returns that seq and the admission's number,
-   * for `undoAdmission` when the D1 write does not happen.
+   * their sessions revoked lately (refused from then on) are read from D1 (two queries at once). The
+   * worker calls it before writing the membership to D1 (`chats/chats.ts`); every membership start
+   * must. Returns that seq and the admission's number, for `undoAdmission` when the D1 write does not
+   * happen.
    */
   async admit(userId: number): Promise<Admission> {
     const db = await dbForEnv(this.env)
@@ -204,7 +205,7 @@ export class ChatRoom extends DurableObject<Env> {
 
   /**
    * The membership write that followed `admit` did not happen (an invite used up or revoked
-   * meanwhile, the account deleted): admission number `admission` of `userId` is undone, their
+   * meanwhile, the account deleted, the write failed): admission number `admission` of `userId` is undone, their
    * sockets closed with 4003, unless they were admitted again since. Returns whether it was undone.
    */
   async undoAdmission(userId: number, admission: number): Promise<boolean> {

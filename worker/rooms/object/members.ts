@@ -14,7 +14,8 @@ import type { Room } from './room'
 
 /**
  * Makes sure `room.members` is loaded, copying it (and who has read receipts off, and the members'
- * sessions revoked lately) from D1 the first time: two D1 queries per room, ever. False when the chat does not exist (nothing is recorded then, so
+ * sessions revoked lately) from D1 the first time: two D1 queries at once, once per room. False when
+ * the chat does not exist (nothing is recorded then, so
  * a chat created later under that id is copied when it is first used). Users marked removed are left
  * out: `removeMember` runs before the D1 delete, so D1 can still list them. The copy is applied in
  * the exclusive section and keeps members added meanwhile (`admit` before the D1 insert).
@@ -33,13 +34,13 @@ export function ensureMembers(room: Room, env: Env): Promise<boolean> {
 
 async function copyFromD1(room: Room, env: Env): Promise<boolean> {
   const db = await dbForEnv(env)
-  const roster = await loadRoster(db, room.chatId)
-  if (!roster) return false
   // A new chat's members may have signed a session out lately, before the chat existed: no
-  // revocation told this room, so their tokens are refused from the copy on (read after the roster,
-  // so a revocation this read misses finds the membership itself: worker/auth/revocation.ts).
+  // revocation told this room, so their tokens are refused from the copy on. Read together with the
+  // roster: the members copied were written to D1 before this room opened, so a revocation this read
+  // misses lists their chats after it and tells the room itself (worker/auth/revocation.ts).
   const nowMs = Date.now()
-  const revocations = await recentRevocations(db, { chatId: room.chatId }, nowMs)
+  const [roster, revocations] = await Promise.all([loadRoster(db, room.chatId), recentRevocations(db, { chatId: room.chatId }, nowMs)])
+  if (!roster) return false
   return room.exclusive(async () => {
     if (room.members) return true
     recordMembersSynced(room.db, roster.members.filter((userId) => !room.removed.has(userId)))

@@ -3,10 +3,10 @@ import { runInDurableObject } from 'cloudflare:test'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { DELETED_USER_NAME, type CreatedInviteBody, type HistoryResponse, type MessageBody } from '../../../protocol/http'
 import { deleteAccount as deleteAccountRows } from '../../account/delete'
-import { addMember, joinGroup, type RoomGate } from '../../chats/chats'
+import { addMember, joinGroup } from '../../chats/chats'
 import { joinByInvite } from '../../chats/invites'
 import { d1Db } from '../../db/client'
-import { addToGroup, api, authed, createGroup, errorCode, freshUserIds, json, sendMessage, signUp, type TestUser } from '../helpers'
+import { addToGroup, api, authed, createGroup, errorCode, freshUserIds, json, roomGate, sendMessage, signUp, type TestUser } from '../helpers'
 
 // Issue #14's review: account deletions racing each other and racing joins, and the hand-over's
 // system message. Races run several rounds (fresh users each): the outcome asserted holds in every
@@ -109,21 +109,12 @@ describe('DELETE /me/ racing', { timeout: 60_000 }, () => {
     const group = await createGroup(owner, 'public')
     await sendMessage(group, owner, 'before')
     const { code } = await invite(group, owner)
-    const gate: RoomGate = {
-      getByName: (name) => {
-        const room = env.CHAT_ROOM.getByName(name)
-        return {
-          admit: async (userId: number) => {
-            await deleteAccountRows(db, owner.id, owner.password)
-            return room.admit(userId)
-          },
-          undoAdmission: (userId: number, admission: number) => room.undoAdmission(userId, admission),
-          removeMember: (userId: number) => room.removeMember(userId),
-          destroy: () => room.destroy(),
-          closeSessions: (userId: number, sessionIds: string[], untilMs: number) => room.closeSessions(userId, sessionIds, untilMs),
-        }
+    const gate = roomGate((room) => ({
+      admit: async (userId) => {
+        await deleteAccountRows(db, owner.id, owner.password)
+        return room.admit(userId)
       },
-    }
+    }))
     const joinee = { id: joiner.id, username: joiner.username, sessionId: '', expiresAt: 0 }
     const attempt = how === 'add' ? joinGroup(db, gate, group, joinee) : joinByInvite(db, gate, code, joinee)
     await expect(attempt).rejects.toMatchObject({ code: 'not_found' })
@@ -145,22 +136,13 @@ describe("DELETE /me/ of the joiner racing their join", { timeout: 60_000 }, () 
     const group = await createGroup(owner, 'public')
     await sendMessage(group, owner, 'before')
     const { code } = await invite(group, owner)
-    const gate: RoomGate = {
-      getByName: (name) => {
-        const room = env.CHAT_ROOM.getByName(name)
-        return {
-          admit: async (userId: number) => {
-            const admitted = await room.admit(userId)
-            await deleteAccountRows(db, joiner.id, joiner.password)
-            return admitted
-          },
-          undoAdmission: (userId: number, admission: number) => room.undoAdmission(userId, admission),
-          removeMember: (userId: number) => room.removeMember(userId),
-          destroy: () => room.destroy(),
-          closeSessions: (userId: number, sessionIds: string[], untilMs: number) => room.closeSessions(userId, sessionIds, untilMs),
-        }
+    const gate = roomGate((room) => ({
+      admit: async (userId) => {
+        const admitted = await room.admit(userId)
+        await deleteAccountRows(db, joiner.id, joiner.password)
+        return admitted
       },
-    }
+    }))
     const joinee = { id: joiner.id, username: joiner.username, sessionId: '', expiresAt: 0 }
     const ownerActor = { id: owner.id, username: owner.username, sessionId: '', expiresAt: 0 }
     const attempt =

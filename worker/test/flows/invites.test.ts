@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest'
 import type { ChatResponse, CreatedInviteBody, InvitesResponse } from '../../../protocol/http'
 import { sha256Hex } from '../../crypto/hash'
 import { SUBPROTOCOL } from '../../../protocol/socket'
-import { startMembership, type RoomGate } from '../../chats/chats'
+import { startMembership } from '../../chats/chats'
 import { joinByInvite } from '../../chats/invites'
 import { d1Db } from '../../db/client'
-import { addToGroup, api, authed, callUntilLimited, createGroup, errorCode, expectLimitedAfter, freshUserIds, json, ORIGIN, signUp, socketPath, upgrade, type TestUser } from '../helpers'
+import { addToGroup, api, authed, callUntilLimited, createGroup, errorCode, expectLimitedAfter, freshUserIds, json, ORIGIN, roomGate, signUp, socketPath, upgrade, type TestUser } from '../helpers'
 
 function call(user: TestUser, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
   const init: RequestInit = body === undefined ? { method, headers } : { ...json(body, headers), method }
@@ -258,22 +258,13 @@ describe('a refused invite join', () => {
     const user = await signUp('late')
     const chatId = await createGroup(owner, 'private')
     const created = await invite(chatId, owner)
-    const rooms: RoomGate = {
-      getByName: (name) => {
-        const room = env.CHAT_ROOM.getByName(name)
-        return {
-          admit: async (userId: number) => {
-            const seq = await room.admit(userId)
-            expect((await call(owner, 'DELETE', `/chat/${chatId}/invites/${created.id}/`)).status).toBe(200)
-            return seq
-          },
-          undoAdmission: (userId: number, admission: number) => room.undoAdmission(userId, admission),
-          removeMember: (userId: number) => room.removeMember(userId),
-          destroy: () => room.destroy(),
-          closeSessions: (userId: number, ids: string[], untilMs: number) => room.closeSessions(userId, ids, untilMs),
-        }
+    const rooms = roomGate((room) => ({
+      admit: async (userId) => {
+        const admitted = await room.admit(userId)
+        expect((await call(owner, 'DELETE', `/chat/${chatId}/invites/${created.id}/`)).status).toBe(200)
+        return admitted
       },
-    }
+    }))
     const actor = { id: user.id, username: user.username, sessionId: '', expiresAt: 0 }
     await expect(joinByInvite(d1Db(env.DB), rooms, created.code, actor)).rejects.toMatchObject({ code: 'invite_revoked' })
     expect(await memberCount(chatId)).toBe(1)

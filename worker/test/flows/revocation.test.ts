@@ -5,11 +5,11 @@ import type { ErrorCode } from '../../../protocol/errors'
 import type { LoginResponse } from '../../../protocol/http'
 import { CLOSE_CODES, SUBPROTOCOL } from '../../../protocol/socket'
 import { isSessionRevoked, recordRevokedSessions } from '../../auth/revoked-sessions'
-import { addMember, type RoomGate } from '../../chats/chats'
+import { addMember } from '../../chats/chats'
 import { d1Db } from '../../db/client'
 import { shardName, shardOf } from '../../rooms/shard/plan'
 import { openChannel, upgradeChannel } from '../channel'
-import { addToGroup, api, authed, closeCode, createGroup, errorCode, json, openSocket, refreshCookie, sendMessage, signUp, socketPath, upgrade, ORIGIN, type TestUser } from '../helpers'
+import { addToGroup, api, authed, closeCode, createGroup, errorCode, json, openSocket, refreshCookie, roomGate, sendMessage, signUp, socketPath, upgrade, ORIGIN, type TestUser } from '../helpers'
 
 // Issue #14: a revoked session's access token and sockets stop at once, not when the token expires.
 
@@ -259,23 +259,6 @@ describe('a chat entered after a session was revoked', () => {
   })
 })
 
-/** The real rooms, with some calls replaced: to act between two steps of a membership change. */
-function gateWith(overrides: Partial<ReturnType<RoomGate['getByName']>>): RoomGate {
-  return {
-    getByName: (name) => {
-      const room = env.CHAT_ROOM.getByName(name)
-      const real: ReturnType<RoomGate['getByName']> = {
-        admit: (userId: number) => room.admit(userId),
-        undoAdmission: (userId: number, admission: number) => room.undoAdmission(userId, admission),
-        removeMember: (userId: number) => room.removeMember(userId),
-        destroy: () => room.destroy(),
-        closeSessions: (userId: number, sessionIds: string[], untilMs: number) => room.closeSessions(userId, sessionIds, untilMs),
-      }
-      return { ...real, ...overrides }
-    },
-  }
-}
-
 const actorOf = (user: TestUser) => ({ id: user.id, username: user.username, sessionId: '', expiresAt: 0 })
 
 describe('a membership starting with a session revoked before it', () => {
@@ -287,13 +270,13 @@ describe('a membership starting with a session revoked before it', () => {
     const chatId = await createGroup(owner, 'private')
     await sendMessage(chatId, owner, 'a secret')
     let during: number | ErrorCode | null = null
-    const gate = gateWith({
+    const gate = roomGate((room) => ({
       admit: async (userId) => {
-        const seq = await env.CHAT_ROOM.getByName(String(chatId)).admit(userId)
+        const admitted = await room.admit(userId)
         during = await upgradeOutcome(await upgrade(socketPath(chatId, stolen.token, 0), { Origin: ORIGIN, 'Sec-WebSocket-Protocol': SUBPROTOCOL }))
-        return seq
+        return admitted
       },
-    })
+    }))
     await addMember(d1Db(env.DB), gate, chatId, actorOf(owner), user.id)
     expect(during).toBe('session_revoked')
     expect(await upgradeOutcome(await upgradeRoom(chatId, user.accessToken))).toBe(101)
@@ -307,12 +290,12 @@ describe('a membership starting with a session revoked before it', () => {
     const chatId = await createGroup(owner)
     await sendMessage(chatId, owner, 'the room is open')
     let calls = 0
-    const gate = gateWith({
+    const gate = roomGate(() => ({
       closeSessions: async () => {
         calls++
         throw new Error('a transient RPC failure')
       },
-    })
+    }))
     const change = await addMember(d1Db(env.DB), gate, chatId, actorOf(owner), user.id)
     expect(change.changed).toBe(true)
     expect(calls).toBeGreaterThan(1)
